@@ -1,0 +1,145 @@
+import { z } from 'zod';
+
+/** How widely the problem hurts and how fast it must be handled; together they give the priority. */
+export const Level = z.enum(['high', 'medium', 'low']);
+export type Level = z.infer<typeof Level>;
+
+export const Priority = z.enum(['P1', 'P2', 'P3', 'P4']);
+export type Priority = z.infer<typeof Priority>;
+
+/** The source's own severity, kept apart from urgency and priority. */
+export const Severity = z.enum(['critical', 'high', 'medium', 'low', 'info']);
+export type Severity = z.infer<typeof Severity>;
+
+export const Status = z.enum(['triggered', 'acknowledged', 'resolved', 'closed']);
+export type Status = z.infer<typeof Status>;
+export const OPEN_STATUSES: readonly Status[] = ['triggered', 'acknowledged'];
+
+export const Category = z.enum([
+  'Infrastructure',
+  'Application',
+  'Security',
+  'Database',
+  'Network',
+  'Cloud Services',
+]);
+export type Category = z.infer<typeof Category>;
+
+export const SourceKind = z.enum(['cloudwatch', 'guardduty', 'securityhub', 'health', 'alertmanager', 'pagerduty', 'manual']);
+export type SourceKind = z.infer<typeof SourceKind>;
+
+/** Where an alert came from, with the identifiers an engineer needs to find it again. */
+export const SourceRef = z.object({
+  kind: SourceKind,
+  /** The source's identifier of the alerting thing: alarm ARN, finding id, Health event ARN, fingerprint. */
+  ref: z.string().min(1),
+  name: z.string().min(1),
+  account: z.string().optional(),
+  region: z.string().optional(),
+  url: z.string().optional(),
+});
+export type SourceRef = z.infer<typeof SourceRef>;
+
+/**
+ * What a normalized alert asks for:
+ * - trigger: something is wrong (opens an incident or adds an alert to the open one);
+ * - resolve: it has recovered (resolves the open incident);
+ * - note: worth recording on an open incident, never opens one (e.g. INSUFFICIENT_DATA).
+ */
+export const SignalAction = z.enum(['trigger', 'resolve', 'note']);
+export type SignalAction = z.infer<typeof SignalAction>;
+
+/** One alert from any source, normalized. The ingest path turns signals into incident changes. */
+export const Signal = z.object({
+  action: SignalAction,
+  /** Identifies the alerting thing across its state changes; one open incident per key. */
+  dedupKey: z.string().min(1).max(1024),
+  /** Unique per delivered change: the same change delivered twice has the same id. */
+  eventId: z.string().min(1),
+  /** When the source says the change happened (ISO 8601, UTC). Orders changes for the same key. */
+  occurredAt: z.iso.datetime({ offset: true }),
+  source: SourceRef,
+  title: z.string().min(1),
+  description: z.string(),
+  /** One line an engineer reads first: the state reason, finding title, or event summary. */
+  summary: z.string(),
+  service: z.string().min(1),
+  team: z.string().min(1).optional(),
+  category: Category,
+  subcategory: z.string().min(1),
+  severity: Severity,
+  impact: Level,
+  urgency: Level,
+  /** Free-form labels carried to the incident (alarm tags, finding type, ...). */
+  labels: z.record(z.string(), z.string()),
+  /** Structured facts for the timeline: metric, threshold, datapoints, child alarms, resources. */
+  details: z.record(z.string(), z.unknown()),
+  /** Related alert keys (a composite alarm's children); linked, never merged. */
+  related: z.array(z.string()),
+  /** False when the source asks that recovery must not resolve the incident (tag firebreak:auto-resolve=false). */
+  autoResolve: z.boolean(),
+});
+export type Signal = z.infer<typeof Signal>;
+
+export const Incident = z.object({
+  id: z.string().regex(/^INC-\d{8}-\d{4,}$/),
+  title: z.string().min(1),
+  description: z.string(),
+  service: z.string().min(1),
+  team: z.string().optional(),
+  category: Category,
+  subcategory: z.string(),
+  severity: Severity,
+  impact: Level,
+  urgency: Level,
+  priority: Priority,
+  status: Status,
+  source: SourceRef,
+  dedupKey: z.string(),
+  labels: z.record(z.string(), z.string()),
+  related: z.array(z.string()),
+  assignee: z.string().optional(),
+  escalationLevel: z.number().int().min(0),
+  alertCount: z.number().int().min(1),
+  slaBreached: z.boolean(),
+  /** Response deadline from the priority's SLA (ISO 8601). */
+  respondBy: z.string(),
+  detectedAt: z.string(),
+  createdAt: z.string(),
+  acknowledgedAt: z.string().optional(),
+  resolvedAt: z.string().optional(),
+  closedAt: z.string().optional(),
+  /** Time of the newest source change applied to this incident. */
+  lastSignalAt: z.string(),
+  version: z.number().int().min(1),
+});
+export type Incident = z.infer<typeof Incident>;
+
+export const TimelineKind = z.enum([
+  'opened',
+  'alert',
+  'note',
+  'resolved',
+  'acknowledged',
+  'closed',
+  'escalated',
+  'notified',
+  'updated',
+  'remediation',
+  'sla-breached',
+  'failure',
+]);
+export type TimelineKind = z.infer<typeof TimelineKind>;
+
+/** Append-only audit entry: who or what, when, what happened, and the structured facts. */
+export const TimelineEntry = z.object({
+  incidentId: z.string(),
+  /** Unique within the incident and deterministic for the change that wrote it, so a retry rewrites nothing. */
+  entryId: z.string(),
+  at: z.string(),
+  kind: TimelineKind,
+  actor: z.string(),
+  message: z.string(),
+  details: z.record(z.string(), z.unknown()),
+});
+export type TimelineEntry = z.infer<typeof TimelineEntry>;
