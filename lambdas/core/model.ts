@@ -25,7 +25,15 @@ export const Category = z.enum([
 ]);
 export type Category = z.infer<typeof Category>;
 
-export const SourceKind = z.enum(['cloudwatch', 'guardduty', 'securityhub', 'health', 'alertmanager', 'pagerduty', 'manual']);
+export const SourceKind = z.enum([
+  'cloudwatch',
+  'guardduty',
+  'securityhub',
+  'health',
+  'alertmanager',
+  'pagerduty',
+  'manual',
+]);
 export type SourceKind = z.infer<typeof SourceKind>;
 
 /** Where an alert came from, with the identifiers an engineer needs to find it again. */

@@ -1,0 +1,273 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { Claim } from '#core/dedup';
+import { Incident, type Signal, TimelineEntry } from '#core/model';
+
+/** The one method of the document client the store uses; tests wrap it to inject faults. */
+export type DocumentSender = Pick<DynamoDBDocumentClient, 'send'>;
+
+export const keys = {
+  incident: (id: string) => ({ PK: `INC#${id}`, SK: 'META' }),
+  timeline: (id: string, at: string, entryId: string) => ({ PK: `INC#${id}`, SK: `TL#${at}#${entryId}` }),
+  claim: (dedupKey: string) => ({ PK: `DEDUP#${dedupKey}`, SK: 'CLAIM' }),
+  counter: (day: string) => ({ PK: `COUNTER#${day}`, SK: 'COUNTER' }),
+};
+
+/** Index attributes of an incident item, so the dashboard's queries never scan. */
+function indexAttributes(incident: Incident): Record<string, string> {
+  const created = `${incident.createdAt}#${incident.id}`;
+  return {
+    ...(incident.status === 'triggered' || incident.status === 'acknowledged'
+      ? { gsi1pk: 'OPEN', gsi1sk: `${incident.priority}#${created}` }
+      : {}),
+    gsi2pk: `SVC#${incident.service}`,
+    gsi2sk: created,
+    gsi3pk: `MONTH#${incident.createdAt.slice(0, 7)}`,
+    gsi3sk: created,
+  };
+}
+
+export function isConditionFailure(error: unknown): boolean {
+  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
+}
+
+/** Runs a conditional write; false when its condition did not hold, any other error propagates. */
+async function conditional<T>(write: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await write();
+  } catch (error) {
+    if (isConditionFailure(error)) return undefined;
+    throw error;
+  }
+}
+
+const OPEN_VALUES = { ':triggered': 'triggered', ':acknowledged': 'acknowledged' };
+
+/**
+ * DynamoDB single-table store for incidents, timelines, dedup claims and id counters. Every write is a
+ * single conditional item write: there are no transactions, so callers order them so that repeating any
+ * prefix of a sequence completes it instead of duplicating it.
+ */
+export class IncidentStore {
+  constructor(
+    private readonly db: DocumentSender,
+    private readonly tableName: string,
+  ) {}
+
+  /** Reserves `count` numbers of the day's incident sequence; returns the last one reserved. */
+  async reserveSequence(day: string, count: number): Promise<number> {
+    const result = await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.counter(day),
+        UpdateExpression: 'ADD #seq :count',
+        ExpressionAttributeNames: { '#seq': 'seq' },
+        ExpressionAttributeValues: { ':count': count },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    const seq = result.Attributes?.seq;
+    if (typeof seq !== 'number') throw new Error(`counter ${day} returned no sequence`);
+    return seq;
+  }
+
+  /**
+   * Claims the key for a new incident: succeeds only if this change is newer than every applied one and
+   * no incident is open for the key. Returns the claim as it was before, or undefined if the claim was lost.
+   */
+  async claimToOpen(signal: Signal, opening: Incident): Promise<{ before: Claim | undefined } | undefined> {
+    const result = await conditional(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.claim(signal.dedupKey),
+          UpdateExpression:
+            'SET dedupKey = :key, incidentId = :id, #open = :true, watermark = :t, lastEventId = :e, lastAction = :a, openedBy = :e, opening = :opening',
+          ConditionExpression: 'attribute_not_exists(PK) OR (watermark < :t AND #open = :false)',
+          ExpressionAttributeNames: { '#open': 'open' },
+          ExpressionAttributeValues: {
+            ':key': signal.dedupKey,
+            ':id': opening.id,
+            ':true': true,
+            ':false': false,
+            ':t': signal.occurredAt,
+            ':e': signal.eventId,
+            ':a': signal.action,
+            ':opening': opening,
+          },
+          ReturnValues: 'ALL_OLD',
+        }),
+      ),
+    );
+    if (!result) return undefined;
+    return { before: result.Attributes ? Claim.parse(result.Attributes) : undefined };
+  }
+
+  /** Applies a newer trigger to the key's open incident. Returns the claim after, or undefined if not open / not newer. */
+  async claimToAddAlert(signal: Signal): Promise<Claim | undefined> {
+    const result = await conditional(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.claim(signal.dedupKey),
+          UpdateExpression: 'SET watermark = :t, lastEventId = :e, lastAction = :a',
+          ConditionExpression: 'attribute_exists(PK) AND watermark < :t AND #open = :true',
+          ExpressionAttributeNames: { '#open': 'open' },
+          ExpressionAttributeValues: {
+            ':t': signal.occurredAt,
+            ':e': signal.eventId,
+            ':a': signal.action,
+            ':true': true,
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      ),
+    );
+    return result?.Attributes ? Claim.parse(result.Attributes) : undefined;
+  }
+
+  /**
+   * Applies a newer resolve or note to the key, creating the claim if it has none (so a late older
+   * change is recognised as stale). `close` releases the key's open incident. Returns the claim before.
+   */
+  async claimChange(signal: Signal, close: boolean): Promise<{ before: Claim | undefined } | undefined> {
+    const result = await conditional(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.claim(signal.dedupKey),
+          UpdateExpression: `SET dedupKey = :key, watermark = :t, lastEventId = :e, lastAction = :a, #open = ${
+            close ? ':false' : 'if_not_exists(#open, :false)'
+          }`,
+          ConditionExpression: 'attribute_not_exists(PK) OR watermark < :t',
+          ExpressionAttributeNames: { '#open': 'open' },
+          ExpressionAttributeValues: {
+            ':key': signal.dedupKey,
+            ':t': signal.occurredAt,
+            ':e': signal.eventId,
+            ':a': signal.action,
+            ':false': false,
+          },
+          ReturnValues: 'ALL_OLD',
+        }),
+      ),
+    );
+    if (!result) return undefined;
+    return { before: result.Attributes ? Claim.parse(result.Attributes) : undefined };
+  }
+
+  async getClaim(dedupKey: string): Promise<Claim | undefined> {
+    const result = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.claim(dedupKey), ConsistentRead: true }),
+    );
+    return result.Item ? Claim.parse(result.Item) : undefined;
+  }
+
+  /** Creates the incident unless it exists; never overwrites one that has moved on. */
+  async putIncidentIfAbsent(incident: Incident, openedBy: string): Promise<boolean> {
+    const written = await conditional(() =>
+      this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...keys.incident(incident.id), ...incident, ...indexAttributes(incident), openedBy },
+          ConditionExpression: 'attribute_not_exists(PK)',
+        }),
+      ),
+    );
+    return written !== undefined;
+  }
+
+  async getIncident(id: string): Promise<Incident | undefined> {
+    const result = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.incident(id), ConsistentRead: true }),
+    );
+    return result.Item ? Incident.parse(result.Item) : undefined;
+  }
+
+  /**
+   * Counts a newer alert on an open incident. The `lastSignalAt` condition makes a retried delivery a
+   * no-op rather than a second count. False when the incident is missing, not open, or already has it.
+   */
+  async recordAlert(incidentId: string, signal: Signal, now: Date): Promise<boolean> {
+    const result = await conditional(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.incident(incidentId),
+          UpdateExpression:
+            'SET alertCount = alertCount + :one, lastSignalAt = :t, updatedAt = :now, version = version + :one',
+          ConditionExpression:
+            'attribute_exists(PK) AND #status IN (:triggered, :acknowledged) AND lastSignalAt < :t',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':one': 1,
+            ':t': signal.occurredAt,
+            ':now': now.toISOString(),
+            ...OPEN_VALUES,
+          },
+        }),
+      ),
+    );
+    return result !== undefined;
+  }
+
+  /** Resolves an open incident from a recovery signal; false when it is missing, not open, or already past it. */
+  async resolveFromSignal(incidentId: string, signal: Signal, now: Date): Promise<boolean> {
+    const result = await conditional(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.incident(incidentId),
+          UpdateExpression:
+            'SET #status = :resolved, resolvedAt = :t, resolvedBy = :e, lastSignalAt = :t, updatedAt = :now, version = version + :one REMOVE gsi1pk, gsi1sk',
+          ConditionExpression:
+            'attribute_exists(PK) AND #status IN (:triggered, :acknowledged) AND lastSignalAt < :t',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':resolved': 'resolved',
+            ':t': signal.occurredAt,
+            ':e': signal.eventId,
+            ':now': now.toISOString(),
+            ':one': 1,
+            ...OPEN_VALUES,
+          },
+        }),
+      ),
+    );
+    return result !== undefined;
+  }
+
+  /** Appends a timeline entry; an entry with the same key is never replaced (append-only audit trail). */
+  async appendTimeline(entry: TimelineEntry): Promise<boolean> {
+    const written = await conditional(() =>
+      this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...keys.timeline(entry.incidentId, entry.at, entry.entryId), ...entry },
+          ConditionExpression: 'attribute_not_exists(PK)',
+        }),
+      ),
+    );
+    return written !== undefined;
+  }
+
+  /** The whole timeline of an incident, oldest first. */
+  async listTimeline(incidentId: string): Promise<TimelineEntry[]> {
+    const entries: TimelineEntry[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :tl)',
+          ExpressionAttributeValues: { ':pk': `INC#${incidentId}`, ':tl': 'TL#' },
+          ExclusiveStartKey: startKey,
+          ConsistentRead: true,
+        }),
+      );
+      for (const item of page.Items ?? []) entries.push(TimelineEntry.parse(item));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return entries;
+  }
+}

@@ -1,0 +1,90 @@
+import type { Incident, Signal, TimelineEntry, TimelineKind } from './model';
+import { DEFAULT_PRIORITY_POLICY, type PriorityPolicy, prioritize, respondBy } from './priority';
+
+/** A new incident for a trigger signal: priority from the matrix, response deadline from its SLA. */
+export function openIncident(
+  signal: Signal,
+  id: string,
+  now: Date,
+  policy: PriorityPolicy = DEFAULT_PRIORITY_POLICY,
+): Incident {
+  const priority = prioritize(signal.impact, signal.urgency, policy);
+  const createdAt = now.toISOString();
+  return {
+    id,
+    title: signal.title,
+    description: signal.description,
+    service: signal.service,
+    ...(signal.team ? { team: signal.team } : {}),
+    category: signal.category,
+    subcategory: signal.subcategory,
+    severity: signal.severity,
+    impact: signal.impact,
+    urgency: signal.urgency,
+    priority,
+    status: 'triggered',
+    source: signal.source,
+    dedupKey: signal.dedupKey,
+    labels: signal.labels,
+    related: signal.related,
+    escalationLevel: 0,
+    alertCount: 1,
+    slaBreached: false,
+    respondBy: respondBy(priority, createdAt, policy),
+    detectedAt: signal.occurredAt,
+    createdAt,
+    lastSignalAt: signal.occurredAt,
+    version: 1,
+  };
+}
+
+/** Who a source signal is attributed to on the timeline. */
+export function signalActor(signal: Signal): string {
+  return `${signal.source.kind}:${signal.source.name}`;
+}
+
+const MESSAGE_PREFIX: Record<TimelineKind, string> = {
+  opened: 'Opened',
+  alert: 'Alert',
+  note: 'Note',
+  resolved: 'Resolved',
+  acknowledged: 'Acknowledged',
+  closed: 'Closed',
+  escalated: 'Escalated',
+  notified: 'Notified',
+  updated: 'Updated',
+  remediation: 'Remediation',
+  'sla-breached': 'Response SLA breached',
+  failure: 'Failure',
+};
+
+/**
+ * The timeline entry a signal writes. Everything in it derives from the signal, so a retry of the same
+ * delivery produces the identical entry under the identical key: the put-if-absent makes it a no-op.
+ */
+export function timelineEntryForSignal(
+  incidentId: string,
+  signal: Signal,
+  kind: TimelineKind,
+  extra: Record<string, unknown> = {},
+): TimelineEntry {
+  const text = signal.summary || signal.title;
+  return {
+    incidentId,
+    entryId: `sig:${signal.eventId}`,
+    at: signal.occurredAt,
+    kind,
+    actor: signalActor(signal),
+    message: `${MESSAGE_PREFIX[kind]}: ${text}`,
+    details: {
+      action: signal.action,
+      dedupKey: signal.dedupKey,
+      eventId: signal.eventId,
+      source: signal.source,
+      severity: signal.severity,
+      ...(signal.related.length > 0 ? { related: signal.related } : {}),
+      ...signal.details,
+      ...extra,
+    },
+  };
+}

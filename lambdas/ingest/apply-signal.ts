@@ -1,0 +1,211 @@
+import type { IncidentIdAllocator } from '#adapters/incident-ids';
+import type { IncidentStore } from '#adapters/incident-store';
+import { type Claim, canonicalTime } from '#core/dedup';
+import { openIncident, timelineEntryForSignal } from '#core/incident';
+import { isOpen } from '#core/lifecycle';
+import type { Incident, Signal } from '#core/model';
+import { DEFAULT_PRIORITY_POLICY, type PriorityPolicy } from '#core/priority';
+
+export type SignalOutcome =
+  | { outcome: 'opened'; incidentId: string }
+  /** A newer alert for an open incident: counted on it, no new incident. */
+  | { outcome: 'deduplicated'; incidentId: string }
+  | { outcome: 'resolved'; incidentId: string }
+  /** Recorded on the open incident's timeline (INSUFFICIENT_DATA, recovery with auto-resolve off). */
+  | { outcome: 'noted'; incidentId: string }
+  /** This change was applied before (a redelivery): its work was completed, nothing doubled. */
+  | { outcome: 'duplicate'; incidentId?: string }
+  /** Older than a change already applied for the key (out-of-order delivery): ignored. */
+  | { outcome: 'stale'; incidentId?: string }
+  | { outcome: 'ignored'; reason: string };
+
+export interface ApplySignalDeps {
+  store: IncidentStore;
+  ids: IncidentIdAllocator;
+  clock: () => Date;
+  policy?: PriorityPolicy;
+}
+
+/** Claims are never deleted, so losing both claim races more than this often means a live storm on one key. */
+const MAX_CLAIM_ATTEMPTS = 5;
+
+/**
+ * Turns one normalized signal into incident changes. The dedup claim is written first and serializes
+ * every change for the key; the incident and timeline writes that follow are each idempotent, so a
+ * retry after a crash at any point (or a redelivery) completes the work without doubling it.
+ */
+export async function applySignal(deps: ApplySignalDeps, input: Signal): Promise<SignalOutcome> {
+  const signal: Signal = { ...input, occurredAt: canonicalTime(input.occurredAt) };
+  const flow = new SignalFlow(deps, signal);
+  return signal.action === 'trigger' ? flow.trigger() : flow.change();
+}
+
+class SignalFlow {
+  private readonly store: IncidentStore;
+
+  constructor(
+    private readonly deps: ApplySignalDeps,
+    private readonly signal: Signal,
+  ) {
+    this.store = deps.store;
+  }
+
+  async trigger(): Promise<SignalOutcome> {
+    const { signal } = this;
+    for (let attempt = 0; attempt < MAX_CLAIM_ATTEMPTS; attempt++) {
+      const now = this.deps.clock();
+      const id = await this.deps.ids.next(now);
+      const opening = openIncident(signal, id, now, this.deps.policy ?? DEFAULT_PRIORITY_POLICY);
+      const won = await this.store.claimToOpen(signal, opening);
+      if (won) {
+        await Promise.all([this.completeOpen(opening), this.settlePrevious(won.before)]);
+        return { outcome: 'opened', incidentId: id };
+      }
+      this.deps.ids.release(id);
+
+      const claim = await this.store.claimToAddAlert(signal);
+      if (claim?.incidentId) {
+        await this.completeAlert(claim, claim.incidentId);
+        return { outcome: 'deduplicated', incidentId: claim.incidentId };
+      }
+
+      const current = await this.store.getClaim(signal.dedupKey);
+      if (current && current.watermark >= signal.occurredAt) return this.alreadyPast(current);
+      // The claim moved between our two writes (opened or resolved by a concurrent change): go again.
+    }
+    throw new Error(
+      `dedup claim for ${signal.dedupKey} kept changing; giving up this attempt so it is retried`,
+    );
+  }
+
+  /** Resolve and note signals: one claim write, then the follow-up on the incident open before it. */
+  async change(): Promise<SignalOutcome> {
+    const { signal } = this;
+    const close = signal.action === 'resolve' && signal.autoResolve;
+    const applied = await this.store.claimChange(signal, close);
+    if (!applied) {
+      const current = await this.store.getClaim(signal.dedupKey);
+      if (!current) throw new Error(`dedup claim for ${signal.dedupKey} refused a change but does not exist`);
+      return this.alreadyPast(current);
+    }
+    const before = applied.before;
+    if (!before?.open || !before.incidentId) {
+      return { outcome: 'ignored', reason: `${signal.title}: no open incident for ${signal.dedupKey}` };
+    }
+    return close ? this.completeResolve(before.incidentId, before) : this.completeNote(before.incidentId);
+  }
+
+  /** A change not newer than the claim: a redelivery of the last change (finish its work) or stale. */
+  private async alreadyPast(current: Claim): Promise<SignalOutcome> {
+    const { signal } = this;
+    const incidentId = current.incidentId;
+    if (current.lastEventId !== signal.eventId || !incidentId) {
+      const redelivered = current.watermark === signal.occurredAt;
+      return { outcome: redelivered ? 'duplicate' : 'stale', ...(incidentId ? { incidentId } : {}) };
+    }
+    if (signal.action === 'trigger') {
+      if (current.openedBy === signal.eventId && current.opening) await this.completeOpen(current.opening);
+      else await this.completeAlert(current, incidentId);
+    } else if (signal.action === 'resolve' && signal.autoResolve) {
+      // Finish the resolve only if this delivery was the one releasing the incident: it is still open,
+      // never got written, or carries this recovery's time. An older, long-resolved incident is left alone.
+      const incident = await this.store.getIncident(incidentId);
+      if (!incident || isOpen(incident.status) || incident.resolvedAt === signal.occurredAt) {
+        await this.completeResolve(incidentId, current);
+      }
+    } else if (current.open) {
+      await this.completeNote(incidentId);
+    }
+    return { outcome: 'duplicate', incidentId };
+  }
+
+  private async completeOpen(opening: Incident): Promise<void> {
+    await Promise.all([
+      this.store.putIncidentIfAbsent(opening, this.signal.eventId),
+      this.store.appendTimeline(
+        timelineEntryForSignal(opening.id, this.signal, 'opened', {
+          priority: opening.priority,
+          impact: opening.impact,
+          urgency: opening.urgency,
+          category: opening.category,
+          subcategory: opening.subcategory,
+        }),
+      ),
+    ]);
+  }
+
+  private async completeAlert(claim: Claim, incidentId: string): Promise<void> {
+    const { signal } = this;
+    const now = this.deps.clock();
+    const [, counted] = await Promise.all([
+      this.store.appendTimeline(timelineEntryForSignal(incidentId, signal, 'alert')),
+      this.store.recordAlert(incidentId, signal, now),
+    ]);
+    // Not counted: already counted (a retry), no longer open, or never written because the delivery
+    // that opened it stopped half way. Only the last needs work: finish the open, then count.
+    if (!counted && (await this.materializeIfMissing(incidentId, claim))) {
+      await this.store.recordAlert(incidentId, signal, now);
+    }
+  }
+
+  private async completeResolve(incidentId: string, claim: Claim): Promise<SignalOutcome> {
+    const { signal } = this;
+    const now = this.deps.clock();
+    let resolved = await this.store.resolveFromSignal(incidentId, signal, now);
+    if (!resolved && (await this.materializeIfMissing(incidentId, claim))) {
+      resolved = await this.store.resolveFromSignal(incidentId, signal, now);
+    }
+    const incident = resolved ? undefined : await this.store.getIncident(incidentId);
+    const ours = resolved || incident?.resolvedAt === signal.occurredAt;
+    await this.store.appendTimeline(
+      timelineEntryForSignal(
+        incidentId,
+        signal,
+        ours ? 'resolved' : 'alert',
+        ours ? {} : { ignoredBecause: `incident was already ${incident?.status ?? 'gone'}` },
+      ),
+    );
+    return ours ? { outcome: 'resolved', incidentId } : { outcome: 'noted', incidentId };
+  }
+
+  private async completeNote(incidentId: string): Promise<SignalOutcome> {
+    const { signal } = this;
+    const extra =
+      signal.action === 'resolve'
+        ? { autoResolve: false, why: 'recovered; auto-resolve is off for this source' }
+        : {};
+    await this.store.appendTimeline(timelineEntryForSignal(incidentId, signal, 'note', extra));
+    return { outcome: 'noted', incidentId };
+  }
+
+  /** Writes the claim's opening snapshot if the incident item does not exist. True if it had to. */
+  private async materializeIfMissing(incidentId: string, claim: Claim): Promise<boolean> {
+    if (claim.opening?.id !== incidentId) return false;
+    if (await this.store.getIncident(incidentId)) return false;
+    await this.store.putIncidentIfAbsent(claim.opening, claim.openedBy ?? this.signal.eventId);
+    return true;
+  }
+
+  /**
+   * When a key re-opens, the recovery that released it may have stopped before it resolved the old
+   * incident (a crash between its two writes, with this trigger arriving before its retry). Completing it
+   * here costs one conditional write that normally finds the incident already resolved.
+   */
+  private async settlePrevious(before: Claim | undefined): Promise<void> {
+    if (!before?.incidentId || before.open || before.lastAction !== 'resolve') return;
+    const recovery: Signal = {
+      ...this.signal,
+      action: 'resolve',
+      eventId: before.lastEventId,
+      occurredAt: before.watermark,
+    };
+    if (await this.store.resolveFromSignal(before.incidentId, recovery, this.deps.clock())) {
+      await this.store.appendTimeline(
+        timelineEntryForSignal(before.incidentId, recovery, 'resolved', {
+          completedBy: this.signal.eventId,
+          why: 'recovery recorded on the dedup key; completed when the alert fired again',
+        }),
+      );
+    }
+  }
+}

@@ -1,0 +1,23 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import middy from '@middy/core';
+import { IncidentIdAllocator } from '#adapters/incident-ids';
+import { IncidentStore } from '#adapters/incident-store';
+import { loadIngestConfig } from './config';
+import { createEventIngester } from './ingest-events';
+
+// Built once per container, not per invocation.
+const config = loadIngestConfig(process.env);
+const logger = new Logger({ serviceName: 'firebreak-ingest' });
+const db = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+  marshallOptions: { removeUndefinedValues: true },
+});
+const store = new IncidentStore(db, config.tableName);
+const ids = new IncidentIdAllocator(store, config.idBlockSize);
+
+/** EventBridge target: CloudWatch alarm state changes, GuardDuty, Security Hub and AWS Health events. */
+export const handler = middy(createEventIngester({ store, ids, clock: () => new Date() }, logger)).use(
+  injectLambdaContext(logger),
+);

@@ -1,0 +1,201 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { IncidentStore } from '#adapters/incident-store';
+import { applySignal } from '../../lambdas/ingest/apply-signal';
+import { type DynamoServer, startDynamoServer } from '../support/dynamo-server';
+import { alarmSignal } from '../support/signals';
+import { allIncidents, depsFor, openIncidentsIndex } from '../support/store-harness';
+
+let server: DynamoServer;
+let table: string;
+let store: IncidentStore;
+
+beforeAll(async () => {
+  server = await startDynamoServer();
+});
+afterAll(async () => {
+  await server.stop();
+});
+beforeEach(async () => {
+  table = await server.createTable();
+  store = new IncidentStore(server.doc, table);
+});
+
+const T1 = '2026-03-14T09:05:41.218Z';
+const T2 = '2026-03-14T09:20:00.000Z';
+const T3 = '2026-03-14T09:40:00.000Z';
+
+describe('applySignal: opening and deduplication', () => {
+  it('opens one prioritized incident with an "opened" timeline entry for a first ALARM', async () => {
+    const deps = depsFor(server.doc, table);
+
+    const result = await applySignal(deps, alarmSignal({ at: T1 }));
+
+    expect(result).toEqual({ outcome: 'opened', incidentId: 'INC-20260314-0001' });
+    const incident = await store.getIncident('INC-20260314-0001');
+    expect(incident).toMatchObject({
+      status: 'triggered',
+      priority: 'P2',
+      impact: 'medium',
+      urgency: 'high',
+      severity: 'high',
+      alertCount: 1,
+      detectedAt: T1,
+      createdAt: '2026-03-14T09:06:00.000Z',
+      respondBy: '2026-03-14T10:06:00.000Z',
+      version: 1,
+    });
+    const timeline = await store.listTimeline('INC-20260314-0001');
+    expect(timeline.map((entry) => entry.kind)).toEqual(['opened']);
+    expect(timeline[0]?.details).toMatchObject({ priority: 'P2', dedupKey: incident?.dedupKey });
+    expect(await openIncidentsIndex(server, table)).toHaveLength(1);
+  });
+
+  it('changes nothing when the same event is delivered again', async () => {
+    const deps = depsFor(server.doc, table);
+    const signal = alarmSignal({ at: T1 });
+    await applySignal(deps, signal);
+
+    const again = await applySignal(deps, signal);
+
+    expect(again).toEqual({ outcome: 'duplicate', incidentId: 'INC-20260314-0001' });
+    expect(await allIncidents(server, table)).toHaveLength(1);
+    expect((await store.getIncident('INC-20260314-0001'))?.alertCount).toBe(1);
+    expect(await store.listTimeline('INC-20260314-0001')).toHaveLength(1);
+  });
+
+  it('counts a newer ALARM on the open incident instead of opening another', async () => {
+    const deps = depsFor(server.doc, table);
+    await applySignal(deps, alarmSignal({ at: T1 }));
+
+    const result = await applySignal(deps, alarmSignal({ at: T2 }));
+
+    expect(result).toEqual({ outcome: 'deduplicated', incidentId: 'INC-20260314-0001' });
+    const incident = await store.getIncident('INC-20260314-0001');
+    expect(incident).toMatchObject({ alertCount: 2, lastSignalAt: T2, version: 2 });
+    expect((await store.listTimeline('INC-20260314-0001')).map((e) => e.kind)).toEqual(['opened', 'alert']);
+  });
+
+  it('keeps the same alarm name in two accounts apart', async () => {
+    const deps = depsFor(server.doc, table);
+
+    const first = await applySignal(deps, alarmSignal({ at: T1, account: '111122223333' }));
+    const second = await applySignal(deps, alarmSignal({ at: T1, account: '444455556666' }));
+
+    expect(first.outcome).toBe('opened');
+    expect(second.outcome).toBe('opened');
+    expect(await allIncidents(server, table)).toHaveLength(2);
+  });
+
+  it('opens exactly one incident for 50 concurrent deliveries of one ALARM', async () => {
+    const signal = alarmSignal({ at: T1 });
+
+    const results = await Promise.all(
+      Array.from({ length: 50 }, () => applySignal(depsFor(server.doc, table), signal)),
+    );
+
+    expect(results.filter((r) => r.outcome === 'opened')).toHaveLength(1);
+    expect(results.filter((r) => r.outcome === 'duplicate')).toHaveLength(49);
+    const incidents = await allIncidents(server, table);
+    expect(incidents).toHaveLength(1);
+    expect(incidents[0]?.alertCount).toBe(1);
+    expect(await store.listTimeline(String(incidents[0]?.id))).toHaveLength(1);
+  });
+
+  it('opens exactly one incident for 50 concurrent distinct ALARM events of one alarm', async () => {
+    const signals = Array.from({ length: 50 }, (_, i) =>
+      alarmSignal({ at: new Date(Date.parse(T1) + i * 1000).toISOString() }),
+    );
+
+    const results = await Promise.all(
+      signals.map((signal) => applySignal(depsFor(server.doc, table), signal)),
+    );
+
+    expect(results.filter((r) => r.outcome === 'opened')).toHaveLength(1);
+    const incidents = await allIncidents(server, table);
+    expect(incidents).toHaveLength(1);
+    const counted = results.filter((r) => r.outcome === 'opened' || r.outcome === 'deduplicated').length;
+    expect(incidents[0]?.alertCount).toBe(counted);
+    expect(results.every((r) => ['opened', 'deduplicated', 'stale'].includes(r.outcome))).toBe(true);
+  });
+});
+
+describe('applySignal: recovery, notes and ordering', () => {
+  it('resolves the open incident on OK and releases the key', async () => {
+    const deps = depsFor(server.doc, table);
+    await applySignal(deps, alarmSignal({ at: T1 }));
+
+    const result = await applySignal(deps, alarmSignal({ at: T2, action: 'resolve' }));
+
+    expect(result).toEqual({ outcome: 'resolved', incidentId: 'INC-20260314-0001' });
+    expect(await store.getIncident('INC-20260314-0001')).toMatchObject({
+      status: 'resolved',
+      resolvedAt: T2,
+      version: 2,
+    });
+    expect((await store.listTimeline('INC-20260314-0001')).map((e) => e.kind)).toEqual([
+      'opened',
+      'resolved',
+    ]);
+    expect(await openIncidentsIndex(server, table)).toHaveLength(0);
+    expect((await store.getClaim(alarmSignal({ at: T1 }).dedupKey))?.open).toBe(false);
+  });
+
+  it('ignores an OK with nothing open, and then treats the older ALARM as stale', async () => {
+    const deps = depsFor(server.doc, table);
+
+    const ok = await applySignal(deps, alarmSignal({ at: T2, action: 'resolve' }));
+    const lateAlarm = await applySignal(deps, alarmSignal({ at: T1 }));
+
+    expect(ok.outcome).toBe('ignored');
+    expect(lateAlarm.outcome).toBe('stale');
+    expect(await allIncidents(server, table)).toHaveLength(0);
+  });
+
+  it('ignores an OK older than the ALARM that opened the incident', async () => {
+    const deps = depsFor(server.doc, table);
+    await applySignal(deps, alarmSignal({ at: T2 }));
+
+    const lateOk = await applySignal(deps, alarmSignal({ at: T1, action: 'resolve' }));
+
+    expect(lateOk.outcome).toBe('stale');
+    expect((await store.getIncident('INC-20260314-0001'))?.status).toBe('triggered');
+  });
+
+  it('opens a new incident when the alarm fires again after recovery', async () => {
+    const deps = depsFor(server.doc, table);
+    await applySignal(deps, alarmSignal({ at: T1 }));
+    await applySignal(deps, alarmSignal({ at: T2, action: 'resolve' }));
+
+    const again = await applySignal(deps, alarmSignal({ at: T3 }));
+
+    expect(again).toEqual({ outcome: 'opened', incidentId: 'INC-20260314-0002' });
+    expect((await store.getIncident('INC-20260314-0001'))?.status).toBe('resolved');
+    expect((await store.getIncident('INC-20260314-0002'))?.status).toBe('triggered');
+    expect(await store.listTimeline('INC-20260314-0001')).toHaveLength(2);
+  });
+
+  it('records a note on the open incident and opens nothing for a note alone', async () => {
+    const deps = depsFor(server.doc, table);
+    const lonely = await applySignal(deps, alarmSignal({ at: T1, action: 'note', alarm: 'other-alarm' }));
+    await applySignal(deps, alarmSignal({ at: T1 }));
+
+    const noted = await applySignal(deps, alarmSignal({ at: T2, action: 'note' }));
+
+    expect(lonely.outcome).toBe('ignored');
+    expect(noted).toEqual({ outcome: 'noted', incidentId: 'INC-20260314-0001' });
+    expect((await store.listTimeline('INC-20260314-0001')).map((e) => e.kind)).toEqual(['opened', 'note']);
+    expect(await allIncidents(server, table)).toHaveLength(1);
+  });
+
+  it('keeps the incident open on recovery when auto-resolve is off', async () => {
+    const deps = depsFor(server.doc, table);
+    await applySignal(deps, alarmSignal({ at: T1, autoResolve: false }));
+
+    const result = await applySignal(deps, alarmSignal({ at: T2, action: 'resolve', autoResolve: false }));
+    const refire = await applySignal(deps, alarmSignal({ at: T3, autoResolve: false }));
+
+    expect(result).toEqual({ outcome: 'noted', incidentId: 'INC-20260314-0001' });
+    expect(refire).toEqual({ outcome: 'deduplicated', incidentId: 'INC-20260314-0001' });
+    expect((await store.getIncident('INC-20260314-0001'))?.status).toBe('triggered');
+  });
+});
