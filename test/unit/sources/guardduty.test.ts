@@ -105,4 +105,16 @@ describe('GuardDuty findings', () => {
     expect(rejection.reason).toContain(reason);
     expect(rejection.field).toBe(reason.slice(0, reason.indexOf(':')));
   });
+
+  it('rejects a finding whose id is too long to be a dedup key, rather than emit a signal the model refuses', () => {
+    // Prepare
+    const event = fixture('10');
+    detailOf(event).id = 'f'.repeat(1025);
+
+    // Act
+    const rejection = rejectionOf(normalizeEventBridgeEvent(event));
+
+    // Assess
+    expect(rejection.reason).toContain('breaks the model: dedupKey: must be at most 1024 characters long');
+  });
 });
