@@ -1,0 +1,92 @@
+import { Duration } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { type IEventBus, Rule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { DeadLetterQueue } from './dead-letter-queue';
+import { INGEST_SOURCES } from './event-sources';
+import { FirebreakFunction } from './function-defaults';
+import type { OperationsKey } from './operations-key';
+import { EncryptedQueueDestination } from './queue-destination';
+
+export interface IngestionProps {
+  readonly table: ITable;
+  readonly tableKey: IKey;
+  readonly operationsKey: OperationsKey;
+  readonly logRetention: RetentionDays;
+  /** Buses whose matching events are ingested: the default bus, plus the central bus when configured. */
+  readonly eventBuses: ReadonlyArray<{ readonly id: string; readonly bus?: IEventBus }>;
+}
+
+/**
+ * AWS events in, incidents out: one EventBridge rule per source on each bus, all targeting the ingest Lambda.
+ * Two queues catch what fails: events EventBridge could not deliver, and invocations that failed after
+ * Lambda's own retries.
+ */
+export class Ingestion extends Construct {
+  readonly function: FirebreakFunction;
+  /** Events EventBridge gave up delivering to the function. */
+  readonly deliveryDeadLetterQueue: DeadLetterQueue;
+  /** Async invocations that still failed after Lambda's retries. */
+  readonly failedInvocationQueue: DeadLetterQueue;
+  readonly rules: Rule[] = [];
+
+  constructor(scope: Construct, id: string, props: IngestionProps) {
+    super(scope, id);
+    const encryptionKey = props.operationsKey.key;
+
+    this.failedInvocationQueue = new DeadLetterQueue(this, 'FailedInvocations', {
+      encryptionKey,
+      purpose: 'the ingest function (async on-failure destination)',
+    });
+    this.function = new FirebreakFunction(this, 'Function', {
+      entry: 'lambdas/ingest/handler.ts',
+      serviceName: 'firebreak-ingest',
+      description: 'Turns CloudWatch alarm, GuardDuty, Security Hub and AWS Health events into incidents',
+      environment: { TABLE_NAME: props.table.tableName },
+      logRetention: props.logRetention,
+      operationsKey: props.operationsKey,
+    });
+    this.function.configureAsyncInvoke({
+      onFailure: new EncryptedQueueDestination(this.failedInvocationQueue),
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(1),
+    });
+
+    // Ingest reads and writes single items only; Query on the table or its indexes belongs to other functions.
+    this.function.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        resources: [props.table.tableArn],
+      }),
+    );
+    // Named actions rather than kms:GenerateDataKey*: the pair and without-plaintext variants are never used.
+    props.tableKey.grant(this.function, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey');
+
+    props.operationsKey.allowDeliveryBy('events.amazonaws.com');
+    this.deliveryDeadLetterQueue = new DeadLetterQueue(this, 'UndeliveredEvents', {
+      encryptionKey,
+      purpose: 'the EventBridge rules targeting the ingest function',
+    });
+    const target = new LambdaFunction(this.function, {
+      retryAttempts: 8,
+      maxEventAge: Duration.hours(2),
+      deadLetterQueue: this.deliveryDeadLetterQueue,
+    });
+    for (const { id: busId, bus } of props.eventBuses) {
+      for (const source of INGEST_SOURCES) {
+        this.rules.push(
+          new Rule(this, `${busId}${source.id}`, {
+            eventBus: bus,
+            description: `Ingests ${source.pattern.detailType?.join(', ')} events`,
+            eventPattern: source.pattern,
+            targets: [target],
+          }),
+        );
+      }
+    }
+  }
+}
