@@ -27,6 +27,12 @@ function indexAttributes(incident: Incident): Record<string, string> {
   };
 }
 
+function parseClaim(item: Record<string, unknown>): Claim {
+  const present = Object.fromEntries(Object.entries(item).filter(([, value]) => value !== NONE));
+  if (typeof present.opening === 'string') present.opening = JSON.parse(present.opening);
+  return Claim.parse(present);
+}
+
 export function isConditionFailure(error: unknown): boolean {
   return error instanceof Error && error.name === 'ConditionalCheckFailedException';
 }
@@ -40,6 +46,9 @@ async function conditional<T>(write: () => Promise<T>): Promise<T | undefined> {
     throw error;
   }
 }
+
+/** Stands for "no previous change" in the claim's copy of it (an expression cannot copy a missing attribute). */
+const NONE = '-';
 
 const OPEN_VALUES = { ':triggered': 'triggered', ':acknowledged': 'acknowledged' };
 
@@ -73,16 +82,20 @@ export class IncidentStore {
 
   /**
    * Claims the key for a new incident: succeeds only if this change is newer than every applied one and
-   * no incident is open for the key. Returns the claim as it was before, or undefined if the claim was lost.
+   * no incident is open for the key. False when another change holds the key or is newer.
    */
-  async claimToOpen(signal: Signal, opening: Incident): Promise<{ before: Claim | undefined } | undefined> {
+  async claimToOpen(signal: Signal, opening: Incident): Promise<boolean> {
     const result = await conditional(() =>
       this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.claim(signal.dedupKey),
           UpdateExpression:
-            'SET dedupKey = :key, incidentId = :id, #open = :true, watermark = :t, lastEventId = :e, lastAction = :a, openedBy = :e, opening = :opening',
+            // The previous change is kept (one generation) so that a late retry of the recovery that
+            // released the key can still finish its work; the operands read the item as it was.
+            'SET previousIncidentId = if_not_exists(incidentId, :none), previousEventId = if_not_exists(lastEventId, :none), ' +
+            'previousAction = if_not_exists(lastAction, :none), dedupKey = :key, incidentId = :id, #open = :true, ' +
+            'watermark = :t, lastEventId = :e, lastAction = :a, openedBy = :e, opening = :opening',
           ConditionExpression: 'attribute_not_exists(PK) OR (watermark < :t AND #open = :false)',
           ExpressionAttributeNames: { '#open': 'open' },
           ExpressionAttributeValues: {
@@ -93,14 +106,14 @@ export class IncidentStore {
             ':t': signal.occurredAt,
             ':e': signal.eventId,
             ':a': signal.action,
-            ':opening': opening,
+            // One string rather than a nested map: it is only read back whole, and is far cheaper to marshal.
+            ':opening': JSON.stringify(opening),
+            ':none': NONE,
           },
-          ReturnValues: 'ALL_OLD',
         }),
       ),
     );
-    if (!result) return undefined;
-    return { before: result.Attributes ? Claim.parse(result.Attributes) : undefined };
+    return result !== undefined;
   }
 
   /** Applies a newer trigger to the key's open incident. Returns the claim after, or undefined if not open / not newer. */
@@ -123,7 +136,7 @@ export class IncidentStore {
         }),
       ),
     );
-    return result?.Attributes ? Claim.parse(result.Attributes) : undefined;
+    return result?.Attributes ? parseClaim(result.Attributes) : undefined;
   }
 
   /**
@@ -153,14 +166,14 @@ export class IncidentStore {
       ),
     );
     if (!result) return undefined;
-    return { before: result.Attributes ? Claim.parse(result.Attributes) : undefined };
+    return { before: result.Attributes ? parseClaim(result.Attributes) : undefined };
   }
 
   async getClaim(dedupKey: string): Promise<Claim | undefined> {
     const result = await this.db.send(
       new GetCommand({ TableName: this.tableName, Key: keys.claim(dedupKey), ConsistentRead: true }),
     );
-    return result.Item ? Claim.parse(result.Item) : undefined;
+    return result.Item ? parseClaim(result.Item) : undefined;
   }
 
   /** Creates the incident unless it exists; never overwrites one that has moved on. */

@@ -19,6 +19,10 @@ export const Claim = z.object({
   lastAction: SignalAction,
   /** The delivery that opened `incidentId`. */
   openedBy: z.string().optional(),
+  /** The change before the one that opened `incidentId`: lets a late retry of that recovery finish. */
+  previousIncidentId: z.string().optional(),
+  previousEventId: z.string().optional(),
+  previousAction: SignalAction.optional(),
   /** The incident as it was opened, so any later change for the key can finish an interrupted open. */
   opening: Incident.optional(),
 });

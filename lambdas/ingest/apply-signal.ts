@@ -56,9 +56,8 @@ class SignalFlow {
       const now = this.deps.clock();
       const id = await this.deps.ids.next(now);
       const opening = openIncident(signal, id, now, this.deps.policy ?? DEFAULT_PRIORITY_POLICY);
-      const won = await this.store.claimToOpen(signal, opening);
-      if (won) {
-        await Promise.all([this.completeOpen(opening), this.settlePrevious(won.before)]);
+      if (await this.store.claimToOpen(signal, opening)) {
+        await this.completeOpen(opening);
         return { outcome: 'opened', incidentId: id };
       }
       this.deps.ids.release(id);
@@ -81,7 +80,7 @@ class SignalFlow {
   /** Resolve and note signals: one claim write, then the follow-up on the incident open before it. */
   async change(): Promise<SignalOutcome> {
     const { signal } = this;
-    const close = signal.action === 'resolve' && signal.autoResolve;
+    const close = this.closes();
     const applied = await this.store.claimChange(signal, close);
     if (!applied) {
       const current = await this.store.getClaim(signal.dedupKey);
@@ -99,6 +98,11 @@ class SignalFlow {
   private async alreadyPast(current: Claim): Promise<SignalOutcome> {
     const { signal } = this;
     const incidentId = current.incidentId;
+    if (current.previousEventId === signal.eventId && current.previousIncidentId) {
+      // A late retry of the recovery that released the key before it fired again: finish that recovery.
+      if (this.closes()) await this.finishResolveOf(current.previousIncidentId, current);
+      return { outcome: 'duplicate', incidentId: current.previousIncidentId };
+    }
     if (current.lastEventId !== signal.eventId || !incidentId) {
       const redelivered = current.watermark === signal.occurredAt;
       return { outcome: redelivered ? 'duplicate' : 'stale', ...(incidentId ? { incidentId } : {}) };
@@ -106,17 +110,27 @@ class SignalFlow {
     if (signal.action === 'trigger') {
       if (current.openedBy === signal.eventId && current.opening) await this.completeOpen(current.opening);
       else await this.completeAlert(current, incidentId);
-    } else if (signal.action === 'resolve' && signal.autoResolve) {
-      // Finish the resolve only if this delivery was the one releasing the incident: it is still open,
-      // never got written, or carries this recovery's time. An older, long-resolved incident is left alone.
-      const incident = await this.store.getIncident(incidentId);
-      if (!incident || isOpen(incident.status) || incident.resolvedAt === signal.occurredAt) {
-        await this.completeResolve(incidentId, current);
-      }
+    } else if (this.closes()) {
+      await this.finishResolveOf(incidentId, current);
     } else if (current.open) {
       await this.completeNote(incidentId);
     }
     return { outcome: 'duplicate', incidentId };
+  }
+
+  private closes(): boolean {
+    return this.signal.action === 'resolve' && this.signal.autoResolve;
+  }
+
+  /**
+   * Finishes a redelivered recovery only if it was the one releasing the incident: the incident is still
+   * open, never got written, or carries this recovery's time. An older, long-resolved incident is left alone.
+   */
+  private async finishResolveOf(incidentId: string, claim: Claim): Promise<void> {
+    const incident = await this.store.getIncident(incidentId);
+    if (!incident || isOpen(incident.status) || incident.resolvedAt === this.signal.occurredAt) {
+      await this.completeResolve(incidentId, claim);
+    }
   }
 
   private async completeOpen(opening: Incident): Promise<void> {
@@ -184,28 +198,5 @@ class SignalFlow {
     if (await this.store.getIncident(incidentId)) return false;
     await this.store.putIncidentIfAbsent(claim.opening, claim.openedBy ?? this.signal.eventId);
     return true;
-  }
-
-  /**
-   * When a key re-opens, the recovery that released it may have stopped before it resolved the old
-   * incident (a crash between its two writes, with this trigger arriving before its retry). Completing it
-   * here costs one conditional write that normally finds the incident already resolved.
-   */
-  private async settlePrevious(before: Claim | undefined): Promise<void> {
-    if (!before?.incidentId || before.open || before.lastAction !== 'resolve') return;
-    const recovery: Signal = {
-      ...this.signal,
-      action: 'resolve',
-      eventId: before.lastEventId,
-      occurredAt: before.watermark,
-    };
-    if (await this.store.resolveFromSignal(before.incidentId, recovery, this.deps.clock())) {
-      await this.store.appendTimeline(
-        timelineEntryForSignal(before.incidentId, recovery, 'resolved', {
-          completedBy: this.signal.eventId,
-          why: 'recovery recorded on the dedup key; completed when the alert fired again',
-        }),
-      );
-    }
   }
 }

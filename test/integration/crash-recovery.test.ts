@@ -136,7 +136,7 @@ describe('a crash, then a newer change for the key before the retry', () => {
     expect(state.timelines[0]).toContain('resolved');
   });
 
-  it('finishes an interrupted recovery when the alarm fires again first', async () => {
+  it('finishes an interrupted recovery on its late retry, after the alarm fired again', async () => {
     const table = await server.createTable('crash');
     await applySignal(depsFor(server.doc, table), alarmSignal({ at: T1 }));
     const recovery = alarmSignal({ at: T2, action: 'resolve' });
@@ -145,8 +145,10 @@ describe('a crash, then a newer change for the key before the retry', () => {
     await settle();
 
     const refire = await applySignal(depsFor(server.doc, table), alarmSignal({ at: T3 }));
+    const lateRetry = await applySignal(depsFor(server.doc, table), recovery);
 
     expect(refire.outcome).toBe('opened');
+    expect(lateRetry).toEqual({ outcome: 'duplicate', incidentId: 'INC-20260314-0001' });
     const state = await finalState(table);
     expect(state.statuses).toEqual(['resolved', 'triggered']);
     expect(state.timelines[0]).toEqual(['opened', 'resolved']);

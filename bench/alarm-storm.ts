@@ -1,0 +1,154 @@
+/**
+ * Alarm storm: 10,000 CloudWatch alarm state changes over 200 alarms, 32 in flight, through the real ingest
+ * handler into a DynamoDB-protocol server (dynalite in its own process). Baseline in the same run: raw
+ * PutItem throughput of the same server at the same concurrency. The figure is the ratio of the two.
+ *
+ *   npm run bench
+ */
+import { CreateTableCommand, DynamoDBClient, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import type { Context } from 'aws-lambda';
+import { createTableInput } from '#adapters/table-definition';
+import { alarmStateChangeEvent } from '../test/support/cloudwatch-events';
+import { startDynamoProcess } from './dynamo-client';
+
+const ALARMS = 200;
+const CHANGES_PER_ALARM = 49; // ALARM, OK, ALARM, … ALARM: 25 incidents per alarm, the last one left open
+const REDELIVERIES = 200; // at-least-once delivery: some events arrive twice
+const CONCURRENCY = 32;
+const BASELINE_PUTS = 10_000;
+
+async function runPool<T>(items: T[][], work: (item: T) => Promise<void>): Promise<number> {
+  const started = performance.now();
+  await Promise.all(
+    items.map(async (lane) => {
+      for (const item of lane) await work(item);
+    }),
+  );
+  return (performance.now() - started) / 1000;
+}
+
+/** Splits work into `lanes` sequences; items with the same lane key keep their order. */
+function lanes<T>(items: T[], laneOf: (item: T, index: number) => number, count: number): T[][] {
+  const out: T[][] = Array.from({ length: count }, () => []);
+  items.forEach((item, index) => out[laneOf(item, index) % count]?.push(item));
+  return out;
+}
+
+function stormEvents() {
+  const start = Date.parse('2026-11-27T08:00:00.000Z');
+  const events: Array<{ alarm: number; event: ReturnType<typeof alarmStateChangeEvent> }> = [];
+  for (let change = 0; change < CHANGES_PER_ALARM; change++) {
+    for (let alarm = 0; alarm < ALARMS; alarm++) {
+      const state = change % 2 === 0 ? 'ALARM' : 'OK';
+      events.push({
+        alarm,
+        event: alarmStateChangeEvent({
+          id: `storm-${alarm}-${change}`,
+          alarmName: `storm-alarm-${String(alarm).padStart(3, '0')}`,
+          state,
+          previous: state === 'ALARM' ? 'OK' : 'ALARM',
+          at: new Date(start + change * 120_000 + alarm * 10).toISOString(),
+        }),
+      });
+    }
+  }
+  // Redeliver every 49th event right after the original (same event id), as EventBridge may.
+  const withRedeliveries: typeof events = [];
+  events.forEach((item, index) => {
+    withRedeliveries.push(item);
+    if (
+      index % Math.floor(events.length / REDELIVERIES) === 0 &&
+      withRedeliveries.length < events.length + REDELIVERIES
+    ) {
+      withRedeliveries.push(item);
+    }
+  });
+  return withRedeliveries.slice(0, ALARMS * CHANGES_PER_ALARM + REDELIVERIES);
+}
+
+async function main() {
+  const dynamo = await startDynamoProcess();
+  process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
+  process.env.AWS_REGION = 'us-east-1';
+  process.env.AWS_ACCESS_KEY_ID = 'local';
+  process.env.AWS_SECRET_ACCESS_KEY = 'local';
+  process.env.TABLE_NAME = 'incidents-storm';
+  // Logging each of 10,000 outcomes to this terminal would measure the terminal, not the pipeline.
+  process.env.POWERTOOLS_LOG_LEVEL = 'WARN';
+
+  const client = new DynamoDBClient({ endpoint: dynamo.endpoint, maxAttempts: 1 });
+  for (const table of ['incidents-baseline', 'incidents-storm']) {
+    await client.send(new CreateTableCommand(createTableInput(table)));
+  }
+  const { handler } = await import('../lambdas/ingest/handler');
+  const context = { functionName: 'firebreak-ingest', awsRequestId: 'bench' } as Context;
+
+  // Baseline: the same server, the same concurrency, PutItem of an incident-sized item.
+  const padding = 'x'.repeat(1200);
+  const puts = Array.from({ length: BASELINE_PUTS }, (_, i) => i);
+  const baselineSeconds = await runPool(
+    lanes(puts, (i) => i, CONCURRENCY),
+    async (i) => {
+      await client.send(
+        new PutItemCommand({
+          TableName: 'incidents-baseline',
+          Item: { PK: { S: `INC#${i}` }, SK: { S: 'META' }, body: { S: padding } },
+        }),
+      );
+    },
+  );
+  const putsPerSecond = BASELINE_PUTS / baselineSeconds;
+
+  // The storm: each alarm's changes stay in order (one lane per alarm group), 32 lanes in flight.
+  const events = stormEvents();
+  const requestsBefore = await dynamo.requests();
+  const outcomes = new Map<string, number>();
+  const stormSeconds = await runPool(
+    lanes(events, (item) => item.alarm, CONCURRENCY),
+    async ({ event }) => {
+      const report = (await handler(event, context)) as {
+        results: Array<{ result?: { outcome: string }; outcome?: string }>;
+      };
+      for (const r of report.results) {
+        const outcome = r.result?.outcome ?? r.outcome ?? 'unknown';
+        outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+      }
+    },
+  );
+  const requests = (await dynamo.requests()) - requestsBefore;
+  const eventsPerSecond = events.length / stormSeconds;
+
+  const open = await client.send(
+    new QueryCommand({
+      TableName: 'incidents-storm',
+      IndexName: 'open-by-priority',
+      KeyConditionExpression: 'gsi1pk = :open',
+      ExpressionAttributeValues: { ':open': { S: 'OPEN' } },
+      Select: 'COUNT',
+    }),
+  );
+  const expectedIncidents = ALARMS * Math.ceil(CHANGES_PER_ALARM / 2);
+  const opened = outcomes.get('opened') ?? 0;
+
+  const rows = [
+    ['events delivered', `${events.length} (${ALARMS} alarms, ${REDELIVERIES} redeliveries)`],
+    ['baseline: raw PutItem/s (32 in flight)', putsPerSecond.toFixed(0)],
+    ['pipeline: events/s (32 in flight)', eventsPerSecond.toFixed(0)],
+    ['ratio pipeline / baseline', `${((eventsPerSecond / putsPerSecond) * 100).toFixed(1)} %`],
+    ['DynamoDB requests per event', (requests / events.length).toFixed(2)],
+    ['incidents opened (expected)', `${opened} (${expectedIncidents})`],
+    ['open at the end (expected)', `${open.Count} (${ALARMS})`],
+    ['outcomes', [...outcomes].map(([k, v]) => `${k} ${v}`).join(', ')],
+  ];
+  console.log('\n| alarm storm | value |\n|---|---|');
+  for (const [name, value] of rows) console.log(`| ${name} | ${value} |`);
+
+  client.destroy();
+  await dynamo.stop();
+  if (opened !== expectedIncidents || open.Count !== ALARMS) {
+    console.error('incident count is not exact');
+    process.exitCode = 1;
+  }
+}
+
+await main();

@@ -1,0 +1,15 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/** shared/ sits beside the repository, in development and in CI alike. */
+export const FIXTURES_DIR = fileURLToPath(new URL('../../../shared/fixtures/events/', import.meta.url));
+
+export function fixtureNames(): string[] {
+  return readdirSync(FIXTURES_DIR).filter((name) => name.endsWith('.json'));
+}
+
+export function loadFixture(prefix: string): Record<string, unknown> {
+  const name = fixtureNames().find((file) => file.startsWith(prefix));
+  if (!name) throw new Error(`no fixture starting with ${prefix} in ${FIXTURES_DIR}`);
+  return JSON.parse(readFileSync(`${FIXTURES_DIR}${name}`, 'utf8')) as Record<string, unknown>;
+}
