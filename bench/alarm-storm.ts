@@ -30,7 +30,9 @@ async function runPool<T>(items: T[][], work: (item: T) => Promise<void>): Promi
 /** Splits work into `lanes` sequences; items with the same lane key keep their order. */
 function lanes<T>(items: T[], laneOf: (item: T, index: number) => number, count: number): T[][] {
   const out: T[][] = Array.from({ length: count }, () => []);
-  items.forEach((item, index) => out[laneOf(item, index) % count]?.push(item));
+  items.forEach((item, index) => {
+    out[laneOf(item, index) % count]?.push(item);
+  });
   return out;
 }
 
