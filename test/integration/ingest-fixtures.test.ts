@@ -36,7 +36,9 @@ function incidentIdOf(result: EventResult | undefined): string {
 async function ingestOne(ingest: IngestHandler, prefix: string) {
   const report = await ingest(loadFixture(prefix));
   expect(report.results).toHaveLength(1);
-  return report.results[0];
+  const [result] = report.results;
+  if (!result) throw new Error(`${prefix} produced no result`);
+  return result;
 }
 
 describe('fixtures through the real ingest handler', () => {
@@ -46,7 +48,7 @@ describe('fixtures through the real ingest handler', () => {
     const opened = await ingestOne(ingest, '01-');
     const resolved = await ingestOne(ingest, '02-');
 
-    expect(outcomes([opened!, resolved!])).toEqual(['opened', 'resolved']);
+    expect(outcomes([opened, resolved])).toEqual(['opened', 'resolved']);
     const id = incidentIdOf(opened);
     expect(incidentIdOf(resolved)).toBe(id);
     const incident = await store.getIncident(id);
@@ -65,7 +67,7 @@ describe('fixtures through the real ingest handler', () => {
 
     const result = await ingestOne(ingest, '02-');
 
-    expect(outcomes([result!])).toEqual(['ignored']);
+    expect(outcomes([result])).toEqual(['ignored']);
     expect(await allIncidents(server, table)).toHaveLength(0);
   });
 
@@ -84,7 +86,7 @@ describe('fixtures through the real ingest handler', () => {
     const first = await ingestOne(ingest, prefix);
     const again = await ingestOne(ingest, prefix);
 
-    expect(outcomes([first!, again!])).toEqual(['opened', 'duplicate']);
+    expect(outcomes([first, again])).toEqual(['opened', 'duplicate']);
     const incident = await store.getIncident(incidentIdOf(first));
     expect(incident?.category).toBe(category);
     expect(incident?.alertCount).toBe(1);
@@ -98,7 +100,7 @@ describe('fixtures through the real ingest handler', () => {
     const child = await ingestOne(ingest, '03-');
     const composite = await ingestOne(ingest, '05-');
 
-    expect(outcomes([child!, composite!])).toEqual(['opened', 'opened']);
+    expect(outcomes([child, composite])).toEqual(['opened', 'opened']);
     const incident = await store.getIncident(incidentIdOf(composite));
     expect(incident?.dedupKey).toBe(
       'arn:aws:cloudwatch:us-east-1:111122223333:alarm:checkout-service-degraded',
@@ -125,7 +127,7 @@ describe('fixtures through the real ingest handler', () => {
 
     const result = await ingestOne(ingest, '07-');
 
-    expect(outcomes([result!])).toEqual(['ignored']);
+    expect(outcomes([result])).toEqual(['ignored']);
     expect(await allIncidents(server, table)).toHaveLength(0);
   });
 
