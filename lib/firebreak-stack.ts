@@ -18,6 +18,7 @@ export class FirebreakStack extends Stack {
   readonly ingestion: Ingestion;
   readonly observability: Observability;
   readonly centralBus?: CentralBus;
+  readonly operationsKey: OperationsKey;
 
   constructor(scope: Construct, id: string, props: FirebreakStackProps) {
     super(scope, id, props);
@@ -26,6 +27,7 @@ export class FirebreakStack extends Stack {
     const operationsKey = new OperationsKey(this, 'OperationsKey', {
       description: 'Firebreak dead-letter queues, ops topic and log groups',
     });
+    this.operationsKey = operationsKey;
     if (config.centralBus) this.centralBus = new CentralBus(this, 'CentralBus', config.centralBus);
 
     this.ingestion = new Ingestion(this, 'Ingestion', {

@@ -1,0 +1,65 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Synthesized, synthesize } from './support';
+
+/** The one real bundling run of the suite: local esbuild, no Docker, no network. */
+describe('ingest function bundle', () => {
+  let synthesized: Synthesized;
+  let bundleDir: string;
+
+  beforeAll(() => {
+    synthesized = synthesize({}, { bundle: true });
+    const assetDirs = readdirSync(synthesized.outdir).filter((name) => name.startsWith('asset.'));
+    expect(assetDirs).toHaveLength(1);
+    bundleDir = join(synthesized.outdir, assetDirs[0] as string);
+  });
+  afterAll(() => synthesized.dispose());
+
+  it('is one minified ESM file, AWS SDK included, within a cold-start budget, with its source map', () => {
+    // Assess
+    expect(readdirSync(bundleDir).sort()).toEqual(['index.mjs', 'index.mjs.map']);
+    const code = readFileSync(join(bundleDir, 'index.mjs'), 'utf8');
+    expect(code.length).toBeLessThan(1_500_000);
+    expect(code).toContain('DynamoDBClient');
+    expect(code).toMatch(/sourceMappingURL=index\.mjs\.map/);
+  });
+
+  it('defines require for the CommonJS dependencies inside the ESM bundle', () => {
+    // Assess
+    const code = readFileSync(join(bundleDir, 'index.mjs'), 'utf8');
+    expect(code.startsWith("import { createRequire as topLevelCreateRequire } from 'node:module';")).toBe(
+      true,
+    );
+  });
+
+  it('loads in Node and exports the handler', async () => {
+    // Prepare: the handler parses its configuration at load time, as on a cold start.
+    const saved = { TABLE_NAME: process.env.TABLE_NAME, AWS_REGION: process.env.AWS_REGION };
+    process.env.TABLE_NAME = 'firebreak-bundle-test';
+    process.env.AWS_REGION = 'eu-west-1';
+
+    try {
+      // Act
+      const bundle = (await import(pathToFileURL(join(bundleDir, 'index.mjs')).href)) as {
+        handler?: unknown;
+      };
+
+      // Assess
+      expect(typeof bundle.handler).toBe('function');
+    } finally {
+      for (const [name, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
+  });
+
+  it('is what the function deploys', () => {
+    // Assess
+    synthesized.templates.firebreak.hasResourceProperties('AWS::Lambda::Function', {
+      Code: { S3Key: `${bundleDir.split('asset.')[1]}.zip` },
+    });
+  });
+});

@@ -1,0 +1,99 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Validations } from 'aws-cdk-lib';
+import { Queue } from 'aws-cdk-lib/aws-sqs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { buildApp } from '../../lib/app';
+import { appContext, FULL_CONFIG } from './support';
+
+interface ValidationReport {
+  pluginReports: Array<{
+    pluginName: string;
+    violations: Array<{
+      ruleName: string;
+      severity: string;
+      violatingConstructs: Array<{ constructPath: string }>;
+    }>;
+  }>;
+}
+
+/** Every acknowledgement in the app, as `construct path: rule id`. Each one is reviewed here. */
+const EXPECTED_ACKNOWLEDGEMENTS = [
+  'Firebreak/Ingestion/FailedInvocations: AwsSolutions-SQS3',
+  'Firebreak/Ingestion/Function: AwsSolutions-L1',
+  'Firebreak/Ingestion/FunctionRole/DefaultPolicy: AwsSolutions-IAM5[Resource::*]',
+  'Firebreak/Ingestion/UndeliveredEvents: AwsSolutions-SQS3',
+  'FirebreakForwarder/UndeliveredEvents: AwsSolutions-SQS3',
+];
+
+describe('cdk-nag AwsSolutions on the whole app', () => {
+  let outdir: string;
+  const context = appContext(FULL_CONFIG);
+  const readReport = (): ValidationReport | undefined => {
+    const file = join(outdir, 'validation-report.json');
+    return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as ValidationReport) : undefined;
+  };
+
+  beforeEach(() => {
+    outdir = mkdtempSync(join(tmpdir(), 'firebreak-nag-'));
+  });
+  afterEach(() => rmSync(outdir, { recursive: true, force: true }));
+
+  it('synthesizes all three stacks with no unacknowledged finding', () => {
+    // Prepare
+    const { app } = buildApp({ context, outdir });
+
+    // Act
+    const assembly = app.synth();
+
+    // Assess
+    expect(assembly.stacks.map((stack) => stack.stackName).sort()).toEqual([
+      'Firebreak',
+      'FirebreakData',
+      'FirebreakForwarder',
+    ]);
+    const violations = (readReport()?.pluginReports ?? []).flatMap((report) => report.violations);
+    expect(violations).toEqual([]);
+  });
+
+  it('really checks: an unencrypted queue without TLS fails synthesis and is named in the report', () => {
+    // Prepare
+    const { app, firebreak } = buildApp({ context, outdir });
+    new Queue(firebreak, 'Careless');
+
+    // Act
+    const synth = () => app.synth();
+
+    // Assess
+    expect(synth).toThrow(expect.objectContaining({ name: 'ValidationFailed' }));
+    const violations = (readReport()?.pluginReports ?? []).flatMap((report) => report.violations);
+    expect(violations).toContainEqual(
+      expect.objectContaining({
+        ruleName: 'AwsSolutions-SQS4',
+        severity: 'error',
+        violatingConstructs: [expect.objectContaining({ constructPath: 'Firebreak/Careless/Resource' })],
+      }),
+    );
+  });
+
+  it('acknowledges only the reviewed findings, each on its own construct with a reason', () => {
+    // Prepare
+    const { app } = buildApp({ context, outdir });
+
+    // Act
+    const acknowledged = app.node.findAll().flatMap((construct) =>
+      construct.node.metadata
+        .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+        .flatMap((entry) => Object.entries(entry.data as Record<string, string>))
+        .map(([id, reason]) => ({
+          at: `${construct.node.path}: ${id.replace(/^annotation::/i, '')}`,
+          reason,
+        })),
+    );
+
+    // Assess
+    expect(acknowledged.map(({ at }) => at).sort()).toEqual(EXPECTED_ACKNOWLEDGEMENTS);
+    for (const { reason } of acknowledged) expect(reason.length).toBeGreaterThan(60);
+  });
+});
