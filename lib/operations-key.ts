@@ -6,6 +6,11 @@ import { Construct } from 'constructs';
 /** AWS services that write into our encrypted queues and topics on the account's behalf. */
 export type DeliveringService = 'events.amazonaws.com' | 'cloudwatch.amazonaws.com';
 
+const STATEMENT_IDS: Record<DeliveringService, string> = {
+  'events.amazonaws.com': 'AllowEventBridgeDelivery',
+  'cloudwatch.amazonaws.com': 'AllowCloudWatchAlarmActions',
+};
+
 /**
  * The customer-managed key for operational data in a stateless stack: dead-letter queues, the ops topic and
  * log groups. It is kept apart from the table's key so that the services below never get a say on the key
@@ -29,7 +34,7 @@ export class OperationsKey extends Construct {
     this.allowed.add(service);
     this.key.addToResourcePolicy(
       new PolicyStatement({
-        sid: `AllowDeliveryBy${service.split('.')[0]}`,
+        sid: STATEMENT_IDS[service],
         principals: [new ServicePrincipal(service)],
         actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
         resources: ['*'],
