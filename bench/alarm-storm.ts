@@ -6,8 +6,11 @@
  *   npm run bench
  */
 import { CreateTableCommand, DynamoDBClient, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import type { Context } from 'aws-lambda';
 import { createTableInput } from '#adapters/table-definition';
+import { openIncident } from '#core/incident';
+import { normalizeEventBridgeEvent } from '#core/sources/index';
 import { alarmStateChangeEvent } from '../test/support/cloudwatch-events';
 import { startDynamoProcess } from './dynamo-client';
 
@@ -15,7 +18,9 @@ const ALARMS = 200;
 const CHANGES_PER_ALARM = 49; // ALARM, OK, ALARM, … ALARM: 25 incidents per alarm, the last one left open
 const REDELIVERIES = 200; // at-least-once delivery: some events arrive twice
 const CONCURRENCY = 32;
-const BASELINE_PUTS = 10_000;
+const BASELINE_PUTS = 5_000;
+const WARM_UP_PUTS = 3_000;
+const WARM_UP_ALARMS = 40;
 
 async function runPool<T>(items: T[][], work: (item: T) => Promise<void>): Promise<number> {
   const started = performance.now();
@@ -36,17 +41,17 @@ function lanes<T>(items: T[], laneOf: (item: T, index: number) => number, count:
   return out;
 }
 
-function stormEvents() {
+function stormEvents(alarms: number, prefix: string) {
   const start = Date.parse('2026-11-27T08:00:00.000Z');
   const events: Array<{ alarm: number; event: ReturnType<typeof alarmStateChangeEvent> }> = [];
   for (let change = 0; change < CHANGES_PER_ALARM; change++) {
-    for (let alarm = 0; alarm < ALARMS; alarm++) {
+    for (let alarm = 0; alarm < alarms; alarm++) {
       const state = change % 2 === 0 ? 'ALARM' : 'OK';
       events.push({
         alarm,
         event: alarmStateChangeEvent({
-          id: `storm-${alarm}-${change}`,
-          alarmName: `storm-alarm-${String(alarm).padStart(3, '0')}`,
+          id: `${prefix}-${alarm}-${change}`,
+          alarmName: `${prefix}-alarm-${String(alarm).padStart(3, '0')}`,
           state,
           previous: state === 'ALARM' ? 'OK' : 'ALARM',
           at: new Date(start + change * 120_000 + alarm * 10).toISOString(),
@@ -65,7 +70,23 @@ function stormEvents() {
       withRedeliveries.push(item);
     }
   });
-  return withRedeliveries.slice(0, ALARMS * CHANGES_PER_ALARM + REDELIVERIES);
+  return withRedeliveries.slice(0, alarms * CHANGES_PER_ALARM + (REDELIVERIES * alarms) / ALARMS);
+}
+
+/** A signal from a real normalized alarm event, for the baseline's incident-shaped item. */
+function normalizedSample() {
+  const result = normalizeEventBridgeEvent(stormEvents(1, 'sample')[0]?.event);
+  if (result.kind !== 'signals' || !result.signals[0]) throw new Error('sample event did not normalize');
+  return result.signals[0];
+}
+
+/** A second instance of the handler module bound to another table (TABLE_NAME is read at cold start). */
+async function loadHandlerFor(table: string) {
+  const previous = process.env.TABLE_NAME;
+  process.env.TABLE_NAME = table;
+  const module = await import(`../lambdas/ingest/handler.ts?table=${table}`);
+  process.env.TABLE_NAME = previous;
+  return module.handler as (event: unknown, context: Context) => Promise<unknown>;
 }
 
 async function main() {
@@ -79,46 +100,67 @@ async function main() {
   process.env.POWERTOOLS_LOG_LEVEL = 'WARN';
 
   const client = new DynamoDBClient({ endpoint: dynamo.endpoint, maxAttempts: 1 });
-  for (const table of ['incidents-baseline', 'incidents-storm']) {
+  for (const table of ['incidents-baseline', 'incidents-storm', 'incidents-warmup']) {
     await client.send(new CreateTableCommand(createTableInput(table)));
   }
   const { handler } = await import('../lambdas/ingest/handler');
   const context = { functionName: 'firebreak-ingest', awsRequestId: 'bench' } as Context;
 
-  // Baseline: the same server, the same concurrency, PutItem of an incident-sized item.
-  const padding = 'x'.repeat(1200);
-  const puts = Array.from({ length: BASELINE_PUTS }, (_, i) => i);
-  const baselineSeconds = await runPool(
-    lanes(puts, (i) => i, CONCURRENCY),
-    async (i) => {
-      await client.send(
-        new PutItemCommand({
-          TableName: 'incidents-baseline',
-          Item: { PK: { S: `INC#${i}` }, SK: { S: 'META' }, body: { S: padding } },
-        }),
-      );
-    },
+  /** Runs the events through the handler against `table`; the handler reads TABLE_NAME at cold start, so
+   * each table gets its own handler module instance. */
+  async function storm(table: string, events: ReturnType<typeof stormEvents>) {
+    const ingest = table === 'incidents-storm' ? handler : await loadHandlerFor(table);
+    const outcomes = new Map<string, number>();
+    const seconds = await runPool(
+      lanes(events, (item) => item.alarm, CONCURRENCY),
+      async ({ event }) => {
+        const report = (await ingest(event, context)) as {
+          results: Array<{ result?: { outcome: string }; outcome?: string }>;
+        };
+        for (const r of report.results) {
+          const outcome = r.result?.outcome ?? r.outcome ?? 'unknown';
+          outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+        }
+      },
+    );
+    return { outcomes, seconds };
+  }
+
+  // Baseline: the same server, the same concurrency, PutItem of an item shaped like a real incident record.
+  // Measured before and after the storm and averaged; both paths are warmed up first (JIT), so neither
+  // side is measured cold.
+  const incident = marshall(
+    openIncident(normalizedSample(), 'INC-20261127-0001', new Date('2026-11-27T08:00:01.000Z')),
+    { removeUndefinedValues: true },
   );
-  const putsPerSecond = BASELINE_PUTS / baselineSeconds;
+  let nextKey = 0;
+  const putBatch = async (count: number) => {
+    const keys = Array.from({ length: count }, () => nextKey++);
+    const seconds = await runPool(
+      lanes(keys, (i) => i, CONCURRENCY),
+      async (i) => {
+        await client.send(
+          new PutItemCommand({
+            TableName: 'incidents-baseline',
+            Item: { ...incident, PK: { S: `INC#${i}` }, SK: { S: 'META' } },
+          }),
+        );
+      },
+    );
+    return count / seconds;
+  };
+  await putBatch(WARM_UP_PUTS);
+  await storm('incidents-warmup', stormEvents(WARM_UP_ALARMS, 'warmup'));
+  const baselineBefore = await putBatch(BASELINE_PUTS);
 
   // The storm: each alarm's changes stay in order (one lane per alarm group), 32 lanes in flight.
-  const events = stormEvents();
+  const events = stormEvents(ALARMS, 'storm');
   const requestsBefore = await dynamo.requests();
-  const outcomes = new Map<string, number>();
-  const stormSeconds = await runPool(
-    lanes(events, (item) => item.alarm, CONCURRENCY),
-    async ({ event }) => {
-      const report = (await handler(event, context)) as {
-        results: Array<{ result?: { outcome: string }; outcome?: string }>;
-      };
-      for (const r of report.results) {
-        const outcome = r.result?.outcome ?? r.outcome ?? 'unknown';
-        outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
-      }
-    },
-  );
+  const { outcomes, seconds: stormSeconds } = await storm('incidents-storm', events);
   const requests = (await dynamo.requests()) - requestsBefore;
   const eventsPerSecond = events.length / stormSeconds;
+  const baselineAfter = await putBatch(BASELINE_PUTS);
+  const putsPerSecond = (baselineBefore + baselineAfter) / 2;
 
   const open = await client.send(
     new QueryCommand({
@@ -134,10 +176,14 @@ async function main() {
 
   const rows = [
     ['events delivered', `${events.length} (${ALARMS} alarms, ${REDELIVERIES} redeliveries)`],
-    ['baseline: raw PutItem/s (32 in flight)', putsPerSecond.toFixed(0)],
+    [
+      'baseline: raw PutItem/s (32 in flight)',
+      `${putsPerSecond.toFixed(0)} (before ${baselineBefore.toFixed(0)}, after ${baselineAfter.toFixed(0)})`,
+    ],
     ['pipeline: events/s (32 in flight)', eventsPerSecond.toFixed(0)],
     ['ratio pipeline / baseline', `${((eventsPerSecond / putsPerSecond) * 100).toFixed(1)} %`],
     ['DynamoDB requests per event', (requests / events.length).toFixed(2)],
+    ['pipeline: DynamoDB requests/s', `${(requests / stormSeconds).toFixed(0)}`],
     ['incidents opened (expected)', `${opened} (${expectedIncidents})`],
     ['open at the end (expected)', `${open.Count} (${ALARMS})`],
     ['outcomes', [...outcomes].map(([k, v]) => `${k} ${v}`).join(', ')],

@@ -29,7 +29,6 @@ function indexAttributes(incident: Incident): Record<string, string> {
 
 function parseClaim(item: Record<string, unknown>): Claim {
   const present = Object.fromEntries(Object.entries(item).filter(([, value]) => value !== NONE));
-  if (typeof present.opening === 'string') present.opening = JSON.parse(present.opening);
   return Claim.parse(present);
 }
 

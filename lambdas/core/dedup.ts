@@ -23,10 +23,20 @@ export const Claim = z.object({
   previousIncidentId: z.string().optional(),
   previousEventId: z.string().optional(),
   previousAction: SignalAction.optional(),
-  /** The incident as it was opened, so any later change for the key can finish an interrupted open. */
-  opening: Incident.optional(),
+  /**
+   * The incident as it was opened (JSON), so any later change for the key can finish an interrupted open.
+   * Kept as text: it is rarely needed, and parsing it on every change would cost more than the rest.
+   */
+  opening: z.string().optional(),
 });
 export type Claim = z.infer<typeof Claim>;
+
+/** The incident a claim was opened with, if the claim holds one for `incidentId`. */
+export function claimOpening(claim: Claim, incidentId: string): Incident | undefined {
+  if (!claim.opening) return undefined;
+  const opening = Incident.parse(JSON.parse(claim.opening));
+  return opening.id === incidentId ? opening : undefined;
+}
 
 /** Canonical fixed-width UTC form, so that comparing strings compares instants. */
 export function canonicalTime(iso: string): string {

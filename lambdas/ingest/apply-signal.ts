@@ -1,6 +1,6 @@
 import type { IncidentIdAllocator } from '#adapters/incident-ids';
 import type { IncidentStore } from '#adapters/incident-store';
-import { type Claim, canonicalTime } from '#core/dedup';
+import { type Claim, canonicalTime, claimOpening } from '#core/dedup';
 import { openIncident, timelineEntryForSignal } from '#core/incident';
 import { isOpen } from '#core/lifecycle';
 import type { Incident, Signal } from '#core/model';
@@ -108,7 +108,8 @@ class SignalFlow {
       return { outcome: redelivered ? 'duplicate' : 'stale', ...(incidentId ? { incidentId } : {}) };
     }
     if (signal.action === 'trigger') {
-      if (current.openedBy === signal.eventId && current.opening) await this.completeOpen(current.opening);
+      const opening = current.openedBy === signal.eventId ? claimOpening(current, incidentId) : undefined;
+      if (opening) await this.completeOpen(opening);
       else await this.completeAlert(current, incidentId);
     } else if (this.closes()) {
       await this.finishResolveOf(incidentId, current);
@@ -194,9 +195,10 @@ class SignalFlow {
 
   /** Writes the claim's opening snapshot if the incident item does not exist. True if it had to. */
   private async materializeIfMissing(incidentId: string, claim: Claim): Promise<boolean> {
-    if (claim.opening?.id !== incidentId) return false;
+    const opening = claimOpening(claim, incidentId);
+    if (!opening) return false;
     if (await this.store.getIncident(incidentId)) return false;
-    await this.store.putIncidentIfAbsent(claim.opening, claim.openedBy ?? this.signal.eventId);
+    await this.store.putIncidentIfAbsent(opening, claim.openedBy ?? this.signal.eventId);
     return true;
   }
 }
