@@ -5,9 +5,12 @@ import { fileURLToPath } from 'node:url';
 export const FIXTURES_DIR = fileURLToPath(new URL('../../../shared/fixtures/events/', import.meta.url));
 
 export function fixtureNames(): string[] {
-  return readdirSync(FIXTURES_DIR).filter((name) => name.endsWith('.json'));
+  return readdirSync(FIXTURES_DIR)
+    .filter((name) => name.endsWith('.json'))
+    .sort();
 }
 
+/** A fresh copy of the fixture whose name starts with `prefix`, safe to mutate. */
 export function loadFixture(prefix: string): Record<string, unknown> {
   const name = fixtureNames().find((file) => file.startsWith(prefix));
   if (!name) throw new Error(`no fixture starting with ${prefix} in ${FIXTURES_DIR}`);

@@ -1,26 +1,10 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import { Signal } from '#core/model';
 import type { NormalizeResult, Rejection } from '#core/sources/index';
 
-/** shared/ sits beside the repository root, here and in CI; never an absolute path. */
-export const FIXTURES_DIR = fileURLToPath(new URL('../../../../shared/fixtures/events/', import.meta.url));
-
 export type Json = Record<string, unknown>;
 
-export function fixtureFiles(): string[] {
-  return readdirSync(FIXTURES_DIR)
-    .filter((name) => name.endsWith('.json'))
-    .sort();
-}
-
-/** A fresh copy of the fixture whose name starts with `prefix`, safe to mutate. */
-export function fixture(prefix: string): Json {
-  const name = fixtureFiles().find((file) => file.startsWith(prefix));
-  if (!name) throw new Error(`no fixture starting with ${prefix} in ${FIXTURES_DIR}`);
-  return JSON.parse(readFileSync(`${FIXTURES_DIR}${name}`, 'utf8')) as Json;
-}
+export { FIXTURES_DIR, fixtureNames as fixtureFiles, loadFixture as fixture } from '../../support/fixtures';
 
 /** The fixture's `detail`, for editing in place. */
 export function detailOf(event: Json): Json {
