@@ -75,15 +75,23 @@ describe('applySignal: opening and deduplication', () => {
     expect((await store.listTimeline('INC-20260314-0001')).map((e) => e.kind)).toEqual(['opened', 'alert']);
   });
 
-  it('keeps the same alarm name in two accounts apart', async () => {
+  it('keeps the same alarm name in two accounts and two regions apart', async () => {
     const deps = depsFor(server.doc, table);
 
-    const first = await applySignal(deps, alarmSignal({ at: T1, account: '111122223333' }));
-    const second = await applySignal(deps, alarmSignal({ at: T1, account: '444455556666' }));
+    const results = [
+      await applySignal(deps, alarmSignal({ at: T1, account: '111122223333', region: 'us-east-1' })),
+      await applySignal(deps, alarmSignal({ at: T1, account: '444455556666', region: 'us-east-1' })),
+      await applySignal(deps, alarmSignal({ at: T1, account: '111122223333', region: 'eu-west-1' })),
+    ];
+    const recovery = await applySignal(
+      deps,
+      alarmSignal({ at: T2, action: 'resolve', account: '111122223333', region: 'eu-west-1' }),
+    );
 
-    expect(first.outcome).toBe('opened');
-    expect(second.outcome).toBe('opened');
-    expect(await allIncidents(server, table)).toHaveLength(2);
+    expect(results.map((r) => r.outcome)).toEqual(['opened', 'opened', 'opened']);
+    expect(recovery).toEqual({ outcome: 'resolved', incidentId: 'INC-20260314-0003' });
+    const incidents = await allIncidents(server, table);
+    expect(incidents.map((i) => i.status).sort()).toEqual(['resolved', 'triggered', 'triggered']);
   });
 
   it('opens exactly one incident for 50 concurrent deliveries of one ALARM', async () => {

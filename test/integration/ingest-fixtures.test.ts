@@ -1,3 +1,5 @@
+import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IncidentStore } from '#adapters/incident-store';
 import type { EventResult } from '../../lambdas/ingest/ingest-events';
@@ -195,4 +197,20 @@ describe('fixtures through the real ingest handler', () => {
     expect(rejection && 'field' in rejection ? rejection.field : undefined).toMatch(/^detail\.state/);
     expect(await allIncidents(server, table)).toHaveLength(1);
   });
+
+  it('fails the invocation when the store is unreachable, so that AWS retries the event', async () => {
+    const unreachable = await unusedLocalEndpoint();
+    const ingest = await loadIngestHandler({ endpoint: unreachable }, 'incidents');
+
+    await expect(ingest(loadFixture('01-'))).rejects.toThrow(/failed to apply; retry the event/);
+  });
 });
+
+/** An address on 127.0.0.1 where nothing listens: a port that was just free. */
+async function unusedLocalEndpoint(): Promise<string> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return `http://127.0.0.1:${port}`;
+}

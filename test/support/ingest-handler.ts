@@ -21,7 +21,10 @@ export type IngestHandler = (event: unknown) => Promise<IngestReport>;
  * Loads the real Lambda handler module (config, clients, middy, logger) against the given table, the way
  * Lambda would at cold start: through its environment variables.
  */
-export async function loadIngestHandler(server: DynamoServer, tableName: string): Promise<IngestHandler> {
+export async function loadIngestHandler(
+  server: Pick<DynamoServer, 'endpoint'>,
+  tableName: string,
+): Promise<IngestHandler> {
   vi.stubEnv('TABLE_NAME', tableName);
   vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', server.endpoint);
   vi.stubEnv('AWS_REGION', 'us-east-1');
