@@ -88,3 +88,30 @@ export function timelineEntryForSignal(
     },
   };
 }
+
+/**
+ * The "opened" entry rebuilt from the incident as it was opened, for a later change that has to finish an
+ * open whose own delivery stopped half way. Same key as the opener's entry, so only one of them lands.
+ */
+export function openedEntryFromSnapshot(opening: Incident, openedBy: string): TimelineEntry {
+  return {
+    incidentId: opening.id,
+    entryId: `sig:${openedBy}`,
+    at: opening.detectedAt,
+    kind: 'opened',
+    actor: `${opening.source.kind}:${opening.source.name}`,
+    message: `${MESSAGE_PREFIX.opened}: ${opening.title}`,
+    details: {
+      dedupKey: opening.dedupKey,
+      eventId: openedBy,
+      source: opening.source,
+      severity: opening.severity,
+      priority: opening.priority,
+      impact: opening.impact,
+      urgency: opening.urgency,
+      category: opening.category,
+      subcategory: opening.subcategory,
+      recoveredFrom: 'the dedup claim, after the opening delivery stopped before writing the incident',
+    },
+  };
+}

@@ -1,7 +1,7 @@
 import type { IncidentIdAllocator } from '#adapters/incident-ids';
 import type { IncidentStore } from '#adapters/incident-store';
 import { type Claim, canonicalTime, claimOpening } from '#core/dedup';
-import { openIncident, timelineEntryForSignal } from '#core/incident';
+import { openedEntryFromSnapshot, openIncident, timelineEntryForSignal } from '#core/incident';
 import { isOpen } from '#core/lifecycle';
 import type { Incident, Signal } from '#core/model';
 import { DEFAULT_PRIORITY_POLICY, type PriorityPolicy } from '#core/priority';
@@ -129,7 +129,11 @@ class SignalFlow {
    */
   private async finishResolveOf(incidentId: string, claim: Claim): Promise<void> {
     const incident = await this.store.getIncident(incidentId);
-    if (!incident || isOpen(incident.status) || incident.resolvedAt === this.signal.occurredAt) {
+    const unwritten = !incident && claimOpening(claim, incidentId) !== undefined;
+    if (
+      unwritten ||
+      (incident && (isOpen(incident.status) || incident.resolvedAt === this.signal.occurredAt))
+    ) {
       await this.completeResolve(incidentId, claim);
     }
   }
@@ -198,7 +202,11 @@ class SignalFlow {
     const opening = claimOpening(claim, incidentId);
     if (!opening) return false;
     if (await this.store.getIncident(incidentId)) return false;
-    await this.store.putIncidentIfAbsent(opening, claim.openedBy ?? this.signal.eventId);
+    const openedBy = claim.openedBy ?? this.signal.eventId;
+    await Promise.all([
+      this.store.putIncidentIfAbsent(opening, openedBy),
+      this.store.appendTimeline(openedEntryFromSnapshot(opening, openedBy)),
+    ]);
     return true;
   }
 }
