@@ -200,48 +200,48 @@ export class IncidentStore {
    * Counts a newer alert on an open incident. The `lastSignalAt` condition makes a retried delivery a
    * no-op rather than a second count. False when the incident is missing, not open, or already has it.
    */
-  async recordAlert(incidentId: string, signal: Signal, now: Date): Promise<boolean> {
-    const result = await conditional(() =>
-      this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keys.incident(incidentId),
-          UpdateExpression:
-            'SET alertCount = alertCount + :one, lastSignalAt = :t, updatedAt = :now, version = version + :one',
-          ConditionExpression:
-            'attribute_exists(PK) AND #status IN (:triggered, :acknowledged) AND lastSignalAt < :t',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':one': 1,
-            ':t': signal.occurredAt,
-            ':now': now.toISOString(),
-            ...OPEN_VALUES,
-          },
-        }),
-      ),
-    );
-    return result !== undefined;
+  recordAlert(incidentId: string, signal: Signal, now: Date): Promise<boolean> {
+    return this.applySignalToOpenIncident(incidentId, signal, now, { set: 'alertCount = alertCount + :one' });
   }
 
   /** Resolves an open incident from a recovery signal; false when it is missing, not open, or already past it. */
-  async resolveFromSignal(incidentId: string, signal: Signal, now: Date): Promise<boolean> {
+  resolveFromSignal(incidentId: string, signal: Signal, now: Date): Promise<boolean> {
+    return this.applySignalToOpenIncident(incidentId, signal, now, {
+      set: '#status = :resolved, resolvedAt = :t, resolvedBy = :e',
+      // Leaves the sparse open-incidents index.
+      remove: 'gsi1pk, gsi1sk',
+      values: { ':resolved': 'resolved', ':e': signal.eventId },
+    });
+  }
+
+  /**
+   * One conditional update of an open incident for a signal newer than the last one it applied: the
+   * change itself plus the bookkeeping every such change carries (signal time, version).
+   */
+  private async applySignalToOpenIncident(
+    incidentId: string,
+    signal: Signal,
+    now: Date,
+    change: { set: string; remove?: string; values?: Record<string, unknown> },
+  ): Promise<boolean> {
+    const { set, remove, values = {} } = change;
     const result = await conditional(() =>
       this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.incident(incidentId),
-          UpdateExpression:
-            'SET #status = :resolved, resolvedAt = :t, resolvedBy = :e, lastSignalAt = :t, updatedAt = :now, version = version + :one REMOVE gsi1pk, gsi1sk',
+          UpdateExpression: `SET ${set}, lastSignalAt = :t, updatedAt = :now, version = version + :one${
+            remove ? ` REMOVE ${remove}` : ''
+          }`,
           ConditionExpression:
             'attribute_exists(PK) AND #status IN (:triggered, :acknowledged) AND lastSignalAt < :t',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
-            ':resolved': 'resolved',
-            ':t': signal.occurredAt,
-            ':e': signal.eventId,
-            ':now': now.toISOString(),
             ':one': 1,
+            ':t': signal.occurredAt,
+            ':now': now.toISOString(),
             ...OPEN_VALUES,
+            ...values,
           },
         }),
       ),
