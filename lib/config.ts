@@ -1,5 +1,6 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { z } from 'zod';
+import { DEFAULT_ESCALATION_CONFIG, EscalationConfig } from '#core/escalation';
 
 /** The retention periods CloudWatch Logs accepts, as CDK lists them (numeric enum values only). */
 const RETENTION_DAYS: readonly number[] = Object.values(RetentionDays).filter(
@@ -33,6 +34,41 @@ export const ForwarderConfig = z.strictObject({
   centralBusArn: EventBusArn,
 });
 
+/** Where a person opens an incident: `{id}` is replaced by the incident id in every notification's link. */
+const IncidentUrl = z
+  .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+  .refine((url) => url.includes('{id}'), {
+    message: 'must contain {id}, e.g. https://firebreak.example.com/incidents/{id}',
+  });
+
+/** Target names that would give a notification topic the name of a topic Firebreak already has. */
+const RESERVED_TARGETS = new Set(['ops']);
+
+/**
+ * The escalation policies, as the domain core defines them, plus one rule only the infrastructure knows: a
+ * target named like one of Firebreak's own topics (`firebreak-ops`) would clash with it.
+ */
+const EscalationContext = EscalationConfig.superRefine((config, ctx) => {
+  for (const [key, policy] of Object.entries(config.policies)) {
+    const named: Array<[PropertyKey[], string]> = [
+      ...policy.levels.flatMap((level, index) =>
+        level.targets.map((target, t): [PropertyKey[], string] => [['levels', index, 'targets', t], target]),
+      ),
+      ...policy.stakeholders.map((target, t): [PropertyKey[], string] => [['stakeholders', t], target]),
+      [['management'], policy.management],
+    ];
+    for (const [path, target] of named) {
+      if (RESERVED_TARGETS.has(target)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['policies', key, ...path],
+          message: `"${target}" is reserved: its topic would be firebreak-${target}, one of Firebreak's own`,
+        });
+      }
+    }
+  }
+});
+
 /** The `firebreak` object in CDK context (cdk.json, or `-c firebreak='{...}'`). */
 export const FirebreakConfig = z.strictObject({
   logRetentionDays: z
@@ -44,6 +80,10 @@ export const FirebreakConfig = z.strictObject({
   alarmEmail: z.email('must be an email address').optional(),
   centralBus: CentralBusConfig.optional(),
   forwarder: ForwarderConfig.optional(),
+  /** Escalation policies and their routes; redeploy to change them. Defaults to the 0 / 15 / 30 minute chain. */
+  escalation: EscalationContext.default(DEFAULT_ESCALATION_CONFIG),
+  /** Link template for notifications, e.g. `https://firebreak.example.com/incidents/{id}`. */
+  incidentUrl: IncidentUrl.optional(),
 });
 
 export type FirebreakConfig = z.infer<typeof FirebreakConfig>;
@@ -81,7 +121,11 @@ export function parseFirebreakConfig(raw: unknown): FirebreakConfig {
       throw new Error(`Invalid CDK context: ${CONTEXT_KEY}: must be a JSON object`);
     }
   }
-  const parsed = FirebreakConfig.safeParse(value);
+  const parsed = FirebreakConfig.safeParse(value, {
+    // "is required" rather than zod's "expected string, received undefined" for a missing key.
+    error: (issue) =>
+      issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : undefined,
+  });
   if (!parsed.success) {
     const problems = parsed.error.issues.flatMap(describeIssue);
     throw new Error(`Invalid CDK context: ${problems.join('; ')}`);

@@ -4,6 +4,8 @@ import { CentralBus } from './central-bus';
 import type { FirebreakConfig } from './config';
 import type { IncidentStore } from './incident-store';
 import { Ingestion } from './ingestion';
+import { Lifecycle } from './lifecycle';
+import { Notifications } from './notifications';
 import { Observability } from './observability';
 import { OperationsKey } from './operations-key';
 
@@ -16,6 +18,8 @@ export interface FirebreakStackProps extends StackProps {
 /** The stateless stack: everything but the data, safe to redeploy or replace at any time. */
 export class FirebreakStack extends Stack {
   readonly ingestion: Ingestion;
+  readonly lifecycle: Lifecycle;
+  readonly notifications: Notifications;
   readonly observability: Observability;
   readonly centralBus?: CentralBus;
   readonly operationsKey: OperationsKey;
@@ -25,10 +29,32 @@ export class FirebreakStack extends Stack {
     const { config, store } = props;
 
     const operationsKey = new OperationsKey(this, 'OperationsKey', {
-      description: 'Firebreak dead-letter queues, ops topic and log groups',
+      description: 'Firebreak dead-letter queues, ops and notification topics, and log groups',
     });
     this.operationsKey = operationsKey;
     if (config.centralBus) this.centralBus = new CentralBus(this, 'CentralBus', config.centralBus);
+
+    // First the ops topic, which the lifecycle reports to; each part's alarms are added once it exists.
+    this.observability = new Observability(this, 'Observability', {
+      operationsKey,
+      alarmEmail: config.alarmEmail,
+    });
+
+    this.notifications = new Notifications(this, 'Notifications', {
+      escalation: config.escalation,
+      encryptionKey: operationsKey.key,
+    });
+
+    this.lifecycle = new Lifecycle(this, 'Lifecycle', {
+      table: store.table,
+      tableKey: store.key,
+      operationsKey,
+      logRetention: config.logRetentionDays,
+      escalation: config.escalation,
+      incidentUrl: config.incidentUrl,
+      notifications: this.notifications,
+      opsTopic: this.observability.topic,
+    });
 
     this.ingestion = new Ingestion(this, 'Ingestion', {
       table: store.table,
@@ -39,16 +65,13 @@ export class FirebreakStack extends Stack {
         { id: 'Default' },
         ...(this.centralBus ? [{ id: 'Central', bus: this.centralBus.bus }] : []),
       ],
+      stateMachine: this.lifecycle.stateMachine,
     });
 
-    this.observability = new Observability(this, 'Observability', {
-      operationsKey,
-      alarmEmail: config.alarmEmail,
-      deadLetterQueues: [
-        { id: 'UndeliveredEvents', queue: this.ingestion.deliveryDeadLetterQueue },
-        { id: 'FailedIngestInvocations', queue: this.ingestion.failedInvocationQueue },
-      ],
-      functions: [{ id: 'IngestFunction', function: this.ingestion.function }],
-    });
+    this.observability.watchQueue('UndeliveredEvents', this.ingestion.deliveryDeadLetterQueue);
+    this.observability.watchQueue('FailedIngestInvocations', this.ingestion.failedInvocationQueue);
+    this.observability.watchQueue('UndeliveredExecutionFailures', this.lifecycle.deadLetterQueue);
+    this.observability.watchFunction('IngestFunction', this.ingestion.function);
+    this.observability.watchFunction('LifecycleFunction', this.lifecycle.function);
   }
 }

@@ -1,10 +1,11 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { type IEventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { DeadLetterQueue } from './dead-letter-queue';
 import { INGEST_SOURCES } from './event-sources';
@@ -19,6 +20,8 @@ export interface IngestionProps {
   readonly logRetention: RetentionDays;
   /** Buses whose matching events are ingested: the default bus, plus the central bus when configured. */
   readonly eventBuses: ReadonlyArray<{ readonly id: string; readonly bus?: IEventBus }>;
+  /** The incident lifecycle: ingest starts one execution per new incident and resolves parked ones. */
+  readonly stateMachine: IStateMachine;
 }
 
 /**
@@ -46,7 +49,10 @@ export class Ingestion extends Construct {
       entry: 'lambdas/ingest/handler.ts',
       serviceName: 'firebreak-ingest',
       description: 'Turns CloudWatch alarm, GuardDuty, Security Hub and AWS Health events into incidents',
-      environment: { TABLE_NAME: props.table.tableName },
+      environment: {
+        TABLE_NAME: props.table.tableName,
+        STATE_MACHINE_ARN: props.stateMachine.stateMachineArn,
+      },
       logRetention: props.logRetention,
       operationsKey: props.operationsKey,
     });
@@ -65,6 +71,26 @@ export class Ingestion extends Construct {
     );
     // Named actions rather than kms:GenerateDataKey*: the pair and without-plaintext variants are never used.
     props.tableKey.grant(this.function, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey');
+
+    this.function.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['states:StartExecution'],
+        resources: [props.stateMachine.stateMachineArn],
+      }),
+    );
+    // A recovery resolves the incident and hands the parked task token back to its execution. Kept in a
+    // policy of its own so that its acknowledgement below covers this statement and nothing else.
+    const taskTokenPolicy = new Policy(this, 'TaskTokenPolicy', {
+      statements: [new PolicyStatement({ actions: ['states:SendTaskSuccess'], resources: ['*'] })],
+    });
+    this.function.role?.attachInlinePolicy(taskTokenPolicy);
+    Validations.of(taskTokenPolicy).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'states:SendTaskSuccess names its task by a task token, not by an ARN: IAM ties the SendTask* actions ' +
+        'to activities only, and the callback token of a .waitForTaskToken task belongs to no resource an ' +
+        'IAM policy can name, so Resource * is the only grant that works (this statement holds nothing else).',
+    });
 
     props.operationsKey.allowDeliveryBy('events.amazonaws.com');
     this.deliveryDeadLetterQueue = new DeadLetterQueue(this, 'UndeliveredEvents', {

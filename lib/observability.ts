@@ -15,14 +15,18 @@ export interface ObservabilityProps {
   /** Subscribed to the ops topic; the address must confirm the subscription. */
   readonly alarmEmail?: string;
   /** Dead-letter queues: a single message in one means an event was lost to the pipeline. */
-  readonly deadLetterQueues: ReadonlyArray<{ readonly id: string; readonly queue: IQueue }>;
-  readonly functions: ReadonlyArray<{ readonly id: string; readonly function: IFunction }>;
+  readonly deadLetterQueues?: ReadonlyArray<{ readonly id: string; readonly queue: IQueue }>;
+  readonly functions?: ReadonlyArray<{ readonly id: string; readonly function: IFunction }>;
 }
 
-/** The ops topic and the alarms that tell the people running Firebreak that Firebreak itself is failing. */
+/**
+ * The ops topic and the alarms that tell the people running Firebreak that Firebreak itself is failing. Parts
+ * built after it (they publish to the topic) add their queues and functions with watchQueue/watchFunction.
+ */
 export class Observability extends Construct {
   readonly topic: Topic;
   readonly alarms: Alarm[] = [];
+  private readonly notify: SnsAction;
 
   constructor(scope: Construct, id: string, props: ObservabilityProps) {
     super(scope, id);
@@ -34,34 +38,45 @@ export class Observability extends Construct {
     });
     if (props.alarmEmail) this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
 
-    const notify = new SnsAction(this.topic);
-    for (const { id: queueId, queue } of props.deadLetterQueues) {
-      this.alarms.push(
-        new Alarm(this, `${queueId}NotEmpty`, {
-          alarmDescription: `Messages are waiting in ${queueId}: inspect them and redrive`,
-          metric: queue.metricApproximateNumberOfMessagesVisible({
-            period: Duration.minutes(1),
-            statistic: 'Maximum',
-          }),
-          threshold: 1,
-          comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-          evaluationPeriods: 1,
-          treatMissingData: TreatMissingData.NOT_BREACHING,
+    this.notify = new SnsAction(this.topic);
+    for (const { id: queueId, queue } of props.deadLetterQueues ?? []) this.watchQueue(queueId, queue);
+    for (const { id: functionId, function: fn } of props.functions ?? []) this.watchFunction(functionId, fn);
+  }
+
+  /** Alarms on the first message in a dead-letter queue. */
+  watchQueue(queueId: string, queue: IQueue): Alarm {
+    return this.addAlarm(
+      new Alarm(this, `${queueId}NotEmpty`, {
+        alarmDescription: `Messages are waiting in ${queueId}: inspect them and redrive`,
+        metric: queue.metricApproximateNumberOfMessagesVisible({
+          period: Duration.minutes(1),
+          statistic: 'Maximum',
         }),
-      );
-    }
-    for (const { id: functionId, function: fn } of props.functions) {
-      this.alarms.push(
-        new Alarm(this, `${functionId}Errors`, {
-          alarmDescription: `${functionId} failed an invocation`,
-          metric: fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
-          threshold: 1,
-          comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-          evaluationPeriods: 1,
-          treatMissingData: TreatMissingData.NOT_BREACHING,
-        }),
-      );
-    }
-    for (const alarm of this.alarms) alarm.addAlarmAction(notify);
+        threshold: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+    );
+  }
+
+  /** Alarms on any failed invocation of a function. */
+  watchFunction(functionId: string, fn: IFunction): Alarm {
+    return this.addAlarm(
+      new Alarm(this, `${functionId}Errors`, {
+        alarmDescription: `${functionId} failed an invocation`,
+        metric: fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+        threshold: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+    );
+  }
+
+  private addAlarm(alarm: Alarm): Alarm {
+    alarm.addAlarmAction(this.notify);
+    this.alarms.push(alarm);
+    return alarm;
   }
 }

@@ -1,0 +1,164 @@
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { Rule } from 'aws-cdk-lib/aws-events';
+import { SnsTopic } from 'aws-cdk-lib/aws-events-targets';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import type { EscalationConfig } from '#core/escalation';
+import { DeadLetterQueue } from './dead-letter-queue';
+import { FirebreakFunction, fromRepoRoot } from './function-defaults';
+import { grantPublisherKeyUse, type Notifications } from './notifications';
+import type { OperationsKey } from './operations-key';
+
+export const STATE_MACHINE_NAME = 'firebreak-incident-lifecycle';
+export const LIFECYCLE_DEFINITION_FILE = 'statemachines/incident-lifecycle.asl.json';
+
+/** The `${Name}` placeholders this construct fills in the ASL file; a test checks the file uses no others. */
+export const DEFINITION_SUBSTITUTIONS = ['LifecycleFunctionArn', 'TableName'] as const;
+export type DefinitionSubstitution = (typeof DEFINITION_SUBSTITUTIONS)[number];
+
+/** The executions the failed-execution rule reports, as Step Functions names their status. */
+export const FAILED_EXECUTION_STATUSES = ['FAILED', 'TIMED_OUT', 'ABORTED'] as const;
+
+export interface LifecycleProps {
+  readonly table: ITable;
+  readonly tableKey: IKey;
+  readonly operationsKey: OperationsKey;
+  readonly logRetention: RetentionDays;
+  readonly escalation: EscalationConfig;
+  /** `https://…/incidents/{id}`, or undefined for messages without a link. */
+  readonly incidentUrl?: string;
+  readonly notifications: Notifications;
+  /** Firebreak's own ops topic: task failures and failed executions are reported there. */
+  readonly opsTopic: ITopic;
+}
+
+/**
+ * One Standard execution per incident, from the ASL file: it pages, escalates on timers, re-pages when an
+ * acknowledgement times out, records a missed SLA, reminds stakeholders and sends the resolution notice.
+ * The lifecycle function does each step's work; the machine reads the incident directly from the table at
+ * each wake-up. Executions that fail, time out or are aborted are reported to the ops topic.
+ */
+export class Lifecycle extends Construct {
+  readonly function: FirebreakFunction;
+  readonly stateMachine: StateMachine;
+  /** Failed-execution events EventBridge could not deliver to the ops topic. */
+  readonly deadLetterQueue: DeadLetterQueue;
+  readonly failedExecutionRule: Rule;
+  readonly failedExecutionsAlarm: Alarm;
+
+  constructor(scope: Construct, id: string, props: LifecycleProps) {
+    super(scope, id);
+    const { table, tableKey, operationsKey, notifications, opsTopic } = props;
+
+    this.function = new FirebreakFunction(this, 'Function', {
+      entry: 'lambdas/lifecycle/handler.ts',
+      serviceName: 'firebreak-lifecycle',
+      description: 'Steps of the incident lifecycle: plan, page, escalate, remind, resolve',
+      environment: {
+        TABLE_NAME: table.tableName,
+        TOPIC_ARNS: Stack.of(this).toJsonString(notifications.topicArns),
+        OPS_TOPIC_ARN: opsTopic.topicArn,
+        ESCALATION_CONFIG: JSON.stringify(props.escalation),
+        INCIDENT_URL: props.incidentUrl ?? '',
+      },
+      logRetention: props.logRetention,
+      operationsKey,
+    });
+    // Single items plus the incident's own partition (its timeline); never the indexes.
+    this.function.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
+        resources: [table.tableArn],
+      }),
+    );
+    tableKey.grant(this.function, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey');
+    notifications.grantPublish(this.function);
+    this.function.addToRolePolicy(
+      new PolicyStatement({ actions: ['sns:Publish'], resources: [opsTopic.topicArn] }),
+    );
+    grantPublisherKeyUse(this.function, operationsKey.key);
+
+    operationsKey.allowLogGroups();
+    const logGroup = new LogGroup(this, 'StateMachineLogs', {
+      // Step Functions' documented prefix, so log delivery does not grow the account's Logs resource policy;
+      // destroyed with the stack so that a replaced stateless stack can create it again under the same name.
+      logGroupName: `/aws/vendedlogs/states/${STATE_MACHINE_NAME}`,
+      retention: props.logRetention,
+      encryptionKey: operationsKey.key,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const substitutions: Record<DefinitionSubstitution, string> = {
+      LifecycleFunctionArn: this.function.functionArn,
+      TableName: table.tableName,
+    };
+    this.stateMachine = new StateMachine(this, 'StateMachine', {
+      stateMachineName: STATE_MACHINE_NAME,
+      stateMachineType: StateMachineType.STANDARD,
+      definitionBody: DefinitionBody.fromFile(fromRepoRoot(LIFECYCLE_DEFINITION_FILE)),
+      definitionSubstitutions: substitutions,
+      logs: { destination: logGroup, level: LogLevel.ALL, includeExecutionData: true },
+      tracingEnabled: true,
+    });
+    // Exactly what the tasks call: the lifecycle function, and the incident's status read at each wake-up.
+    this.stateMachine.addToRolePolicy(
+      new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.function.functionArn] }),
+    );
+    this.stateMachine.addToRolePolicy(
+      new PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [table.tableArn] }),
+    );
+    tableKey.grant(this.stateMachine, 'kms:Decrypt');
+    const machinePolicy = this.stateMachine.role.node.tryFindChild('DefaultPolicy');
+    if (machinePolicy) {
+      Validations.of(machinePolicy).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'Only the log-delivery actions (logs:CreateLogDelivery and the rest CDK adds for logging level ALL) and ' +
+          'X-Ray PutTraceSegments/PutTelemetryRecords/GetSamplingRules/GetSamplingTargets use Resource *: neither ' +
+          'defines resource-level permissions; test/infra/least-privilege.test.ts fails on any other action on *.',
+      });
+    }
+
+    // Failed, timed-out and aborted executions go to the people running Firebreak.
+    operationsKey.allowDeliveryBy('events.amazonaws.com');
+    this.deadLetterQueue = new DeadLetterQueue(this, 'UndeliveredFailures', {
+      encryptionKey: operationsKey.key,
+      purpose: 'the rule reporting failed lifecycle executions to the ops topic',
+    });
+    this.failedExecutionRule = new Rule(this, 'FailedExecutions', {
+      description: 'Reports failed, timed-out and aborted incident lifecycle executions to the ops topic',
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: {
+          status: [...FAILED_EXECUTION_STATUSES],
+          stateMachineArn: [this.stateMachine.stateMachineArn],
+        },
+      },
+      targets: [
+        new SnsTopic(opsTopic, {
+          retryAttempts: 8,
+          maxEventAge: Duration.hours(2),
+          deadLetterQueue: this.deadLetterQueue,
+        }),
+      ],
+    });
+
+    operationsKey.allowDeliveryBy('cloudwatch.amazonaws.com');
+    this.failedExecutionsAlarm = new Alarm(this, 'ExecutionsFailed', {
+      alarmDescription: 'An incident lifecycle execution failed: its incident may no longer be paged',
+      metric: this.stateMachine.metricFailed({ period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    this.failedExecutionsAlarm.addAlarmAction(new SnsAction(opsTopic));
+  }
+}
