@@ -6,8 +6,10 @@
  *   npm run bench
  */
 import { CreateTableCommand, DynamoDBClient, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { Context } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
 import { createTableInput } from '#adapters/table-definition';
 import { openIncident } from '#core/incident';
 import { normalizeEventBridgeEvent } from '#core/sources/index';
@@ -97,6 +99,10 @@ async function main() {
   process.env.AWS_ACCESS_KEY_ID = 'local';
   process.env.AWS_SECRET_ACCESS_KEY = 'local';
   process.env.TABLE_NAME = 'incidents-storm';
+  // Step Functions has no local endpoint: starting an execution is answered at the SDK client, and counted.
+  process.env.STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:111122223333:stateMachine:firebreak-incident-lifecycle';
+  const sfn = mockClient(SFNClient);
+  sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:aws:states:us-east-1:111122223333:execution:x' });
   // Logging each of 10,000 outcomes to this terminal would measure the terminal, not the pipeline.
   process.env.POWERTOOLS_LOG_LEVEL = 'WARN';
 
@@ -156,6 +162,7 @@ async function main() {
 
   // The storm: each alarm's changes stay in order (one lane per alarm group), 32 lanes in flight.
   const events = stormEvents(ALARMS, 'storm');
+  sfn.resetHistory();
   const requestsBefore = await dynamo.requests();
   const { outcomes, seconds: stormSeconds } = await storm('incidents-storm', events);
   const requests = (await dynamo.requests()) - requestsBefore;
@@ -186,6 +193,10 @@ async function main() {
     ['DynamoDB requests per event', (requests / events.length).toFixed(2)],
     ['pipeline: DynamoDB requests/s', `${(requests / stormSeconds).toFixed(0)}`],
     ['incidents opened (expected)', `${opened} (${expectedIncidents})`],
+    [
+      'lifecycle StartExecution calls (duplicates are refused by name)',
+      `${sfn.commandCalls(StartExecutionCommand).length}`,
+    ],
     ['open at the end (expected)', `${open.Count} (${ALARMS})`],
     ['outcomes', [...outcomes].map(([k, v]) => `${k} ${v}`).join(', ')],
   ];

@@ -200,18 +200,31 @@ export class IncidentStore {
    * Counts a newer alert on an open incident. The `lastSignalAt` condition makes a retried delivery a
    * no-op rather than a second count. False when the incident is missing, not open, or already has it.
    */
-  recordAlert(incidentId: string, signal: Signal, now: Date): Promise<boolean> {
-    return this.applySignalToOpenIncident(incidentId, signal, now, { set: 'alertCount = alertCount + :one' });
+  async recordAlert(incidentId: string, signal: Signal, now: Date): Promise<boolean> {
+    const updated = await this.applySignalToOpenIncident(incidentId, signal, now, {
+      set: 'alertCount = alertCount + :one',
+    });
+    return updated !== undefined;
   }
 
-  /** Resolves an open incident from a recovery signal; false when it is missing, not open, or already past it. */
-  resolveFromSignal(incidentId: string, signal: Signal, now: Date): Promise<boolean> {
-    return this.applySignalToOpenIncident(incidentId, signal, now, {
+  /**
+   * Resolves an open incident from a recovery signal. Returns the lifecycle's parked task token (if any) so
+   * the caller can wake it; undefined when the incident is missing, not open, or already past this signal.
+   */
+  async resolveFromSignal(
+    incidentId: string,
+    signal: Signal,
+    now: Date,
+  ): Promise<{ lifecycleToken?: string } | undefined> {
+    const updated = await this.applySignalToOpenIncident(incidentId, signal, now, {
       set: '#status = :resolved, resolvedAt = :t, resolvedBy = :e',
       // Leaves the sparse open-incidents index.
       remove: 'gsi1pk, gsi1sk',
       values: { ':resolved': 'resolved', ':e': signal.eventId },
     });
+    if (!updated) return undefined;
+    const token = updated.lifecycleToken;
+    return typeof token === 'string' ? { lifecycleToken: token } : {};
   }
 
   /**
@@ -223,7 +236,7 @@ export class IncidentStore {
     signal: Signal,
     now: Date,
     change: { set: string; remove?: string; values?: Record<string, unknown> },
-  ): Promise<boolean> {
+  ): Promise<Record<string, unknown> | undefined> {
     const { set, remove, values = {} } = change;
     const result = await conditional(() =>
       this.db.send(
@@ -242,6 +255,93 @@ export class IncidentStore {
             ':now': now.toISOString(),
             ...OPEN_VALUES,
             ...values,
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      ),
+    );
+    return result?.Attributes;
+  }
+
+  /**
+   * Records that the lifecycle sent a notice, once: false when the key is already there (a retry, or a
+   * concurrent step got there first). `extra` sets more attributes in the same write.
+   */
+  recordNotice(
+    incidentId: string,
+    key: string,
+    at: Date,
+    extra: { set?: string; values?: Record<string, unknown> } = {},
+  ): Promise<boolean> {
+    return this.updateIncident(incidentId, at, {
+      set: `notices.#key = :now${extra.set ? `, ${extra.set}` : ''}`,
+      condition: 'attribute_not_exists(notices.#key)',
+      names: { '#key': key },
+      values: extra.values ?? {},
+      bumpVersion: false,
+    });
+  }
+
+  /** An acknowledgement that timed out: back to triggered so paging restarts; false if no longer acknowledged. */
+  retriggerAfterAckTimeout(incidentId: string, noticeKey: string, now: Date): Promise<boolean> {
+    return this.updateIncident(incidentId, now, {
+      set: '#status = :triggered, escalationLevel = :zero, ackTimedOutAt = :now, notices.#key = :now',
+      condition: '#status = :acknowledged',
+      names: { '#key': noticeKey },
+      values: { ':triggered': 'triggered', ':acknowledged': 'acknowledged', ':zero': 0 },
+    });
+  }
+
+  /** Marks a missed response SLA once: only while triggered and never acknowledged. */
+  markSlaBreached(incidentId: string, now: Date): Promise<boolean> {
+    return this.updateIncident(incidentId, now, {
+      set: 'slaBreached = :true',
+      condition: '#status = :triggered AND attribute_not_exists(acknowledgedAt) AND slaBreached = :false',
+      values: { ':triggered': 'triggered', ':true': true, ':false': false },
+    });
+  }
+
+  /**
+   * Parks the lifecycle's task token on the open incident, for whoever resolves it to send back. False when
+   * it is no longer open: then nobody would ever send it.
+   */
+  parkLifecycleToken(incidentId: string, token: string, now: Date): Promise<boolean> {
+    return this.updateIncident(incidentId, now, {
+      set: 'lifecycleToken = :token',
+      condition: '#status IN (:triggered, :acknowledged)',
+      values: { ':token': token, ...OPEN_VALUES },
+      bumpVersion: false,
+    });
+  }
+
+  /** A conditional update of an existing incident that stamps updatedAt and (by default) bumps version. */
+  private async updateIncident(
+    incidentId: string,
+    now: Date,
+    change: {
+      set: string;
+      condition: string;
+      names?: Record<string, string>;
+      values: Record<string, unknown>;
+      bumpVersion?: boolean;
+    },
+  ): Promise<boolean> {
+    const bump = change.bumpVersion === false ? '' : ', version = version + :one';
+    const result = await conditional(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.incident(incidentId),
+          UpdateExpression: `SET ${change.set}, updatedAt = :now${bump}`,
+          ConditionExpression: `attribute_exists(PK) AND ${change.condition}`,
+          ExpressionAttributeNames: {
+            ...(`${change.set} ${change.condition}`.includes('#status') ? { '#status': 'status' } : {}),
+            ...change.names,
+          },
+          ExpressionAttributeValues: {
+            ':now': now.toISOString(),
+            ...(bump ? { ':one': 1 } : {}),
+            ...change.values,
           },
         }),
       ),

@@ -28,6 +28,7 @@ export function openIncident(
     labels: signal.labels,
     related: signal.related,
     escalationLevel: 0,
+    notices: {},
     alertCount: 1,
     slaBreached: false,
     respondBy: respondBy(priority, createdAt, policy),

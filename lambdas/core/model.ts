@@ -107,6 +107,8 @@ export const Incident = z.object({
   labels: z.record(z.string(), z.string()),
   related: z.array(z.string()),
   assignee: z.string().optional(),
+  /** Every notification target paged so far (in order, may repeat): the resolution notice goes to them. */
+  pagedTargets: z.array(z.string()).optional(),
   escalationLevel: z.number().int().min(0),
   alertCount: z.number().int().min(1),
   slaBreached: z.boolean(),
@@ -117,6 +119,13 @@ export const Incident = z.object({
   acknowledgedAt: z.string().optional(),
   resolvedAt: z.string().optional(),
   closedAt: z.string().optional(),
+  /**
+   * Notices the lifecycle has sent, by key (e.g. `page-c0-s1`), with when: a retried step finds its notice
+   * here and does not send it again.
+   */
+  notices: z.record(z.string(), z.string()).default({}),
+  /** When stakeholders last got a status update (Investigating / Identified / Monitoring). */
+  lastUpdateAt: z.string().optional(),
   /** Time of the newest source change applied to this incident. */
   lastSignalAt: z.string(),
   version: z.number().int().min(1),

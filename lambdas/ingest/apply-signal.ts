@@ -19,9 +19,16 @@ export type SignalOutcome =
   | { outcome: 'stale'; incidentId?: string }
   | { outcome: 'ignored'; reason: string };
 
+/** The lifecycle state machine, as ingestion drives it (see #adapters/workflow). */
+export interface LifecycleStarter {
+  start(incidentId: string): Promise<unknown>;
+  signalResolved(token: string): Promise<unknown>;
+}
+
 export interface ApplySignalDeps {
   store: IncidentStore;
   ids: IncidentIdAllocator;
+  workflow: LifecycleStarter;
   clock: () => Date;
   policy?: PriorityPolicy;
 }
@@ -139,6 +146,13 @@ class SignalFlow {
   }
 
   private async completeOpen(opening: Incident): Promise<void> {
+    await this.writeOpening(opening);
+    // After the incident exists: the lifecycle's first step reads it. Named by the incident id, a second
+    // start (a retry, a redelivery) is refused and changes nothing.
+    await this.deps.workflow.start(opening.id);
+  }
+
+  private async writeOpening(opening: Incident): Promise<void> {
     await Promise.all([
       this.store.putIncidentIfAbsent(opening, this.signal.eventId),
       this.store.appendTimeline(
@@ -174,6 +188,8 @@ class SignalFlow {
     if (!resolved && (await this.materializeIfMissing(incidentId, claim))) {
       resolved = await this.store.resolveFromSignal(incidentId, signal, now);
     }
+    // Wake the lifecycle parked on the resolution, so the resolution notice goes out now.
+    if (resolved?.lifecycleToken) await this.deps.workflow.signalResolved(resolved.lifecycleToken);
     const incident = resolved ? undefined : await this.store.getIncident(incidentId);
     const ours = resolved || incident?.resolvedAt === signal.occurredAt;
     await this.store.appendTimeline(
@@ -207,6 +223,7 @@ class SignalFlow {
       this.store.putIncidentIfAbsent(opening, openedBy),
       this.store.appendTimeline(openedEntryFromSnapshot(opening, openedBy)),
     ]);
+    await this.deps.workflow.start(incidentId);
     return true;
   }
 }

@@ -1,10 +1,12 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import middy from '@middy/core';
 import { IncidentIdAllocator } from '#adapters/incident-ids';
 import { IncidentStore } from '#adapters/incident-store';
+import { IncidentWorkflow } from '#adapters/workflow';
 import { loadIngestConfig } from './config';
 import { createEventIngester } from './ingest-events';
 
@@ -16,8 +18,9 @@ const db = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
 });
 const store = new IncidentStore(db, config.tableName);
 const ids = new IncidentIdAllocator(store, config.idBlockSize);
+const workflow = new IncidentWorkflow(new SFNClient({}), config.stateMachineArn);
 
 /** EventBridge target: CloudWatch alarm state changes, GuardDuty, Security Hub and AWS Health events. */
-export const handler = middy(createEventIngester({ store, ids, clock: () => new Date() }, logger)).use(
+export const handler = middy(createEventIngester({ store, ids, workflow, clock: () => new Date() }, logger)).use(
   injectLambdaContext(logger),
 );

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Synthesized, synthesize } from './support';
+import { resourcesOfType, type Synthesized, synthesize } from './support';
 
 /** The one real bundling run of the suite: local esbuild, no Docker, no network. */
 describe('ingest function bundle', () => {
@@ -11,9 +11,17 @@ describe('ingest function bundle', () => {
 
   beforeAll(() => {
     synthesized = synthesize({}, { bundle: true });
-    const assetDirs = readdirSync(synthesized.outdir).filter((name) => name.startsWith('asset.'));
-    expect(assetDirs).toHaveLength(1);
-    bundleDir = join(synthesized.outdir, assetDirs[0] as string);
+    // One bundle per function (ingest, lifecycle) and the state machine definition file.
+    const assets = readdirSync(synthesized.outdir).filter((name) => name.startsWith('asset.'));
+    expect(assets.filter((name) => !name.endsWith('.json'))).toHaveLength(2);
+    const { firebreak } = synthesized;
+    const ingest = resourcesOfType(synthesized.templates.firebreak, 'AWS::Lambda::Function').find(
+      ([, props]) =>
+        JSON.stringify(props.Role) ===
+        JSON.stringify(firebreak.resolve(firebreak.ingestion.function.role?.roleArn)),
+    );
+    const s3Key = (ingest?.[1].Code as { S3Key: string }).S3Key;
+    bundleDir = join(synthesized.outdir, `asset.${s3Key.replace(/\.zip$/, '')}`);
   });
   afterAll(() => synthesized.dispose());
 

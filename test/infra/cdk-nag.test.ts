@@ -23,7 +23,12 @@ const EXPECTED_ACKNOWLEDGEMENTS = [
   'Firebreak/Ingestion/FailedInvocations: AwsSolutions-SQS3',
   'Firebreak/Ingestion/Function: AwsSolutions-L1',
   'Firebreak/Ingestion/FunctionRole/DefaultPolicy: AwsSolutions-IAM5[Resource::*]',
+  'Firebreak/Ingestion/TaskTokenPolicy: AwsSolutions-IAM5[Resource::*]',
   'Firebreak/Ingestion/UndeliveredEvents: AwsSolutions-SQS3',
+  'Firebreak/Lifecycle/Function: AwsSolutions-L1',
+  'Firebreak/Lifecycle/FunctionRole/DefaultPolicy: AwsSolutions-IAM5[Resource::*]',
+  'Firebreak/Lifecycle/StateMachine/Role/DefaultPolicy: AwsSolutions-IAM5[Resource::*]',
+  'Firebreak/Lifecycle/UndeliveredFailures: AwsSolutions-SQS3',
   'FirebreakForwarder/UndeliveredEvents: AwsSolutions-SQS3',
 ];
 

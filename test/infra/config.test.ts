@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_ESCALATION_CONFIG } from '#core/escalation';
 import { FirebreakConfig, parseFirebreakConfig } from '../../lib/config';
 
 describe('firebreak context', () => {
-  it('defaults to 30 days of log retention and no optional parts when the context is absent', () => {
+  it('defaults to 30 days of log retention, the default escalation policy and no optional parts', () => {
     // Prepare / Act
     const config = parseFirebreakConfig(undefined);
 
     // Assess
-    expect(config).toEqual({ logRetentionDays: 30 });
+    expect(config).toEqual({ logRetentionDays: 30, escalation: DEFAULT_ESCALATION_CONFIG });
   });
 
   it('accepts every optional part and a JSON string from `cdk -c firebreak=...`', () => {
@@ -17,6 +18,8 @@ describe('firebreak context', () => {
       alarmEmail: 'oncall@example.com',
       centralBus: { sourceAccounts: ['111111111111'], organizationId: 'o-a1b2c3d4e5' },
       forwarder: { centralBusArn: 'arn:aws:events:eu-west-1:333333333333:event-bus/firebreak-central' },
+      escalation: DEFAULT_ESCALATION_CONFIG,
+      incidentUrl: 'https://firebreak.example.com/incidents/{id}',
     });
 
     // Act

@@ -54,8 +54,8 @@ describe('Firebreak: ingestion', () => {
   });
 
   it('has one rule per source and bus, each allowed to invoke the function', () => {
-    // Assess
-    firebreak.resourceCountIs('AWS::Events::Rule', 8);
+    // Assess: eight ingest rules, plus the lifecycle's failed-execution rule (which targets the ops topic).
+    firebreak.resourceCountIs('AWS::Events::Rule', 9);
     firebreak.resourceCountIs('AWS::Lambda::Permission', 8);
     firebreak.hasResourceProperties('AWS::Lambda::Permission', {
       Action: 'lambda:InvokeFunction',
@@ -87,9 +87,10 @@ describe('Firebreak: ingestion', () => {
   it('names the FirebreakData table in TABLE_NAME', () => {
     // Prepare
     const { data } = synthesized;
-    const [[, fn]] = resourcesOfType(firebreak, 'AWS::Lambda::Function') as [
-      [string, { Environment: { Variables: { TABLE_NAME: unknown } } }],
-    ];
+    const ingestRole = resolve(synthesized.firebreak.ingestion.function.role?.roleArn);
+    const [[, fn]] = resourcesOfType(firebreak, 'AWS::Lambda::Function').filter(
+      ([, props]) => JSON.stringify(props.Role) === JSON.stringify(ingestRole),
+    ) as [[string, { Environment: { Variables: { TABLE_NAME: unknown } } }]];
 
     // Act: the cross-stack reference reads the FirebreakData output that publishes the table's name.
     const output = outputPublishing(synthesized.templates.data, data.resolve(data.store.table.tableName));

@@ -10,7 +10,41 @@ import {
 } from './support';
 
 /** Actions AWS defines on no resource type, so `Resource: '*'` is the only way to grant them. */
-const ACTIONS_ONLY_ON_STAR = new Set(['xray:PutTraceSegments', 'xray:PutTelemetryRecords']);
+const ACTIONS_ONLY_ON_STAR = new Set([
+  // Lambda and Step Functions tracing.
+  'xray:PutTraceSegments',
+  'xray:PutTelemetryRecords',
+  'xray:GetSamplingRules',
+  'xray:GetSamplingTargets',
+  // Step Functions log delivery (logging level ALL), as CDK grants it.
+  'logs:CreateLogDelivery',
+  'logs:GetLogDelivery',
+  'logs:UpdateLogDelivery',
+  'logs:DeleteLogDelivery',
+  'logs:ListLogDeliveries',
+  'logs:PutResourcePolicy',
+  'logs:DescribeResourcePolicies',
+  'logs:DescribeLogGroups',
+  // Takes a task token, which no IAM resource type describes (only activities are).
+  'states:SendTaskSuccess',
+]);
+
+/** Who may do what on the table, by the logical id prefix of the policy that grants it. */
+const TABLE_ACCESS: Array<[string, string[]]> = [
+  ['IngestionFunctionRole', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']],
+  [
+    'LifecycleFunctionRole',
+    ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+  ],
+  ['LifecycleStateMachineRole', ['dynamodb:GetItem']],
+];
+
+/** Who may use the table's key for what, the same way. */
+const TABLE_KEY_ACCESS: Array<[string, string[]]> = [
+  ['IngestionFunctionRole', ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey']],
+  ['LifecycleFunctionRole', ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey']],
+  ['LifecycleStateMachineRole', ['kms:Decrypt']],
+];
 
 describe('least privilege across all three stacks', () => {
   let synthesized: Synthesized;
@@ -64,7 +98,7 @@ describe('least privilege across all three stacks', () => {
     }
   });
 
-  it('lets ingest GetItem, PutItem and UpdateItem on the table itself, and no other DynamoDB action', () => {
+  it('grants table actions only to ingest, the lifecycle function and the state machine, on the table itself', () => {
     // Prepare
     const { data } = synthesized;
     const tableArnOutput = outputPublishing(
@@ -78,19 +112,19 @@ describe('least privilege across all three stacks', () => {
     );
 
     // Assess
-    expect(dynamo).toHaveLength(1);
-    const [{ statement }] = dynamo as [(typeof dynamo)[number]];
-    expect(asArray(statement.Action).sort()).toEqual([
-      'dynamodb:GetItem',
-      'dynamodb:PutItem',
-      'dynamodb:UpdateItem',
-    ]);
-    expect(asArray(statement.Resource)).toHaveLength(1);
-    expect(JSON.stringify(statement.Resource)).toContain(tableArnOutput);
-    expect(JSON.stringify(statement.Resource)).not.toContain('index');
+    expect(dynamo.map(({ where }) => where).sort()).toEqual(
+      TABLE_ACCESS.map(([prefix]) => expect.stringMatching(new RegExp(`^${prefix}DefaultPolicy`))),
+    );
+    for (const [prefix, actions] of TABLE_ACCESS) {
+      const { statement } = dynamo.find(({ where }) => where.startsWith(prefix)) as (typeof dynamo)[number];
+      expect(asArray(statement.Action).sort()).toEqual(actions);
+      expect(asArray(statement.Resource)).toHaveLength(1);
+      expect(JSON.stringify(statement.Resource)).toContain(tableArnOutput);
+      expect(JSON.stringify(statement.Resource)).not.toContain('index');
+    }
   });
 
-  it('lets ingest use the table key for Decrypt, Encrypt and GenerateDataKey only', () => {
+  it('lets each of them use the table key for the actions it needs only', () => {
     // Prepare
     const { data } = synthesized;
     const keyArnOutput = outputPublishing(synthesized.templates.data, data.resolve(data.store.key.keyArn));
@@ -101,8 +135,12 @@ describe('least privilege across all three stacks', () => {
     );
 
     // Assess
-    expect(onTableKey).toHaveLength(1);
-    const [{ statement }] = onTableKey as [(typeof onTableKey)[number]];
-    expect(asArray(statement.Action).sort()).toEqual(['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey']);
+    expect(onTableKey).toHaveLength(TABLE_KEY_ACCESS.length);
+    for (const [prefix, actions] of TABLE_KEY_ACCESS) {
+      const { statement } = onTableKey.find(({ where }) =>
+        where.startsWith(prefix),
+      ) as (typeof onTableKey)[number];
+      expect(asArray(statement.Action).sort()).toEqual(actions);
+    }
   });
 });

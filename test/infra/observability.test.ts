@@ -20,9 +20,9 @@ describe('Firebreak: dead-letter queues, ops topic and alarms', () => {
 
   const resolve = (token: unknown): unknown => stack.resolve(token);
 
-  it('has exactly the two dead-letter queues', () => {
+  it('has exactly the three dead-letter queues: two of ingestion, one of the failed-execution rule', () => {
     // Assess
-    firebreak.resourceCountIs('AWS::SQS::Queue', 2);
+    firebreak.resourceCountIs('AWS::SQS::Queue', 3);
   });
 
   it.each(QUEUES)('encrypts the %s queue with the operations key and keeps messages 14 days', (name) => {
@@ -160,9 +160,9 @@ describe('Firebreak: dead-letter queues, ops topic and alarms', () => {
   });
 
   it('has no alarm without an action', () => {
-    // Assess
+    // Assess: three queues, two functions, failed lifecycle executions.
     const alarms = resourcesOfType(firebreak, 'AWS::CloudWatch::Alarm');
-    expect(alarms).toHaveLength(3);
+    expect(alarms).toHaveLength(6);
     for (const [, alarm] of alarms) expect(alarm.AlarmActions).toHaveLength(1);
   });
 });
@@ -175,7 +175,8 @@ describe('Firebreak without an alarm email', () => {
     // Assess
     try {
       synthesized.templates.firebreak.resourceCountIs('AWS::SNS::Subscription', 0);
-      synthesized.templates.firebreak.resourceCountIs('AWS::SNS::Topic', 1);
+      // The ops topic and the five notification topics of the default escalation policy.
+      synthesized.templates.firebreak.resourceCountIs('AWS::SNS::Topic', 6);
     } finally {
       synthesized.dispose();
     }

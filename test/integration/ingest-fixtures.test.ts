@@ -5,7 +5,7 @@ import { IncidentStore } from '#adapters/incident-store';
 import type { EventResult } from '../../lambdas/ingest/ingest-events';
 import { type DynamoServer, startDynamoServer } from '../support/dynamo-server';
 import { loadFixture } from '../support/fixtures';
-import { type IngestHandler, loadIngestHandler } from '../support/ingest-handler';
+import { type IngestHandler, loadIngestHandler, mockStepFunctions } from '../support/ingest-handler';
 import { allIncidents } from '../support/store-harness';
 
 let server: DynamoServer;
@@ -19,9 +19,10 @@ afterAll(async () => {
 
 async function freshPipeline() {
   const table = await server.createTable('fixtures');
+  const { sfn, started } = mockStepFunctions();
   const ingest = await loadIngestHandler(server, table);
   const store = new IncidentStore(server.doc, table);
-  return { table, ingest, store };
+  return { table, ingest, store, sfn, started };
 }
 
 function outcomes(results: EventResult[]): string[] {
@@ -45,7 +46,7 @@ async function ingestOne(ingest: IngestHandler, prefix: string) {
 
 describe('fixtures through the real ingest handler', () => {
   it('01 opens an incident keyed on the alarm ARN and 02 resolves it', async () => {
-    const { table, ingest, store } = await freshPipeline();
+    const { table, ingest, store, started } = await freshPipeline();
 
     const opened = await ingestOne(ingest, '01-');
     const resolved = await ingestOne(ingest, '02-');
@@ -62,6 +63,7 @@ describe('fixtures through the real ingest handler', () => {
     });
     expect((await store.listTimeline(id)).map((e) => e.kind)).toEqual(['opened', 'resolved']);
     expect(await allIncidents(server, table)).toHaveLength(1);
+    expect([...started]).toEqual([id]);
   });
 
   it('02 delivered without 01 is a no-op', async () => {
@@ -83,7 +85,7 @@ describe('fixtures through the real ingest handler', () => {
     ['11-', 'Security'],
     ['12-', 'Cloud Services'],
   ])('%s opens one %s incident, and its redelivery changes nothing', async (prefix, category) => {
-    const { table, ingest, store } = await freshPipeline();
+    const { table, ingest, store, started } = await freshPipeline();
 
     const first = await ingestOne(ingest, prefix);
     const again = await ingestOne(ingest, prefix);
@@ -94,6 +96,7 @@ describe('fixtures through the real ingest handler', () => {
     expect(incident?.alertCount).toBe(1);
     expect(await store.listTimeline(incidentIdOf(first))).toHaveLength(1);
     expect(await allIncidents(server, table)).toHaveLength(1);
+    expect([...started]).toEqual([incidentIdOf(first)]);
   });
 
   it('05 opens its own composite incident, linked to the child from 03 and not merged into it', async () => {

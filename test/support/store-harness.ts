@@ -6,10 +6,30 @@ import type { DynamoServer } from './dynamo-server';
 
 export const FIXED_NOW = new Date('2026-03-14T09:06:00.000Z');
 
+/** Records what ingestion asked of the lifecycle state machine (the SFN adapter's own tests cover SFN). */
+export class RecordingWorkflow {
+  readonly started: string[] = [];
+  readonly signalled: string[] = [];
+  async start(incidentId: string) {
+    const already = this.started.includes(incidentId);
+    this.started.push(incidentId);
+    return already ? 'already-running' : 'started';
+  }
+  async signalResolved(token: string) {
+    this.signalled.push(token);
+    return 'signalled';
+  }
+}
+
 /** Dependencies of applySignal over the given client: a fresh allocator, as a new Lambda container has. */
-export function depsFor(sender: DocumentSender, tableName: string, now: Date = FIXED_NOW): ApplySignalDeps {
+export function depsFor(
+  sender: DocumentSender,
+  tableName: string,
+  now: Date = FIXED_NOW,
+  workflow: RecordingWorkflow = new RecordingWorkflow(),
+): ApplySignalDeps {
   const store = new IncidentStore(sender, tableName);
-  return { store, ids: new IncidentIdAllocator(store), clock: () => now };
+  return { store, ids: new IncidentIdAllocator(store), workflow, clock: () => now };
 }
 
 /** Every incident META item in the table (a test-only scan: the product never scans). */

@@ -1,0 +1,46 @@
+import {
+  type SFNClient,
+  SendTaskSuccessCommand,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
+
+/** Starts and signals the incident lifecycle state machine: one execution per incident, named by its id. */
+export class IncidentWorkflow {
+  constructor(
+    private readonly sfn: Pick<SFNClient, 'send'>,
+    private readonly stateMachineArn: string,
+  ) {}
+
+  /** Starts the lifecycle; a second start for the same incident is refused by name and is not an error. */
+  async start(incidentId: string): Promise<'started' | 'already-running'> {
+    try {
+      await this.sfn.send(
+        new StartExecutionCommand({
+          stateMachineArn: this.stateMachineArn,
+          name: incidentId,
+          input: JSON.stringify({ incidentId }),
+        }),
+      );
+      return 'started';
+    } catch (error) {
+      if (error instanceof Error && error.name === 'ExecutionAlreadyExists') return 'already-running';
+      throw error;
+    }
+  }
+
+  /**
+   * Wakes the lifecycle waiting for the resolution. A token that is no longer waited on (the execution
+   * noticed the resolution itself, or ended) is not an error: the resolution has been seen.
+   */
+  async signalResolved(token: string): Promise<'signalled' | 'not-waiting'> {
+    try {
+      await this.sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify({ resolved: true }) }));
+      return 'signalled';
+    } catch (error) {
+      if (error instanceof Error && ['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken'].includes(error.name)) {
+        return 'not-waiting';
+      }
+      throw error;
+    }
+  }
+}

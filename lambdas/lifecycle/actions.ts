@@ -1,0 +1,319 @@
+import type { NotificationKind, SnsNotifier } from '#adapters/notifier';
+import type { IncidentStore } from '#adapters/incident-store';
+import type { EscalationConfig, EscalationPolicy } from '#core/escalation';
+import { type LifecyclePlan, planLifecycle } from '#core/lifecycle-plan';
+import type { Incident, Status, TimelineEntry, TimelineKind } from '#core/model';
+import * as templates from '#core/templates';
+import type { LifecycleInput } from './inputs';
+
+export interface LifecycleDeps {
+  store: IncidentStore;
+  notifier: SnsNotifier;
+  clock: () => Date;
+  escalation: EscalationConfig;
+  opsTopicArn: string;
+  /** The link put in every message. */
+  incidentLink: (incidentId: string) => string;
+  /** Emits a CloudWatch metric (embedded metric format in Lambda). */
+  metric: (name: string, dimensions: Record<string, string>) => void;
+}
+
+export class IncidentNotFound extends Error {
+  constructor(id: string) {
+    super(`incident ${id} does not exist`);
+    this.name = 'Incident.NotFound';
+  }
+}
+
+/** Thrown to the waiting state: the incident closed before its task token could be parked. */
+export class AlreadyResolved extends Error {
+  constructor(id: string, status: string) {
+    super(`incident ${id} is already ${status}`);
+    this.name = 'Incident.AlreadyResolved';
+  }
+}
+
+export type PageResult = {
+  status: Status;
+  paged: boolean;
+  nextIndex: number;
+  hasNext: boolean;
+  delaySeconds: number;
+};
+
+type Input<A extends LifecycleInput['action']> = Extract<LifecycleInput, { action: A }>;
+
+/**
+ * The work behind each Task of the lifecycle state machine. Every step that notifies writes a timeline entry
+ * keyed by the state's entry time, and checks for it first: a retried step never pages twice once its entry
+ * is written (a crash between the publish and the entry can repeat one page, never lose it).
+ */
+export class LifecycleActions {
+  constructor(private readonly deps: LifecycleDeps) {}
+
+  run(input: LifecycleInput): Promise<unknown> {
+    switch (input.action) {
+      case 'prepare':
+        return this.prepare(input);
+      case 'page':
+        return this.page(input);
+      case 'exhausted':
+        return this.exhausted(input);
+      case 'retrigger':
+        return this.retrigger(input);
+      case 'sla-breach':
+        return this.slaBreach(input);
+      case 'remind':
+        return this.remind(input);
+      case 'await-resolution':
+        return this.awaitResolution(input);
+      case 'resolution':
+        return this.resolution(input);
+      case 'failure':
+        return this.failure(input);
+    }
+  }
+
+  async prepare(input: Input<'prepare'>): Promise<LifecyclePlan> {
+    const incident = await this.incident(input.incidentId);
+    return planLifecycle(this.deps.escalation, incident, this.deps.clock());
+  }
+
+  async page(input: Input<'page'>): Promise<PageResult> {
+    const { plan, step } = input;
+    const current = plan.steps[step];
+    if (!current) throw new RangeError(`plan has no step ${step}`);
+    const next = plan.steps[step + 1];
+    const progress = { nextIndex: step + 1, hasNext: next !== undefined, delaySeconds: next?.delaySeconds ?? 0 };
+    const incident = await this.incident(input.incidentId);
+    if (incident.status !== 'triggered') return { status: incident.status, paged: false, ...progress };
+
+    const now = this.deps.clock();
+    const link = this.deps.incidentLink(incident.id);
+    const level = { name: current.levelName, number: current.level };
+    const previous = [...new Set(incident.pagedTargets ?? [])];
+    const first = previous.length === 0;
+    const message = first
+      ? templates.initialPage(incident, { link, level })
+      : templates.escalationPage(incident, {
+          link,
+          level,
+          round: current.round,
+          minutesUnacknowledged: Math.floor((now.getTime() - Date.parse(incident.createdAt)) / 60_000),
+          previousTargets: previous,
+        });
+    await this.notifyOnce(incident, `page-c${input.cycle}-s${step}`, {
+      kind: first ? 'initial' : 'escalation',
+      targets: current.targets,
+      message,
+      entryKind: first ? 'notified' : 'escalated',
+      entryMessage: `Paged level ${current.level} (${current.levelName}), round ${current.round}: ${current.targets.join(', ')}`,
+      details: { round: current.round, level: current.level, step, cycle: input.cycle },
+      record: {
+        set: 'escalationLevel = :level, pagedTargets = list_append(if_not_exists(pagedTargets, :none), :targets)',
+        values: { ':level': current.level, ':targets': current.targets, ':none': [] },
+      },
+    });
+    return { status: 'triggered', paged: true, ...progress };
+  }
+
+  async exhausted(input: Input<'exhausted'>): Promise<{ notified: boolean }> {
+    const incident = await this.incident(input.incidentId);
+    const policy = this.policy(input.plan);
+    const rounds = policy.repeat + 1;
+    const notified = await this.notifyOnce(incident, `exhausted-c${input.cycle}`, {
+      kind: 'exhausted',
+      targets: [policy.management],
+      message: templates.exhausted(incident, { link: this.deps.incidentLink(incident.id), rounds }),
+      entryKind: 'escalated',
+      entryMessage: `Escalation exhausted after ${rounds} round(s) with nobody acknowledging; ${policy.management} notified`,
+      details: { exhausted: true, rounds },
+    });
+    return { notified };
+  }
+
+  async retrigger(input: Input<'retrigger'>): Promise<{ status: Status }> {
+    const key = `ack-timeout-c${input.cycle}`;
+    const now = this.deps.clock();
+    const minutes = input.plan.ackTimeoutSeconds / 60;
+    const entry = (at: string): TimelineEntry => ({
+      incidentId: input.incidentId,
+      entryId: `lifecycle:${key}`,
+      at,
+      kind: 'updated',
+      actor: 'firebreak:lifecycle',
+      message: `Acknowledged but not resolved within ${minutes} min: back to triggered, paging restarts at level 1`,
+      details: { ackTimeoutMinutes: minutes, status: { from: 'acknowledged', to: 'triggered' }, cycle: input.cycle },
+    });
+    if (await this.deps.store.retriggerAfterAckTimeout(input.incidentId, key, now)) {
+      await this.deps.store.appendTimeline(entry(now.toISOString()));
+      return { status: 'triggered' };
+    }
+    const incident = await this.incident(input.incidentId);
+    const doneAt = incident.notices[key];
+    // A retry after the status change landed: finish its timeline entry, under the same key.
+    if (doneAt) await this.deps.store.appendTimeline(entry(doneAt));
+    return { status: incident.status };
+  }
+
+  async slaBreach(input: Input<'sla-breach'>): Promise<{ breached: boolean }> {
+    const incident = await this.incident(input.incidentId);
+    if (incident.status !== 'triggered' || incident.acknowledgedAt) return { breached: false };
+    const now = this.deps.clock();
+    const policy = this.policy(input.plan);
+    const sent = await this.notifyOnce(incident, 'sla-breach', {
+      kind: 'sla-breach',
+      targets: [policy.management],
+      message: templates.slaBreach(incident, { link: this.deps.incidentLink(incident.id), now: now.toISOString() }),
+      entryKind: 'sla-breached',
+      entryMessage: `Response SLA missed: not acknowledged by ${incident.respondBy}; ${policy.management} notified`,
+      details: { respondBy: incident.respondBy, priority: incident.priority },
+    });
+    await this.deps.store.markSlaBreached(incident.id, now);
+    if (sent) {
+      this.deps.metric('ResponseSlaBreached', {
+        Priority: incident.priority,
+        ...(incident.team ? { Team: incident.team } : {}),
+      });
+    }
+    return { breached: true };
+  }
+
+  async remind(input: Input<'remind'>): Promise<{ sent: boolean }> {
+    const incident = await this.incident(input.incidentId);
+    if (incident.status !== 'triggered' && incident.status !== 'acknowledged') return { sent: false };
+    const now = this.deps.clock();
+    // The state machine has just waited one interval; remind unless an update was posted within it.
+    const recentUpdate =
+      incident.lastUpdateAt !== undefined &&
+      now.getTime() - Date.parse(incident.lastUpdateAt) < input.plan.reminderSeconds * 1000;
+    if (recentUpdate) return { sent: false };
+    const policy = this.policy(input.plan);
+    const sent = await this.notifyOnce(incident, `reminder-${input.count}`, {
+      kind: 'reminder',
+      targets: policy.stakeholders,
+      message: templates.reminder(incident, {
+        link: this.deps.incidentLink(incident.id),
+        now: now.toISOString(),
+        ...(incident.lastUpdateAt ? { lastUpdateAt: incident.lastUpdateAt } : {}),
+      }),
+      entryKind: 'notified',
+      entryMessage: `Status update reminder sent to ${policy.stakeholders.join(', ')}`,
+      details: { reminder: true },
+    });
+    return { sent };
+  }
+
+  async awaitResolution(input: Input<'await-resolution'>): Promise<{ parked: true }> {
+    if (await this.deps.store.parkLifecycleToken(input.incidentId, input.token, this.deps.clock())) {
+      return { parked: true };
+    }
+    const incident = await this.incident(input.incidentId);
+    throw new AlreadyResolved(incident.id, incident.status);
+  }
+
+  async resolution(input: Input<'resolution'>): Promise<{ notified: string[] }> {
+    const incident = await this.incident(input.incidentId);
+    const policy = this.policy(input.plan);
+    const targets = [...new Set([...(incident.pagedTargets ?? []), ...policy.stakeholders])];
+    const now = this.deps.clock().toISOString();
+    await this.notifyOnce(incident, 'resolution', {
+      kind: 'resolution',
+      targets,
+      message: templates.resolution(incident, { link: this.deps.incidentLink(incident.id), now }),
+      entryKind: 'notified',
+      entryMessage: `Resolution notice sent to ${targets.join(', ')}`,
+      details: { resolution: true },
+    });
+    return { notified: targets };
+  }
+
+  async failure(input: Input<'failure'>): Promise<{ recorded: boolean }> {
+    const error = input.error.Error ?? 'unknown error';
+    const cause = input.error.Cause ?? '';
+    const now = this.deps.clock();
+    const incident = await this.deps.store.getIncident(input.incidentId);
+    const firstTime = incident ? await this.deps.store.recordNotice(incident.id, 'failure', now) : true;
+    if (incident && firstTime) {
+      await this.deps.store.appendTimeline({
+        incidentId: incident.id,
+        entryId: 'lifecycle:failure',
+        at: now.toISOString(),
+        kind: 'failure',
+        actor: 'firebreak:lifecycle',
+        message: `The lifecycle stopped: ${error}. Paging for this incident is no longer automatic.`,
+        details: { error, cause, execution: input.execution },
+      });
+    }
+    if (firstTime) {
+      await this.deps.notifier.notifyTopic(
+        this.deps.opsTopicArn,
+        {
+          subject: `Firebreak lifecycle failed for ${input.incidentId}: ${error}`
+            .replace(/[\r\n]+/g, ' ')
+            .slice(0, templates.MAX_SUBJECT_LENGTH),
+          text: [
+            `The lifecycle of ${input.incidentId} stopped after its retries: ${error}`,
+            'Paging for this incident is no longer automatic: page its owners by hand and check the execution.',
+            `Execution: ${input.execution ?? 'unknown'}`,
+            '',
+            cause,
+          ].join('\n'),
+        },
+        'failure',
+      );
+    }
+    return { recorded: incident !== undefined };
+  }
+
+  private async incident(id: string): Promise<Incident> {
+    const incident = await this.deps.store.getIncident(id);
+    if (!incident) throw new IncidentNotFound(id);
+    return incident;
+  }
+
+  private policy(plan: LifecyclePlan): EscalationPolicy {
+    const policy = this.deps.escalation.policies[plan.policy];
+    if (!policy) throw new Error(`escalation policy "${plan.policy}" is no longer configured`);
+    return policy;
+  }
+
+  /**
+   * Publishes a notice once per key. The key is recorded on the incident after the publish, so a retry
+   * finds it and only finishes the timeline entry; a crash between the publish and the record can repeat a
+   * page, never lose one. False when the notice had been sent already.
+   */
+  private async notifyOnce(
+    incident: Incident,
+    key: string,
+    notice: {
+      kind: NotificationKind;
+      targets: string[];
+      message: templates.NotificationMessage;
+      entryKind: TimelineKind;
+      entryMessage: string;
+      details: Record<string, unknown>;
+      record?: { set: string; values: Record<string, unknown> };
+    },
+  ): Promise<boolean> {
+    const entry = (at: string, extra: Record<string, unknown>): TimelineEntry => ({
+      incidentId: incident.id,
+      entryId: `lifecycle:${key}`,
+      at,
+      kind: notice.entryKind,
+      actor: 'firebreak:lifecycle',
+      message: notice.entryMessage,
+      details: { ...notice.details, kind: notice.kind, targets: notice.targets, ...extra },
+    });
+    const sentAt = incident.notices[key];
+    if (sentAt) {
+      await this.deps.store.appendTimeline(entry(sentAt, {}));
+      return false;
+    }
+    const now = this.deps.clock();
+    const messageIds = await this.deps.notifier.notify(notice.targets, notice.kind, incident, notice.message);
+    if (!(await this.deps.store.recordNotice(incident.id, key, now, notice.record))) return false;
+    await this.deps.store.appendTimeline(entry(now.toISOString(), { messageIds }));
+    return true;
+  }
+}

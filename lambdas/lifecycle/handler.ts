@@ -1,0 +1,35 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import { IncidentStore } from '#adapters/incident-store';
+import { SnsNotifier } from '#adapters/notifier';
+import { LifecycleActions } from './actions';
+import { loadLifecycleConfig } from './config';
+import { parseLifecycleInput } from './inputs';
+import { emitMetric } from './metrics';
+
+// Built once per container, not per invocation.
+const config = loadLifecycleConfig(process.env);
+const logger = new Logger({ serviceName: 'firebreak-lifecycle' });
+const db = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
+const actions = new LifecycleActions({
+  store: new IncidentStore(db, config.tableName),
+  notifier: new SnsNotifier(new SNSClient({}), config.topicArns),
+  clock: () => new Date(),
+  escalation: config.escalation,
+  opsTopicArn: config.opsTopicArn,
+  incidentLink: config.incidentLink,
+  metric: emitMetric,
+});
+
+/** The Task states of the incident lifecycle state machine. */
+export const handler = middy(async (event: unknown) => {
+  const input = parseLifecycleInput(event);
+  logger.appendKeys({ incidentId: input.incidentId, action: input.action });
+  const result = await actions.run(input);
+  logger.info('lifecycle step done', { result });
+  return result;
+}).use(injectLambdaContext(logger, { resetKeys: true }));

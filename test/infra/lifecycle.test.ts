@@ -1,0 +1,292 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { Stack } from 'aws-cdk-lib';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_ESCALATION_CONFIG } from '#core/escalation';
+import { fromRepoRoot } from '../../lib/function-defaults';
+import { DEFINITION_SUBSTITUTIONS, LIFECYCLE_DEFINITION_FILE, STATE_MACHINE_NAME } from '../../lib/lifecycle';
+import { notificationTargets } from '../../lib/notifications';
+import {
+  asArray,
+  FULL_CONFIG,
+  identityStatements,
+  type PolicyStatementJson,
+  resourcesOfType,
+  type Synthesized,
+  synthesize,
+} from './support';
+
+/** asl-validator 4 ships CommonJS without type declarations: this is the part of its API the tests use. */
+type AslValidator = (
+  definition: unknown,
+  options?: { checkPaths?: boolean; checkArn?: boolean },
+) => { isValid: boolean; errors: unknown[] };
+const validateAsl = createRequire(import.meta.url)('asl-validator') as AslValidator;
+
+const INCIDENT_URL = 'https://firebreak.example.com/incidents/{id}';
+
+/** Actions AWS defines on `*` only, which CDK grants for logging level ALL and for X-Ray tracing. */
+const LOG_DELIVERY_AND_XRAY = [
+  'logs:CreateLogDelivery',
+  'logs:DeleteLogDelivery',
+  'logs:DescribeLogGroups',
+  'logs:DescribeResourcePolicies',
+  'logs:GetLogDelivery',
+  'logs:ListLogDeliveries',
+  'logs:PutResourcePolicy',
+  'logs:UpdateLogDelivery',
+  'xray:GetSamplingRules',
+  'xray:GetSamplingTargets',
+  'xray:PutTelemetryRecords',
+  'xray:PutTraceSegments',
+];
+
+const definitionText = () => readFileSync(fromRepoRoot(LIFECYCLE_DEFINITION_FILE), 'utf8');
+
+describe('the lifecycle definition file', () => {
+  it('uses only the substitutions the construct provides, and uses each of them', () => {
+    // Act
+    const used = new Set([...definitionText().matchAll(/\$\{([^}]*)\}/g)].map((match) => match[1]));
+
+    // Assess
+    expect([...used].sort()).toEqual([...DEFINITION_SUBSTITUTIONS].sort());
+  });
+
+  it('is valid ASL, JSONPath and ARN checks on, once the substitutions are filled in', () => {
+    // Prepare: what CloudFormation puts in their place.
+    const examples: Record<(typeof DEFINITION_SUBSTITUTIONS)[number], string> = {
+      LifecycleFunctionArn: 'arn:aws:lambda:eu-west-1:111111111111:function:firebreak-lifecycle',
+      TableName: 'FirebreakData-IncidentStoreTable-ABC123',
+    };
+    const filled = definitionText().replace(
+      /\$\{([^}]*)\}/g,
+      (_whole, name: keyof typeof examples) => examples[name],
+    );
+
+    // Act
+    const result = validateAsl(JSON.parse(filled), { checkPaths: true, checkArn: true });
+
+    // Assess
+    expect(result.errors).toEqual([]);
+    expect(result.isValid).toBe(true);
+  });
+});
+
+describe('Firebreak: the incident lifecycle', () => {
+  let synthesized: Synthesized;
+  let firebreak: Template;
+  let stack: Stack;
+
+  beforeAll(() => {
+    synthesized = synthesize({ ...FULL_CONFIG, incidentUrl: INCIDENT_URL });
+    firebreak = synthesized.templates.firebreak;
+    stack = synthesized.firebreak;
+  });
+  afterAll(() => synthesized.dispose());
+
+  const resolve = (token: unknown): unknown => stack.resolve(token);
+  const lifecycle = () => synthesized.firebreak.lifecycle;
+  const tableArn = () => synthesized.data.store.table.tableArn;
+
+  /** Every identity-policy statement attached to the role behind `roleArn` (a token of this stack). */
+  const statementsOfRole = (roleArn: unknown): PolicyStatementJson[] => {
+    const roleId = (resolve(roleArn) as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
+    const policies = resourcesOfType(firebreak, 'AWS::IAM::Policy')
+      .filter(([, policy]) => JSON.stringify(policy.Roles) === JSON.stringify([{ Ref: roleId }]))
+      .map(([id]) => id);
+    return identityStatements(firebreak)
+      .filter(({ where }) => policies.includes(where))
+      .map(({ statement }) => statement);
+  };
+
+  it('is one Standard state machine from the ASL file, logging ALL with execution data, traced', () => {
+    // Assess
+    firebreak.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
+    firebreak.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      StateMachineName: STATE_MACHINE_NAME,
+      StateMachineType: 'STANDARD',
+      LoggingConfiguration: {
+        Level: 'ALL',
+        IncludeExecutionData: true,
+        Destinations: [
+          { CloudWatchLogsLogGroup: { LogGroupArn: Match.objectLike({ 'Fn::GetAtt': Match.anyValue() }) } },
+        ],
+      },
+      TracingConfiguration: { Enabled: true },
+      // DefinitionBody.fromFile uploads the file as an asset, so the definition is an S3 location.
+      DefinitionS3Location: { Bucket: Match.anyValue(), Key: Match.stringLikeRegexp('\\.json$') },
+      DefinitionString: Match.absent(),
+    });
+  });
+
+  it('fills ${LifecycleFunctionArn} with the lifecycle function and ${TableName} with the table', () => {
+    // Assess
+    firebreak.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      DefinitionSubstitutions: {
+        LifecycleFunctionArn: resolve(lifecycle().function.functionArn),
+        TableName: resolve(synthesized.data.store.table.tableName),
+      },
+    });
+  });
+
+  it('logs to an encrypted log group kept for the configured days', () => {
+    // Assess
+    firebreak.hasResourceProperties('AWS::Logs::LogGroup', {
+      LogGroupName: `/aws/vendedlogs/states/${STATE_MACHINE_NAME}`,
+      RetentionInDays: 90,
+      KmsKeyId: resolve(synthesized.firebreak.operationsKey.key.keyArn),
+    });
+  });
+
+  it('gives the lifecycle function its five settings', () => {
+    // Prepare
+    const fn = lifecycle().function;
+
+    // Assess
+    firebreak.hasResourceProperties('AWS::Lambda::Function', {
+      Role: resolve(fn.role?.roleArn),
+      Environment: {
+        Variables: {
+          POWERTOOLS_SERVICE_NAME: 'firebreak-lifecycle',
+          TABLE_NAME: resolve(synthesized.data.store.table.tableName),
+          TOPIC_ARNS: Match.anyValue(),
+          OPS_TOPIC_ARN: resolve(synthesized.firebreak.observability.topic.topicArn),
+          ESCALATION_CONFIG: JSON.stringify(DEFAULT_ESCALATION_CONFIG),
+          INCIDENT_URL: INCIDENT_URL,
+          POWERTOOLS_LOG_LEVEL: 'INFO',
+          NODE_OPTIONS: '--enable-source-maps',
+        },
+      },
+    });
+  });
+
+  it('maps every target of the default policy to its topic in TOPIC_ARNS', () => {
+    // Prepare
+    const { topics } = synthesized.firebreak.notifications;
+    const [[, fn]] = resourcesOfType(firebreak, 'AWS::Lambda::Function').filter(
+      ([, props]) =>
+        JSON.stringify(props.Role) === JSON.stringify(resolve(lifecycle().function.role?.roleArn)),
+    ) as [[string, { Environment: { Variables: { TOPIC_ARNS: { 'Fn::Join': [string, unknown[]] } } } }]];
+
+    // Act: substitute each topic's Ref with a recognisable ARN and parse the JSON the template builds.
+    const parts = fn.Environment.Variables.TOPIC_ARNS['Fn::Join'][1];
+    const refToTarget = new Map(
+      Object.entries(topics).map(([target, topic]) => [JSON.stringify(resolve(topic.topicArn)), target]),
+    );
+    const json = parts
+      .map((part) => (typeof part === 'string' ? part : `arn:topic:${refToTarget.get(JSON.stringify(part))}`))
+      .join('');
+    const topicArns = JSON.parse(json) as Record<string, string>;
+
+    // Assess
+    const targets = notificationTargets(DEFAULT_ESCALATION_CONFIG);
+    expect(Object.keys(topicArns).sort()).toEqual([...targets].sort());
+    for (const target of targets) expect(topicArns[target]).toBe(`arn:topic:${target}`);
+  });
+
+  it('lets the lifecycle function read and write the table (no index), use its key, and publish', () => {
+    // Act
+    const statements = statementsOfRole(lifecycle().function.role?.roleArn);
+
+    // Assess
+    const dynamo = statements.filter((s) => asArray(s.Action).some((a) => a.startsWith('dynamodb:')));
+    expect(dynamo).toHaveLength(1);
+    expect(asArray(dynamo[0]?.Action).sort()).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+    ]);
+    expect(dynamo[0]?.Resource).toEqual(resolve(tableArn()));
+
+    const publish = statements.filter((s) => asArray(s.Action).includes('sns:Publish'));
+    const published = publish.flatMap((s) => asArray(s.Resource));
+    const expected = [
+      ...Object.values(synthesized.firebreak.notifications.topics).map((t) => resolve(t.topicArn)),
+      resolve(synthesized.firebreak.observability.topic.topicArn),
+    ];
+    expect(published).toHaveLength(expected.length);
+    expect(published).toEqual(expect.arrayContaining(expected));
+
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        Resource: resolve(synthesized.firebreak.operationsKey.key.keyArn),
+      }),
+    );
+    expect(statements.flatMap((s) => asArray(s.Action)).filter((a) => a.startsWith('states:'))).toEqual([]);
+  });
+
+  it('lets the state machine invoke the lifecycle function and GetItem the table, and nothing else', () => {
+    // Act
+    const statements = statementsOfRole(lifecycle().stateMachine.role.roleArn);
+
+    // Assess
+    const onStar = statements.filter((s) => asArray(s.Resource).includes('*'));
+    expect(onStar.flatMap((s) => asArray(s.Action)).sort()).toEqual(LOG_DELIVERY_AND_XRAY);
+    const named = statements.filter((s) => !asArray(s.Resource).includes('*'));
+    expect(named).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'lambda:InvokeFunction',
+        Resource: resolve(lifecycle().function.functionArn),
+      },
+      { Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: resolve(tableArn()) },
+      { Effect: 'Allow', Action: 'kms:Decrypt', Resource: resolve(synthesized.data.store.key.keyArn) },
+    ]);
+  });
+
+  it('reports failed, timed-out and aborted executions of this machine to the ops topic, with a DLQ', () => {
+    // Assess
+    firebreak.hasResourceProperties('AWS::Events::Rule', {
+      EventBusName: Match.absent(),
+      EventPattern: {
+        source: ['aws.states'],
+        'detail-type': ['Step Functions Execution Status Change'],
+        detail: {
+          status: ['FAILED', 'TIMED_OUT', 'ABORTED'],
+          stateMachineArn: [resolve(lifecycle().stateMachine.stateMachineArn)],
+        },
+      },
+      Targets: [
+        {
+          Id: Match.anyValue(),
+          Arn: resolve(synthesized.firebreak.observability.topic.topicArn),
+          RetryPolicy: { MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 7200 },
+          DeadLetterConfig: { Arn: resolve(lifecycle().deadLetterQueue.queueArn) },
+        },
+      ],
+    });
+  });
+
+  it('alarms the ops topic on the first failed execution', () => {
+    // Assess
+    firebreak.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/States',
+      MetricName: 'ExecutionsFailed',
+      Dimensions: [{ Name: 'StateMachineArn', Value: resolve(lifecycle().stateMachine.stateMachineArn) }],
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      AlarmActions: [resolve(synthesized.firebreak.observability.topic.topicArn)],
+    });
+  });
+
+  it('tells ingest the machine in STATE_MACHINE_ARN and lets it start executions of exactly that machine', () => {
+    // Prepare
+    const ingest = synthesized.firebreak.ingestion.function;
+    const machineArn = resolve(lifecycle().stateMachine.stateMachineArn);
+
+    // Act
+    const statements = statementsOfRole(ingest.role?.roleArn);
+
+    // Assess
+    firebreak.hasResourceProperties('AWS::Lambda::Function', {
+      Role: resolve(ingest.role?.roleArn),
+      Environment: { Variables: Match.objectLike({ STATE_MACHINE_ARN: machineArn }) },
+    });
+    const start = statements.filter((s) => asArray(s.Action).includes('states:StartExecution'));
+    expect(start).toEqual([{ Effect: 'Allow', Action: 'states:StartExecution', Resource: machineArn }]);
+    expect(statements).toContainEqual({ Effect: 'Allow', Action: 'states:SendTaskSuccess', Resource: '*' });
+  });
+});
