@@ -20,7 +20,8 @@ describe('ingest function bundle', () => {
         JSON.stringify(props.Role) ===
         JSON.stringify(firebreak.resolve(firebreak.ingestion.function.role?.roleArn)),
     );
-    const s3Key = (ingest?.[1].Code as { S3Key: string }).S3Key;
+    if (!ingest) throw new Error('no ingest function in the template');
+    const s3Key = (ingest[1].Code as { S3Key: string }).S3Key;
     bundleDir = join(synthesized.outdir, `asset.${s3Key.replace(/\.zip$/, '')}`);
   });
   afterAll(() => synthesized.dispose());
@@ -44,8 +45,14 @@ describe('ingest function bundle', () => {
 
   it('loads in Node and exports the handler', async () => {
     // Prepare: the handler parses its configuration at load time, as on a cold start.
-    const saved = { TABLE_NAME: process.env.TABLE_NAME, AWS_REGION: process.env.AWS_REGION };
+    const saved = {
+      TABLE_NAME: process.env.TABLE_NAME,
+      STATE_MACHINE_ARN: process.env.STATE_MACHINE_ARN,
+      AWS_REGION: process.env.AWS_REGION,
+    };
     process.env.TABLE_NAME = 'firebreak-bundle-test';
+    process.env.STATE_MACHINE_ARN =
+      'arn:aws:states:eu-west-1:111111111111:stateMachine:firebreak-incident-lifecycle';
     process.env.AWS_REGION = 'eu-west-1';
 
     try {

@@ -19,7 +19,9 @@ describe('Firebreak: the central bus', () => {
     const { firebreak } = synthesized.templates;
     firebreak.resourceCountIs('AWS::Events::EventBus', 0);
     firebreak.resourceCountIs('AWS::Events::EventBusPolicy', 0);
-    firebreak.resourceCountIs('AWS::Events::Rule', 4);
+    // The four ingest rules, and the lifecycle's failed-execution rule (always on the default bus).
+    firebreak.resourceCountIs('AWS::Events::Rule', 5);
+    expect(synthesized.firebreak.ingestion.rules).toHaveLength(4);
     firebreak.allResourcesProperties('AWS::Events::Rule', { EventBusName: Match.absent() });
     expect(synthesized.forwarder).toBeUndefined();
   });
@@ -62,6 +64,8 @@ describe('Firebreak: the central bus', () => {
         Sid: Match.anyValue(),
       },
     });
-    firebreak.resourceCountIs('AWS::Events::Rule', 8);
+    // Four ingest rules on each bus, and the lifecycle's failed-execution rule.
+    firebreak.resourceCountIs('AWS::Events::Rule', 9);
+    expect(synthesized.firebreak.ingestion.rules).toHaveLength(8);
   });
 });

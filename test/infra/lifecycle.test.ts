@@ -120,7 +120,7 @@ describe('Firebreak: the incident lifecycle', () => {
     });
   });
 
-  it('fills ${LifecycleFunctionArn} with the lifecycle function and ${TableName} with the table', () => {
+  it('fills LifecycleFunctionArn with the lifecycle function and TableName with the table', () => {
     // Assess
     firebreak.hasResourceProperties('AWS::StepFunctions::StateMachine', {
       DefinitionSubstitutions: {
