@@ -100,9 +100,12 @@ async function main() {
   process.env.AWS_SECRET_ACCESS_KEY = 'local';
   process.env.TABLE_NAME = 'incidents-storm';
   // Step Functions has no local endpoint: starting an execution is answered at the SDK client, and counted.
-  process.env.STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:111122223333:stateMachine:firebreak-incident-lifecycle';
+  process.env.STATE_MACHINE_ARN =
+    'arn:aws:states:us-east-1:111122223333:stateMachine:firebreak-incident-lifecycle';
   const sfn = mockClient(SFNClient);
-  sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:aws:states:us-east-1:111122223333:execution:x' });
+  sfn
+    .on(StartExecutionCommand)
+    .resolves({ executionArn: 'arn:aws:states:us-east-1:111122223333:execution:x' });
   // Logging each of 10,000 outcomes to this terminal would measure the terminal, not the pipeline.
   process.env.POWERTOOLS_LOG_LEVEL = 'WARN';
 

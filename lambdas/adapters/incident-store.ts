@@ -282,6 +282,19 @@ export class IncidentStore {
     });
   }
 
+  /**
+   * Acknowledges a triggered incident: someone owns it and paging stops. `acknowledgedAt` keeps the first
+   * acknowledgement (it measures the response); a re-acknowledgement after a timeout updates only
+   * `lastAcknowledgedAt`. False when the incident is not triggered.
+   */
+  acknowledge(incidentId: string, actor: string, now: Date): Promise<boolean> {
+    return this.updateIncident(incidentId, now, {
+      set: '#status = :acknowledged, acknowledgedAt = if_not_exists(acknowledgedAt, :now), lastAcknowledgedAt = :now, assignee = :actor',
+      condition: '#status = :triggered',
+      values: { ':acknowledged': 'acknowledged', ':triggered': 'triggered', ':actor': actor },
+    });
+  }
+
   /** An acknowledgement that timed out: back to triggered so paging restarts; false if no longer acknowledged. */
   retriggerAfterAckTimeout(incidentId: string, noticeKey: string, now: Date): Promise<boolean> {
     return this.updateIncident(incidentId, now, {

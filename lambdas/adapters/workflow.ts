@@ -1,8 +1,4 @@
-import {
-  type SFNClient,
-  SendTaskSuccessCommand,
-  StartExecutionCommand,
-} from '@aws-sdk/client-sfn';
+import { SendTaskSuccessCommand, type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 
 /** Starts and signals the incident lifecycle state machine: one execution per incident, named by its id. */
 export class IncidentWorkflow {
@@ -34,10 +30,15 @@ export class IncidentWorkflow {
    */
   async signalResolved(token: string): Promise<'signalled' | 'not-waiting'> {
     try {
-      await this.sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify({ resolved: true }) }));
+      await this.sfn.send(
+        new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify({ resolved: true }) }),
+      );
       return 'signalled';
     } catch (error) {
-      if (error instanceof Error && ['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken'].includes(error.name)) {
+      if (
+        error instanceof Error &&
+        ['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken'].includes(error.name)
+      ) {
         return 'not-waiting';
       }
       throw error;

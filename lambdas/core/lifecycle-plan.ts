@@ -6,10 +6,8 @@ import { Priority } from './model';
 /** How long the lifecycle keeps watching an incident nobody acknowledged after escalation ran out. */
 const WATCH_INTERVAL_SECONDS = 3600;
 const WATCH_DAYS = 7;
-/** Reminders and the wait for resolution are bounded too, so no execution nears the history limit. */
+/** Reminders are bounded too, so no execution nears the history limit. */
 const REMINDER_DAYS = 7;
-// Under 24.8 days, the longest timer Node (and so the local runtime) can set.
-const RESOLUTION_WAIT_DAYS = 14;
 
 export const PlannedPage = z.object({
   round: z.number().int().min(1),
@@ -34,7 +32,6 @@ export const LifecyclePlan = z.object({
   reminderLimit: z.number().int().min(0),
   watchSeconds: z.number().int().positive(),
   watchLimit: z.number().int().positive(),
-  resolutionWaitSeconds: z.number().int().positive(),
 });
 export type LifecyclePlan = z.infer<typeof LifecyclePlan>;
 
@@ -65,6 +62,5 @@ export function planLifecycle(config: EscalationConfig, incident: Incident, now:
     reminderLimit: reminderSeconds === 0 ? 0 : Math.ceil((REMINDER_DAYS * 86_400) / reminderSeconds),
     watchSeconds: WATCH_INTERVAL_SECONDS,
     watchLimit: Math.ceil((WATCH_DAYS * 86_400) / WATCH_INTERVAL_SECONDS),
-    resolutionWaitSeconds: RESOLUTION_WAIT_DAYS * 86_400,
   };
 }

@@ -21,6 +21,6 @@ const ids = new IncidentIdAllocator(store, config.idBlockSize);
 const workflow = new IncidentWorkflow(new SFNClient({}), config.stateMachineArn);
 
 /** EventBridge target: CloudWatch alarm state changes, GuardDuty, Security Hub and AWS Health events. */
-export const handler = middy(createEventIngester({ store, ids, workflow, clock: () => new Date() }, logger)).use(
-  injectLambdaContext(logger),
-);
+export const handler = middy(
+  createEventIngester({ store, ids, workflow, clock: () => new Date() }, logger),
+).use(injectLambdaContext(logger));

@@ -1,5 +1,5 @@
-import type { NotificationKind, SnsNotifier } from '#adapters/notifier';
 import type { IncidentStore } from '#adapters/incident-store';
+import type { NotificationKind, SnsNotifier } from '#adapters/notifier';
 import type { EscalationConfig, EscalationPolicy } from '#core/escalation';
 import { type LifecyclePlan, planLifecycle } from '#core/lifecycle-plan';
 import type { Incident, Status, TimelineEntry, TimelineKind } from '#core/model';
@@ -84,7 +84,11 @@ export class LifecycleActions {
     const current = plan.steps[step];
     if (!current) throw new RangeError(`plan has no step ${step}`);
     const next = plan.steps[step + 1];
-    const progress = { nextIndex: step + 1, hasNext: next !== undefined, delaySeconds: next?.delaySeconds ?? 0 };
+    const progress = {
+      nextIndex: step + 1,
+      hasNext: next !== undefined,
+      delaySeconds: next?.delaySeconds ?? 0,
+    };
     const incident = await this.incident(input.incidentId);
     if (incident.status !== 'triggered') return { status: incident.status, paged: false, ...progress };
 
@@ -143,7 +147,11 @@ export class LifecycleActions {
       kind: 'updated',
       actor: 'firebreak:lifecycle',
       message: `Acknowledged but not resolved within ${minutes} min: back to triggered, paging restarts at level 1`,
-      details: { ackTimeoutMinutes: minutes, status: { from: 'acknowledged', to: 'triggered' }, cycle: input.cycle },
+      details: {
+        ackTimeoutMinutes: minutes,
+        status: { from: 'acknowledged', to: 'triggered' },
+        cycle: input.cycle,
+      },
     });
     if (await this.deps.store.retriggerAfterAckTimeout(input.incidentId, key, now)) {
       await this.deps.store.appendTimeline(entry(now.toISOString()));
@@ -164,7 +172,10 @@ export class LifecycleActions {
     const sent = await this.notifyOnce(incident, 'sla-breach', {
       kind: 'sla-breach',
       targets: [policy.management],
-      message: templates.slaBreach(incident, { link: this.deps.incidentLink(incident.id), now: now.toISOString() }),
+      message: templates.slaBreach(incident, {
+        link: this.deps.incidentLink(incident.id),
+        now: now.toISOString(),
+      }),
       entryKind: 'sla-breached',
       entryMessage: `Response SLA missed: not acknowledged by ${incident.respondBy}; ${policy.management} notified`,
       details: { respondBy: incident.respondBy, priority: incident.priority },

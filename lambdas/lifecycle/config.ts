@@ -30,7 +30,8 @@ export function loadLifecycleConfig(env: Record<string, string | undefined>): Li
   }
   const { TABLE_NAME, TOPIC_ARNS, OPS_TOPIC_ARN, ESCALATION_CONFIG, INCIDENT_URL, AWS_REGION } = parsed.data;
   const topicArns = TopicArns.safeParse(JSON.parse(TOPIC_ARNS));
-  if (!topicArns.success) throw new Error('lifecycle configuration is invalid: TOPIC_ARNS: not a target → ARN map');
+  if (!topicArns.success)
+    throw new Error('lifecycle configuration is invalid: TOPIC_ARNS: not a target → ARN map');
   const escalation = parseEscalationConfig(JSON.parse(ESCALATION_CONFIG));
   const missing = targetsOf(escalation).filter((target) => !topicArns.data[target]);
   if (missing.length > 0) {

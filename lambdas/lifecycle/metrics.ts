@@ -8,7 +8,11 @@ export function emitMetric(name: string, dimensions: Record<string, string>, wri
       _aws: {
         Timestamp: Date.now(),
         CloudWatchMetrics: [
-          { Namespace: 'Firebreak', Dimensions: [Object.keys(dimensions)], Metrics: [{ Name: name, Unit: 'Count' }] },
+          {
+            Namespace: 'Firebreak',
+            Dimensions: [Object.keys(dimensions)],
+            Metrics: [{ Name: name, Unit: 'Count' }],
+          },
         ],
       },
       ...dimensions,

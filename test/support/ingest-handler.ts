@@ -19,7 +19,8 @@ export const LAMBDA_CONTEXT = {
 
 export type IngestHandler = (event: unknown) => Promise<IngestReport>;
 
-export const STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:111122223333:stateMachine:firebreak-incident-lifecycle';
+export const STATE_MACHINE_ARN =
+  'arn:aws:states:us-east-1:111122223333:stateMachine:firebreak-incident-lifecycle';
 
 /**
  * Step Functions at the SDK-client boundary (the ASL itself is executed in the lifecycle tests): executions
