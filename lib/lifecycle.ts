@@ -13,7 +13,7 @@ import { Construct } from 'constructs';
 import type { EscalationConfig } from '#core/escalation';
 import { DeadLetterQueue } from './dead-letter-queue';
 import { FirebreakFunction, fromRepoRoot } from './function-defaults';
-import { grantPublisherKeyUse, type Notifications } from './notifications';
+import { grantPublisherKeyUse, type Notifications, notificationTargets } from './notifications';
 import type { OperationsKey } from './operations-key';
 
 export const STATE_MACHINE_NAME = 'firebreak-incident-lifecycle';
@@ -25,6 +25,41 @@ export type DefinitionSubstitution = (typeof DEFINITION_SUBSTITUTIONS)[number];
 
 /** The executions the failed-execution rule reports, as Step Functions names their status. */
 export const FAILED_EXECUTION_STATUSES = ['FAILED', 'TIMED_OUT', 'ABORTED'] as const;
+
+/** Lambda's limit on all environment variables of a function together (names and values). */
+const LAMBDA_ENVIRONMENT_LIMIT = 4096;
+/** The longest topic ARN prefix any partition and region gives, to size TOPIC_ARNS before ARNs exist. */
+const LONGEST_TOPIC_ARN_PREFIX = 'arn:aws-iso-b:sns:us-isob-east-1:123456789012:';
+/** Room for TABLE_NAME, OPS_TOPIC_ARN and the Powertools variables, whose values are known only at deploy. */
+const OTHER_VARIABLES_ALLOWANCE = 600;
+
+/**
+ * The escalation config travels in the function's environment, which Lambda caps at 4 KB: a config too
+ * large for it would fail the deployment, so it fails the synth instead, naming the key to shrink.
+ */
+function assertEnvironmentFits(escalation: EscalationConfig, incidentUrl: string | undefined): void {
+  const topicArns = Object.fromEntries(
+    notificationTargets(escalation).map((target) => [
+      target,
+      `${LONGEST_TOPIC_ARN_PREFIX}firebreak-${target}`,
+    ]),
+  );
+  const size =
+    'ESCALATION_CONFIG'.length +
+    JSON.stringify(escalation).length +
+    'TOPIC_ARNS'.length +
+    JSON.stringify(topicArns).length +
+    'INCIDENT_URL'.length +
+    (incidentUrl ?? '').length +
+    OTHER_VARIABLES_ALLOWANCE;
+  if (size > LAMBDA_ENVIRONMENT_LIMIT) {
+    throw new Error(
+      `Invalid CDK context: firebreak.escalation: too large for the lifecycle function's environment ` +
+        `(about ${size} of Lambda's ${LAMBDA_ENVIRONMENT_LIMIT} bytes with its topic ARNs): use fewer or shorter ` +
+        'policies, levels and target names',
+    );
+  }
+}
 
 export interface LifecycleProps {
   readonly table: ITable;
@@ -57,6 +92,7 @@ export class Lifecycle extends Construct {
     super(scope, id);
     const { table, tableKey, operationsKey, notifications, opsTopic } = props;
 
+    assertEnvironmentFits(props.escalation, props.incidentUrl);
     this.function = new FirebreakFunction(this, 'Function', {
       entry: 'lambdas/lifecycle/handler.ts',
       serviceName: 'firebreak-lifecycle',

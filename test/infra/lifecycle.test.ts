@@ -1,13 +1,17 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Stack } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_ESCALATION_CONFIG } from '#core/escalation';
+import { DEFAULT_ESCALATION_CONFIG, type EscalationConfig } from '#core/escalation';
+import { buildApp } from '../../lib/app';
 import { fromRepoRoot } from '../../lib/function-defaults';
 import { DEFINITION_SUBSTITUTIONS, LIFECYCLE_DEFINITION_FILE, STATE_MACHINE_NAME } from '../../lib/lifecycle';
 import { notificationTargets } from '../../lib/notifications';
 import {
+  appContext,
   asArray,
   FULL_CONFIG,
   identityStatements,
@@ -288,5 +292,35 @@ describe('Firebreak: the incident lifecycle', () => {
     const start = statements.filter((s) => asArray(s.Action).includes('states:StartExecution'));
     expect(start).toEqual([{ Effect: 'Allow', Action: 'states:StartExecution', Resource: machineArn }]);
     expect(statements).toContainEqual({ Effect: 'Allow', Action: 'states:SendTaskSuccess', Resource: '*' });
+  });
+});
+
+describe('an escalation config too large for a Lambda environment', () => {
+  it('stops the build, naming firebreak.escalation, rather than failing the deployment', () => {
+    // Prepare: 40 policies of 3 levels with long target names, far past Lambda's 4 KB of variables.
+    const base = DEFAULT_ESCALATION_CONFIG.policies.default as EscalationConfig['policies'][string];
+    const policies = Object.fromEntries(
+      Array.from({ length: 40 }, (_, i) => [
+        `team-${i}`,
+        {
+          ...base,
+          name: `team-${i}`,
+          levels: base.levels.map((level) => ({ ...level, targets: [`team-${i}-${level.targets[0]}`] })),
+        },
+      ]),
+    );
+    const context = appContext({ escalation: { policies, routes: [], defaultPolicy: 'team-0' } });
+
+    const outdir = mkdtempSync(join(tmpdir(), 'firebreak-lifecycle-'));
+
+    try {
+      // Act
+      const build = () => buildApp({ context, outdir });
+
+      // Assess
+      expect(build).toThrow(/firebreak\.escalation: too large for the lifecycle function's environment/);
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
   });
 });
