@@ -295,6 +295,15 @@ export class IncidentStore {
     });
   }
 
+  /** A status update was sent to stakeholders: the reminder clock starts again. */
+  recordStatusUpdate(incidentId: string, now: Date): Promise<boolean> {
+    return this.updateIncident(incidentId, now, {
+      set: 'lastUpdateAt = :now',
+      condition: '#status IN (:triggered, :acknowledged)',
+      values: { ...OPEN_VALUES },
+    });
+  }
+
   /** An acknowledgement that timed out: back to triggered so paging restarts; false if no longer acknowledged. */
   retriggerAfterAckTimeout(incidentId: string, noticeKey: string, now: Date): Promise<boolean> {
     return this.updateIncident(incidentId, now, {
@@ -305,12 +314,12 @@ export class IncidentStore {
     });
   }
 
-  /** Marks a missed response SLA once: only while triggered and never acknowledged. */
+  /** Marks a missed response SLA once: only if it was never acknowledged. */
   markSlaBreached(incidentId: string, now: Date): Promise<boolean> {
     return this.updateIncident(incidentId, now, {
       set: 'slaBreached = :true',
-      condition: '#status = :triggered AND attribute_not_exists(acknowledgedAt) AND slaBreached = :false',
-      values: { ':triggered': 'triggered', ':true': true, ':false': false },
+      condition: 'attribute_not_exists(acknowledgedAt) AND slaBreached = :false',
+      values: { ':true': true, ':false': false },
     });
   }
 
@@ -340,6 +349,10 @@ export class IncidentStore {
     },
   ): Promise<boolean> {
     const bump = change.bumpVersion === false ? '' : ', version = version + :one';
+    const names = {
+      ...(`${change.set} ${change.condition}`.includes('#status') ? { '#status': 'status' } : {}),
+      ...change.names,
+    };
     const result = await conditional(() =>
       this.db.send(
         new UpdateCommand({
@@ -347,10 +360,8 @@ export class IncidentStore {
           Key: keys.incident(incidentId),
           UpdateExpression: `SET ${change.set}, updatedAt = :now${bump}`,
           ConditionExpression: `attribute_exists(PK) AND ${change.condition}`,
-          ExpressionAttributeNames: {
-            ...(`${change.set} ${change.condition}`.includes('#status') ? { '#status': 'status' } : {}),
-            ...change.names,
-          },
+          // DynamoDB refuses an empty map here.
+          ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
           ExpressionAttributeValues: {
             ':now': now.toISOString(),
             ...(bump ? { ':one': 1 } : {}),

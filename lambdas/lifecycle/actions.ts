@@ -165,9 +165,11 @@ export class LifecycleActions {
   }
 
   async slaBreach(input: Input<'sla-breach'>): Promise<{ breached: boolean }> {
-    const incident = await this.incident(input.incidentId);
-    if (incident.status !== 'triggered' || incident.acknowledgedAt) return { breached: false };
     const now = this.deps.clock();
+    // A breach stands once the deadline passed unacknowledged, even if the incident resolves a moment later.
+    await this.deps.store.markSlaBreached(input.incidentId, now);
+    const incident = await this.incident(input.incidentId);
+    if (!incident.slaBreached) return { breached: false };
     const policy = this.policy(input.plan);
     const sent = await this.notifyOnce(incident, 'sla-breach', {
       kind: 'sla-breach',
@@ -180,7 +182,6 @@ export class LifecycleActions {
       entryMessage: `Response SLA missed: not acknowledged by ${incident.respondBy}; ${policy.management} notified`,
       details: { respondBy: incident.respondBy, priority: incident.priority },
     });
-    await this.deps.store.markSlaBreached(incident.id, now);
     if (sent) {
       this.deps.metric('ResponseSlaBreached', {
         Priority: incident.priority,

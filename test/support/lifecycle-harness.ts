@@ -50,8 +50,8 @@ export interface HarnessOptions {
   waits?: Record<string, number>;
   /** Runs after each lifecycle Task with its input and output: where a test acknowledges or resolves. */
   afterTask?: TaskHook;
-  /** Replaces the lifecycle handler for one Task state (fault injection). */
-  faults?: Record<string, (input: Record<string, unknown>) => Promise<unknown>>;
+  /** Stands in front of the lifecycle handler of one Task state (fault injection); `real` runs the handler. */
+  faults?: Record<string, (input: Record<string, unknown>, real: () => Promise<unknown>) => Promise<unknown>>;
 }
 
 /**
@@ -123,12 +123,16 @@ export function lifecycleHarness(server: DynamoServer, table: string, options: H
         const input = raw as Record<string, unknown>;
         calls.push({ state: name, action: String(input.action) });
         const fault = options.faults?.[name];
-        const output = fault ? await fault(input) : await actions.run(parseLifecycleInput(input));
+        const real = () => actions.run(parseLifecycleInput(input));
+        const output = fault ? await fault(input, real) : await real();
         await options.afterTask?.(name, input, output);
         return output;
       };
     } else if (state.Resource === 'arn:aws:states:::dynamodb:getItem') {
-      handlers[name] = (input) => server.client.send(new GetItemCommand(input as GetItemCommandInput));
+      handlers[name] = (input) => {
+        calls.push({ state: name, action: 'getItem' });
+        return server.client.send(new GetItemCommand(input as GetItemCommandInput));
+      };
     } else if (state.Resource === 'arn:aws:states:::lambda:invoke.waitForTaskToken') {
       handlers[name] = async (raw) => {
         const payload = (raw as { Payload: Record<string, unknown> }).Payload;

@@ -70,3 +70,229 @@ describe('lifecycle state machine (the ASL file, executed)', () => {
     expect(timeline.map((e) => e.kind)).toEqual(['opened', 'notified', 'resolved', 'notified']);
   });
 });
+
+describe('lifecycle: escalation', () => {
+  it('pages every level of every round, then reports escalation exhausted to management', async () => {
+    const { h, incidentId, signal } = await setup('medium', 'medium', {
+      waits: { WaitForResponseDeadline: NEVER, WatchForAck: NEVER },
+    });
+
+    const execution = h.run(incidentId);
+    await until(() => h.published.some((p) => p.kind === 'exhausted'), 'escalation exhausted');
+    await h.recover({
+      ...signal,
+      eventId: 'ok-1',
+      action: 'resolve',
+      occurredAt: '2026-11-27T12:00:00.000Z',
+    });
+    await execution.result;
+
+    const chain = ['primary-on-call', 'secondary-on-call', 'engineering-manager'];
+    expect(pagesOf(h)).toEqual([...chain, ...chain]);
+    expect(h.published.filter((p) => p.kind === 'exhausted').map((p) => p.target)).toEqual(['management']);
+    expect(
+      h.published
+        .filter((p) => p.kind === 'resolution')
+        .map((p) => p.target)
+        .sort(),
+    ).toEqual([...chain, 'stakeholders'].sort());
+    const incident = await h.store.getIncident(incidentId);
+    expect(incident?.escalationLevel).toBe(3);
+    const kinds = (await h.store.listTimeline(incidentId)).map((e) => e.kind);
+    expect(kinds.filter((k) => k === 'escalated')).toHaveLength(6); // five escalations and the exhaustion
+  });
+
+  it.each([1, 2, 3])('stops paging once level %i acknowledges', async (level) => {
+    const { h, incidentId, signal } = await setup('medium', 'medium', {
+      waits: { WaitForResponseDeadline: NEVER, AwaitAckTimeout: NEVER },
+      afterTask: async (state, input) => {
+        if (state === 'PageLevel' && input.step === level - 1) {
+          await h.store.acknowledge(incidentId, 'alice', h.clock.now);
+        }
+      },
+    });
+
+    const execution = h.run(incidentId);
+    await until(
+      () => h.calls.filter((c) => c.action === 'getItem').length >= level,
+      'the check after the acknowledgement',
+    );
+    await h.recover({
+      ...signal,
+      eventId: 'ok-1',
+      action: 'resolve',
+      occurredAt: '2026-11-27T12:00:00.000Z',
+    });
+    await execution.result;
+
+    const chain = ['primary-on-call', 'secondary-on-call', 'engineering-manager'];
+    expect(pagesOf(h)).toEqual(chain.slice(0, level));
+    expect(h.calls.filter((c) => c.action === 'retrigger')).toHaveLength(0);
+  });
+
+  it('re-triggers and pages level 1 again when an acknowledgement times out', async () => {
+    const { h, incidentId, signal } = await setup('medium', 'medium', {
+      waits: { WaitForResponseDeadline: NEVER },
+      afterTask: async (state, input) => {
+        if (state !== 'PageLevel') return;
+        if (input.cycle === 0 && input.step === 0)
+          await h.store.acknowledge(incidentId, 'alice', h.clock.now);
+        if (input.cycle === 1 && input.step === 0) {
+          await h.recover({
+            ...signal,
+            eventId: 'ok-1',
+            action: 'resolve',
+            occurredAt: '2026-11-27T12:00:00.000Z',
+          });
+        }
+      },
+    });
+
+    await h.run(incidentId).result;
+
+    expect(pagesOf(h)).toEqual(['primary-on-call', 'primary-on-call']);
+    expect(h.calls.filter((c) => c.action === 'retrigger')).toHaveLength(1);
+    const timeline = await h.store.listTimeline(incidentId);
+    const timedOut = timeline.find((e) => e.kind === 'updated');
+    expect(timedOut?.message).toMatch(/not resolved within 240 min/);
+    const incident = await h.store.getIncident(incidentId);
+    expect(incident).toMatchObject({ status: 'resolved', acknowledgedAt: '2026-11-27T10:00:00.000Z' });
+  });
+});
+
+describe('lifecycle: response SLA and reminders', () => {
+  it('records a missed response SLA once, with a metric and a notice to management', async () => {
+    const { h, incidentId, signal } = await setup('high', 'high', {
+      waits: { WaitForNextLevel: NEVER, WaitForReminder: NEVER },
+    });
+
+    const execution = h.run(incidentId);
+    await until(
+      async () => (await h.store.listTimeline(incidentId)).some((e) => e.kind === 'sla-breached'),
+      'the SLA breach on the timeline',
+    );
+    await h.recover({
+      ...signal,
+      eventId: 'ok-1',
+      action: 'resolve',
+      occurredAt: '2026-11-27T12:00:00.000Z',
+    });
+    await execution.result;
+
+    expect(h.published.filter((p) => p.kind === 'sla-breach').map((p) => p.target)).toEqual(['management']);
+    expect(h.metrics).toEqual([
+      { name: 'ResponseSlaBreached', dimensions: { Priority: 'P1', Team: 'checkout' } },
+    ]);
+    expect(await h.store.getIncident(incidentId)).toMatchObject({ slaBreached: true, priority: 'P1' });
+    expect((await h.store.listTimeline(incidentId)).filter((e) => e.kind === 'sla-breached')).toHaveLength(1);
+  });
+
+  it('does not record a breach for an incident acknowledged in time', async () => {
+    const { h, incidentId, signal } = await setup('high', 'high', {
+      waits: { WaitForNextLevel: NEVER, WaitForReminder: NEVER, AwaitAckTimeout: NEVER },
+    });
+    await h.store.acknowledge(incidentId, 'alice', h.clock.now);
+
+    const execution = h.run(incidentId);
+    await until(() => h.calls.some((c) => c.state === 'CheckResponseSla'), 'the SLA check');
+    await h.recover({
+      ...signal,
+      eventId: 'ok-1',
+      action: 'resolve',
+      occurredAt: '2026-11-27T12:00:00.000Z',
+    });
+    await execution.result;
+
+    expect(h.published.filter((p) => p.kind === 'sla-breach')).toHaveLength(0);
+    expect((await h.store.getIncident(incidentId))?.slaBreached).toBe(false);
+  });
+
+  it('reminds P1 stakeholders while no status update was posted in the interval', async () => {
+    let reminders = 0;
+    const { h, incidentId, signal } = await setup('high', 'high', {
+      waits: { WaitForNextLevel: NEVER, WaitForResponseDeadline: NEVER },
+      afterTask: async (state) => {
+        if (state !== 'SendReminder') return;
+        reminders += 1;
+        if (reminders === 1) {
+          // A status update is posted: the next reminder is not due.
+          await h.store.recordStatusUpdate(incidentId, h.clock.now);
+        }
+        if (reminders === 3) h.clock.now = new Date(h.clock.now.getTime() + 31 * 60_000);
+        if (reminders === 5) {
+          await h.recover({
+            ...signal,
+            eventId: 'ok-1',
+            action: 'resolve',
+            occurredAt: '2026-11-27T12:00:00.000Z',
+          });
+        }
+      },
+    });
+
+    await h.run(incidentId).result;
+
+    const sent = h.published.filter((p) => p.kind === 'reminder');
+    expect(sent.map((p) => p.target)).toEqual(['stakeholders', 'stakeholders', 'stakeholders']);
+    expect(sent[0]?.subject).toMatch(/^\[P1\] UPDATE DUE INC-/);
+    const resolution = h.published.findIndex((p) => p.kind === 'resolution');
+    expect(resolution).toBeGreaterThan(h.published.lastIndexOf(sent[2] as (typeof sent)[number]));
+  });
+});
+
+describe('lifecycle: failures', () => {
+  it('retries a task that fails twice and pages exactly once', async () => {
+    let attempts = 0;
+    const { h, incidentId, signal } = await setup('medium', 'medium', {
+      waits: { WaitForNextLevel: NEVER, WaitForResponseDeadline: NEVER },
+      faults: {
+        PageLevel: async (_input, real) => {
+          attempts += 1;
+          if (attempts <= 2) throw Object.assign(new Error('SNS throttled'), { name: 'Throttling' });
+          return real();
+        },
+      },
+    });
+
+    const execution = h.run(incidentId);
+    await until(() => pagesOf(h).length === 1, 'the page');
+    await h.recover({
+      ...signal,
+      eventId: 'ok-1',
+      action: 'resolve',
+      occurredAt: '2026-11-27T12:00:00.000Z',
+    });
+    await execution.result;
+
+    expect(attempts).toBe(3);
+    expect(pagesOf(h)).toEqual(['primary-on-call']);
+    expect(h.published.some((p) => p.kind === 'failure')).toBe(false);
+  });
+
+  it('records the failure on the timeline and tells the ops topic when a task always fails', async () => {
+    let attempts = 0;
+    const { h, incidentId } = await setup('medium', 'medium', {
+      waits: { WaitForResponseDeadline: NEVER },
+      faults: {
+        PageLevel: async () => {
+          attempts += 1;
+          throw Object.assign(new Error('SNS is down'), { name: 'ServiceUnavailable' });
+        },
+      },
+    });
+
+    const outcome = await h.run(incidentId).result.then(
+      () => undefined,
+      (error: unknown) => error as Error & { cause?: Error },
+    );
+
+    expect(outcome?.cause?.name).toBe('Lifecycle.Failed');
+    expect(attempts).toBe(4);
+    expect(h.calls.map((c) => c.action)).toContain('failure');
+    const ops = h.published.filter((p) => p.target === 'ops');
+    expect(ops).toHaveLength(1);
+    expect(ops[0]?.subject).toContain(incidentId);
+    const failure = (await h.store.listTimeline(incidentId)).find((e) => e.kind === 'failure');
+    expect(failure?.message).toMatch(/no longer automatic/);
+  });
+});
