@@ -14,6 +14,7 @@ export function openIncident(
     id,
     title: signal.title,
     description: signal.description,
+    ...(signal.summary ? { summary: signal.summary } : {}),
     service: signal.service,
     ...(signal.team ? { team: signal.team } : {}),
     category: signal.category,

@@ -93,6 +93,8 @@ export const Incident = z.object({
   id: z.string().regex(/^INC-\d{8}-\d{4,}$/),
   title: z.string().min(1),
   description: z.string(),
+  /** What the source said when it opened the incident (e.g. the alarm's state reason): the symptoms. */
+  summary: z.string().optional(),
   service: z.string().min(1),
   team: z.string().optional(),
   category: Category,

@@ -98,7 +98,11 @@ export class LifecycleActions {
     const previous = [...new Set(incident.pagedTargets ?? [])];
     const first = previous.length === 0;
     const message = first
-      ? templates.initialPage(incident, { link, level })
+      ? templates.initialPage(incident, {
+          link,
+          level,
+          ...(incident.summary ? { symptoms: incident.summary } : {}),
+        })
       : templates.escalationPage(incident, {
           link,
           level,

@@ -17,7 +17,10 @@ import type { DynamoServer } from './dynamo-server';
 export const ASL_PATH = new URL('../../statemachines/incident-lifecycle.asl.json', import.meta.url);
 const FUNCTION_ARN = 'arn:aws:lambda:us-east-1:111122223333:function:firebreak-lifecycle';
 const OPS_TOPIC = 'arn:aws:sns:us-east-1:111122223333:firebreak-ops';
+// biome-ignore lint/suspicious/noTemplateCurlyInString: the ASL's substitution placeholder, replaced below.
 const LAMBDA_RESOURCE = '${LifecycleFunctionArn}';
+// biome-ignore lint/suspicious/noTemplateCurlyInString: the ASL's substitution placeholder, replaced below.
+const TABLE_RESOURCE = '${TableName}';
 
 type StateDefinition = { Type: string; Resource?: string; Branches?: Array<{ States: States }> };
 type States = Record<string, StateDefinition>;
@@ -63,7 +66,7 @@ export function lifecycleHarness(server: DynamoServer, table: string, options: H
   const escalation = options.escalation ?? DEFAULT_ESCALATION_CONFIG;
   const definitionText = readFileSync(ASL_PATH, 'utf8')
     .replaceAll(LAMBDA_RESOURCE, FUNCTION_ARN)
-    .replaceAll('${TableName}', table);
+    .replaceAll(TABLE_RESOURCE, table);
   const definition = JSON.parse(definitionText) as { States: States };
 
   const topicArns = Object.fromEntries(

@@ -61,6 +61,10 @@ describe('lifecycle state machine (the ASL file, executed)', () => {
 
     expect(recovery.outcome).toBe('resolved');
     expect(pagesOf(h)).toEqual(['primary-on-call']);
+    const page = h.published[0];
+    expect(page?.subject).toMatch(new RegExp(`^\\[P3\\] ${incidentId} web-prod: `));
+    expect(page?.text).toContain(`https://firebreak.example.com/incidents/${incidentId}`);
+    expect(page?.text).toContain('Threshold Crossed');
     const notice = h.published
       .filter((p) => p.kind === 'resolution')
       .map((p) => p.target)
