@@ -51,10 +51,11 @@ export type SourceRef = z.infer<typeof SourceRef>;
 /**
  * What a normalized alert asks for:
  * - trigger: something is wrong (opens an incident or adds an alert to the open one);
+ * - acknowledge: someone owns it (acknowledges the open incident; PagerDuty Events v2 `acknowledge`);
  * - resolve: it has recovered (resolves the open incident);
  * - note: worth recording on an open incident, never opens one (e.g. INSUFFICIENT_DATA).
  */
-export const SignalAction = z.enum(['trigger', 'resolve', 'note']);
+export const SignalAction = z.enum(['trigger', 'acknowledge', 'resolve', 'note']);
 export type SignalAction = z.infer<typeof SignalAction>;
 
 /** One alert from any source, normalized. The ingest path turns signals into incident changes. */

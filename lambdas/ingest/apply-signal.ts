@@ -1,7 +1,7 @@
 import type { IncidentIdAllocator } from '#adapters/incident-ids';
 import type { IncidentStore } from '#adapters/incident-store';
 import { type Claim, canonicalTime, claimOpening } from '#core/dedup';
-import { openedEntryFromSnapshot, openIncident, timelineEntryForSignal } from '#core/incident';
+import { openedEntryFromSnapshot, openIncident, signalActor, timelineEntryForSignal } from '#core/incident';
 import { isOpen } from '#core/lifecycle';
 import type { Incident, Signal } from '#core/model';
 import { DEFAULT_PRIORITY_POLICY, type PriorityPolicy } from '#core/priority';
@@ -10,6 +10,7 @@ export type SignalOutcome =
   | { outcome: 'opened'; incidentId: string }
   /** A newer alert for an open incident: counted on it, no new incident. */
   | { outcome: 'deduplicated'; incidentId: string }
+  | { outcome: 'acknowledged'; incidentId: string }
   | { outcome: 'resolved'; incidentId: string }
   /** Recorded on the open incident's timeline (INSUFFICIENT_DATA, recovery with auto-resolve off). */
   | { outcome: 'noted'; incidentId: string }
@@ -98,7 +99,9 @@ class SignalFlow {
     if (!before?.open || !before.incidentId) {
       return { outcome: 'ignored', reason: `${signal.title}: no open incident for ${signal.dedupKey}` };
     }
-    return close ? this.completeResolve(before.incidentId, before) : this.completeNote(before.incidentId);
+    if (close) return this.completeResolve(before.incidentId, before);
+    if (signal.action === 'acknowledge') return this.completeAcknowledge(before.incidentId);
+    return this.completeNote(before.incidentId);
   }
 
   /** A change not newer than the claim: a redelivery of the last change (finish its work) or stale. */
@@ -120,6 +123,8 @@ class SignalFlow {
       else await this.completeAlert(current, incidentId);
     } else if (this.closes()) {
       await this.finishResolveOf(incidentId, current);
+    } else if (signal.action === 'acknowledge' && current.open) {
+      await this.completeAcknowledge(incidentId);
     } else if (current.open) {
       await this.completeNote(incidentId);
     }
@@ -201,6 +206,19 @@ class SignalFlow {
       ),
     );
     return ours ? { outcome: 'resolved', incidentId } : { outcome: 'noted', incidentId };
+  }
+
+  /** Acknowledges from the source (PagerDuty-style `acknowledge`); already acknowledged is a note. */
+  private async completeAcknowledge(incidentId: string): Promise<SignalOutcome> {
+    const { signal } = this;
+    const acknowledged = await this.store.acknowledge(incidentId, signalActor(signal), this.deps.clock());
+    const incident = acknowledged ? undefined : await this.store.getIncident(incidentId);
+    // A retry finds its own acknowledgement already applied: the timeline entry is still written once.
+    const ours = acknowledged || incident?.status === 'acknowledged';
+    await this.store.appendTimeline(
+      timelineEntryForSignal(incidentId, signal, ours ? 'acknowledged' : 'note'),
+    );
+    return ours ? { outcome: 'acknowledged', incidentId } : { outcome: 'noted', incidentId };
   }
 
   private async completeNote(incidentId: string): Promise<SignalOutcome> {

@@ -206,4 +206,37 @@ describe('applySignal: recovery, notes and ordering', () => {
     expect(refire).toEqual({ outcome: 'deduplicated', incidentId: 'INC-20260314-0001' });
     expect((await store.getIncident('INC-20260314-0001'))?.status).toBe('triggered');
   });
+
+  it('acknowledges the open incident on an acknowledge signal, once, and still resolves it later', async () => {
+    const deps = depsFor(server.doc, table);
+    await applySignal(deps, alarmSignal({ at: T1 }));
+    const ack = alarmSignal({ at: T2, action: 'acknowledge' });
+
+    const first = await applySignal(deps, ack);
+    const again = await applySignal(deps, ack);
+    const resolved = await applySignal(deps, alarmSignal({ at: T3, action: 'resolve' }));
+
+    expect([first.outcome, again.outcome, resolved.outcome]).toEqual([
+      'acknowledged',
+      'duplicate',
+      'resolved',
+    ]);
+    const incident = await store.getIncident('INC-20260314-0001');
+    expect(incident).toMatchObject({ status: 'resolved', acknowledgedAt: '2026-03-14T09:06:00.000Z' });
+    expect((await store.listTimeline('INC-20260314-0001')).map((e) => e.kind)).toEqual([
+      'opened',
+      'acknowledged',
+      'resolved',
+    ]);
+  });
+
+  it('ignores an acknowledge signal with nothing open', async () => {
+    const result = await applySignal(
+      depsFor(server.doc, table),
+      alarmSignal({ at: T1, action: 'acknowledge' }),
+    );
+
+    expect(result.outcome).toBe('ignored');
+    expect(await allIncidents(server, table)).toHaveLength(0);
+  });
 });
