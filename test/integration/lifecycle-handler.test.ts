@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_ESCALATION_CONFIG } from '#core/escalation';
 import { targetsOf } from '../../lambdas/lifecycle/config';
 import { type DynamoServer, startDynamoServer } from '../support/dynamo-server';
-import { LAMBDA_CONTEXT } from '../support/ingest-handler';
+import { LAMBDA_CONTEXT, stubLocalAwsEnv } from '../support/ingest-handler';
 import { lifecycleHarness } from '../support/lifecycle-harness';
 import { alarmSignal } from '../support/signals';
 
@@ -27,11 +27,7 @@ async function loadLifecycleHandler(table: string) {
   vi.stubEnv('OPS_TOPIC_ARN', 'arn:aws:sns:us-east-1:111122223333:firebreak-ops');
   vi.stubEnv('ESCALATION_CONFIG', JSON.stringify(DEFAULT_ESCALATION_CONFIG));
   vi.stubEnv('INCIDENT_URL', 'https://firebreak.example.com/incidents/{id}');
-  vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', server.endpoint);
-  vi.stubEnv('AWS_REGION', 'us-east-1');
-  vi.stubEnv('AWS_ACCESS_KEY_ID', 'local');
-  vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'local');
-  vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
+  stubLocalAwsEnv(server.endpoint);
   vi.resetModules();
   const module = await import('../../lambdas/lifecycle/handler');
   return (event: unknown) => module.handler(event, LAMBDA_CONTEXT);

@@ -17,6 +17,15 @@ export const LAMBDA_CONTEXT = {
   getRemainingTimeInMillis: () => 30_000,
 } as unknown as Context;
 
+/** The environment a Lambda module reads at cold start, pointed at the local DynamoDB-protocol server. */
+export function stubLocalAwsEnv(dynamoEndpoint: string): void {
+  vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', dynamoEndpoint);
+  vi.stubEnv('AWS_REGION', 'us-east-1');
+  vi.stubEnv('AWS_ACCESS_KEY_ID', 'local');
+  vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'local');
+  vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
+}
+
 export type IngestHandler = (event: unknown) => Promise<IngestReport>;
 
 export const STATE_MACHINE_ARN =
@@ -51,11 +60,7 @@ export async function loadIngestHandler(
 ): Promise<IngestHandler> {
   vi.stubEnv('TABLE_NAME', tableName);
   vi.stubEnv('STATE_MACHINE_ARN', STATE_MACHINE_ARN);
-  vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', server.endpoint);
-  vi.stubEnv('AWS_REGION', 'us-east-1');
-  vi.stubEnv('AWS_ACCESS_KEY_ID', 'local');
-  vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'local');
-  vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
+  stubLocalAwsEnv(server.endpoint);
   vi.resetModules();
   const module = await import('../../lambdas/ingest/handler');
   return (event: unknown) => module.handler(event, LAMBDA_CONTEXT) as Promise<IngestReport>;

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Level } from '#core/model';
+import type { Level, Signal } from '#core/model';
 import { type DynamoServer, startDynamoServer } from '../support/dynamo-server';
 import { type HarnessOptions, lifecycleHarness } from '../support/lifecycle-harness';
 import { alarmSignal } from '../support/signals';
@@ -28,6 +28,11 @@ async function setup(impact: Level, urgency: Level, options: HarnessOptions = {}
   const signal = alarmSignal({ at: T0, impact, urgency, team: 'checkout' });
   const incidentId = await harness.open(signal);
   return { h: harness, incidentId, signal };
+}
+
+/** The alarm returns to OK: resolved through the real ingest path, which wakes the parked lifecycle. */
+function recoverAlarm(h: ReturnType<typeof lifecycleHarness>, signal: Signal) {
+  return h.recover({ ...signal, eventId: 'ok-1', action: 'resolve', occurredAt: '2026-11-27T12:00:00.000Z' });
 }
 
 function pagesOf(h: ReturnType<typeof lifecycleHarness>) {
@@ -83,12 +88,7 @@ describe('lifecycle: escalation', () => {
 
     const execution = h.run(incidentId);
     await until(() => h.published.some((p) => p.kind === 'exhausted'), 'escalation exhausted');
-    await h.recover({
-      ...signal,
-      eventId: 'ok-1',
-      action: 'resolve',
-      occurredAt: '2026-11-27T12:00:00.000Z',
-    });
+    await recoverAlarm(h, signal);
     await execution.result;
 
     const chain = ['primary-on-call', 'secondary-on-call', 'engineering-manager'];
@@ -121,12 +121,7 @@ describe('lifecycle: escalation', () => {
       () => h.calls.filter((c) => c.action === 'getItem').length >= level,
       'the check after the acknowledgement',
     );
-    await h.recover({
-      ...signal,
-      eventId: 'ok-1',
-      action: 'resolve',
-      occurredAt: '2026-11-27T12:00:00.000Z',
-    });
+    await recoverAlarm(h, signal);
     await execution.result;
 
     const chain = ['primary-on-call', 'secondary-on-call', 'engineering-manager'];
@@ -142,12 +137,7 @@ describe('lifecycle: escalation', () => {
         if (input.cycle === 0 && input.step === 0)
           await h.store.acknowledge(incidentId, 'alice', h.clock.now);
         if (input.cycle === 1 && input.step === 0) {
-          await h.recover({
-            ...signal,
-            eventId: 'ok-1',
-            action: 'resolve',
-            occurredAt: '2026-11-27T12:00:00.000Z',
-          });
+          await recoverAlarm(h, signal);
         }
       },
     });
@@ -175,12 +165,7 @@ describe('lifecycle: response SLA and reminders', () => {
       async () => (await h.store.listTimeline(incidentId)).some((e) => e.kind === 'sla-breached'),
       'the SLA breach on the timeline',
     );
-    await h.recover({
-      ...signal,
-      eventId: 'ok-1',
-      action: 'resolve',
-      occurredAt: '2026-11-27T12:00:00.000Z',
-    });
+    await recoverAlarm(h, signal);
     await execution.result;
 
     expect(h.published.filter((p) => p.kind === 'sla-breach').map((p) => p.target)).toEqual(['management']);
@@ -199,12 +184,7 @@ describe('lifecycle: response SLA and reminders', () => {
 
     const execution = h.run(incidentId);
     await until(() => h.calls.some((c) => c.state === 'CheckResponseSla'), 'the SLA check');
-    await h.recover({
-      ...signal,
-      eventId: 'ok-1',
-      action: 'resolve',
-      occurredAt: '2026-11-27T12:00:00.000Z',
-    });
+    await recoverAlarm(h, signal);
     await execution.result;
 
     expect(h.published.filter((p) => p.kind === 'sla-breach')).toHaveLength(0);
@@ -224,12 +204,7 @@ describe('lifecycle: response SLA and reminders', () => {
         }
         if (reminders === 3) h.clock.now = new Date(h.clock.now.getTime() + 31 * 60_000);
         if (reminders === 5) {
-          await h.recover({
-            ...signal,
-            eventId: 'ok-1',
-            action: 'resolve',
-            occurredAt: '2026-11-27T12:00:00.000Z',
-          });
+          await recoverAlarm(h, signal);
         }
       },
     });
@@ -260,12 +235,7 @@ describe('lifecycle: failures', () => {
 
     const execution = h.run(incidentId);
     await until(() => pagesOf(h).length === 1, 'the page');
-    await h.recover({
-      ...signal,
-      eventId: 'ok-1',
-      action: 'resolve',
-      occurredAt: '2026-11-27T12:00:00.000Z',
-    });
+    await recoverAlarm(h, signal);
     await execution.result;
 
     expect(attempts).toBe(3);
