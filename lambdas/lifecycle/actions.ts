@@ -44,9 +44,10 @@ export type PageResult = {
 type Input<A extends LifecycleInput['action']> = Extract<LifecycleInput, { action: A }>;
 
 /**
- * The work behind each Task of the lifecycle state machine. Every step that notifies writes a timeline entry
- * keyed by the state's entry time, and checks for it first: a retried step never pages twice once its entry
- * is written (a crash between the publish and the entry can repeat one page, never lose it).
+ * The work behind each Task of the lifecycle state machine. Every step that notifies records the notice on
+ * the incident under a key the state machine makes unique (escalation cycle and step, reminder count), and
+ * checks for it first: a retried step never pages twice once its notice is recorded (a crash between the
+ * publish and the record can repeat one page, never lose it).
  */
 export class LifecycleActions {
   constructor(private readonly deps: LifecycleDeps) {}
