@@ -14,7 +14,7 @@ export const keys = {
 };
 
 /** Index attributes of an incident item, so the dashboard's queries never scan. */
-function indexAttributes(incident: Incident): Record<string, string> {
+export function indexAttributes(incident: Incident): Record<string, string> {
   const created = `${incident.createdAt}#${incident.id}`;
   return {
     ...(incident.status === 'triggered' || incident.status === 'acknowledged'
@@ -108,6 +108,35 @@ export class IncidentStore {
             // One string rather than a nested map: it is only read back whole, and is far cheaper to marshal.
             ':opening': JSON.stringify(opening),
             ':none': NONE,
+          },
+        }),
+      ),
+    );
+    return result !== undefined;
+  }
+
+  /**
+   * A trigger that was counted on the key's incident found that incident resolved by hand meanwhile: it
+   * opens the next incident instead. Only while the key still points at that incident and this trigger was
+   * the last change applied, so a redelivery, or a trigger that lost a race, cannot open a second one.
+   */
+  async claimToReopen(signal: Signal, opening: Incident, closedIncidentId: string): Promise<boolean> {
+    const result = await conditional(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.claim(signal.dedupKey),
+          UpdateExpression:
+            'SET previousIncidentId = incidentId, previousEventId = lastEventId, previousAction = lastAction, ' +
+            'incidentId = :id, #open = :true, openedBy = :e, opening = :opening',
+          ConditionExpression: 'incidentId = :closed AND lastEventId = :e',
+          ExpressionAttributeNames: { '#open': 'open' },
+          ExpressionAttributeValues: {
+            ':id': opening.id,
+            ':true': true,
+            ':e': signal.eventId,
+            ':closed': closedIncidentId,
+            ':opening': JSON.stringify(opening),
           },
         }),
       ),
@@ -292,6 +321,97 @@ export class IncidentStore {
       set: '#status = :acknowledged, acknowledgedAt = if_not_exists(acknowledgedAt, :now), lastAcknowledgedAt = :now, assignee = :actor',
       condition: '#status = :triggered',
       values: { ':acknowledged': 'acknowledged', ':triggered': 'triggered', ':actor': actor },
+    });
+  }
+
+  /**
+   * Resolves an open incident by hand. Returns the incident as resolved (with the lifecycle's parked token,
+   * if any), or undefined when it is not open.
+   */
+  async resolveByHand(
+    incidentId: string,
+    by: { actor: string; resolution: string; rootCause?: string },
+    now: Date,
+  ): Promise<{ dedupKey: string; lifecycleToken?: string } | undefined> {
+    const result = await conditional(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.incident(incidentId),
+          UpdateExpression: `SET #status = :resolved, resolvedAt = :now, resolvedBy = :actor, resolution = :resolution${
+            by.rootCause ? ', rootCause = :rootCause' : ''
+          }, updatedAt = :now, version = version + :one REMOVE gsi1pk, gsi1sk`,
+          ConditionExpression: 'attribute_exists(PK) AND #status IN (:triggered, :acknowledged)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':resolved': 'resolved',
+            ':now': now.toISOString(),
+            ':actor': by.actor,
+            ':resolution': by.resolution,
+            ...(by.rootCause ? { ':rootCause': by.rootCause } : {}),
+            ':one': 1,
+            ...OPEN_VALUES,
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      ),
+    );
+    const item = result?.Attributes;
+    if (!item) return undefined;
+    return {
+      dedupKey: String(item.dedupKey),
+      ...(typeof item.lifecycleToken === 'string' ? { lifecycleToken: item.lifecycleToken } : {}),
+    };
+  }
+
+  /**
+   * Releases the dedup key of an incident resolved by hand, so the next trigger for it opens a new incident.
+   * Only if the key still points at this incident. The watermark stays: ordering still holds.
+   */
+  async releaseClaim(dedupKey: string, incidentId: string): Promise<boolean> {
+    const result = await conditional(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.claim(dedupKey),
+          UpdateExpression: 'SET #open = :false',
+          ConditionExpression: 'incidentId = :id AND #open = :true',
+          ExpressionAttributeNames: { '#open': 'open' },
+          ExpressionAttributeValues: { ':id': incidentId, ':true': true, ':false': false },
+        }),
+      ),
+    );
+    return result !== undefined;
+  }
+
+  /** Closes a resolved incident (after its review); false when it is not resolved. */
+  close(incidentId: string, actor: string, now: Date): Promise<boolean> {
+    return this.updateIncident(incidentId, now, {
+      set: '#status = :closed, closedAt = :now, closedBy = :actor',
+      condition: '#status = :resolved',
+      values: { ':closed': 'closed', ':resolved': 'resolved', ':actor': actor },
+    });
+  }
+
+  /**
+   * Applies field changes if the incident is still at `version` (optimistic locking): false when someone
+   * changed it meanwhile, or it is closed.
+   */
+  applyPatch(
+    incidentId: string,
+    version: number,
+    fields: Record<string, string>,
+    indexes: Record<string, string>,
+    now: Date,
+  ): Promise<boolean> {
+    const entries = Object.entries({ ...fields, ...indexes });
+    const names = Object.fromEntries(entries.map(([field], i) => [`#f${i}`, field]));
+    const values = Object.fromEntries(entries.map(([, value], i) => [`:v${i}`, value]));
+    return this.updateIncident(incidentId, now, {
+      set: entries.map((_, i) => `#f${i} = :v${i}`).join(', '),
+      condition: 'version = :version AND #status <> :closed',
+      names,
+      values: { ...values, ':version': version, ':closed': 'closed' },
     });
   }
 

@@ -120,8 +120,16 @@ export const Incident = z.object({
   detectedAt: z.string(),
   createdAt: z.string(),
   acknowledgedAt: z.string().optional(),
+  /** The latest acknowledgement (after an acknowledgement timed out, `acknowledgedAt` keeps the first). */
+  lastAcknowledgedAt: z.string().optional(),
   resolvedAt: z.string().optional(),
+  /** Who or what resolved it: a person, or the delivery id of the recovery signal. */
+  resolvedBy: z.string().optional(),
+  /** What was done to resolve it, and the root cause when known: both go into the resolution notice. */
+  resolution: z.string().optional(),
+  rootCause: z.string().optional(),
   closedAt: z.string().optional(),
+  closedBy: z.string().optional(),
   /**
    * Notices the lifecycle has sent, by key (e.g. `page-c0-s1`), with when: a retried step finds its notice
    * here and does not send it again.

@@ -72,8 +72,12 @@ class SignalFlow {
 
       const claim = await this.store.claimToAddAlert(signal);
       if (claim?.incidentId) {
-        await this.completeAlert(claim, claim.incidentId);
-        return { outcome: 'deduplicated', incidentId: claim.incidentId };
+        if (await this.completeAlert(claim, claim.incidentId)) {
+          return { outcome: 'deduplicated', incidentId: claim.incidentId };
+        }
+        const reopened = await this.reopenAfterClosed(claim.incidentId);
+        if (reopened) return reopened;
+        continue;
       }
 
       const current = await this.store.getClaim(signal.dedupKey);
@@ -120,7 +124,9 @@ class SignalFlow {
     if (signal.action === 'trigger') {
       const opening = current.openedBy === signal.eventId ? claimOpening(current, incidentId) : undefined;
       if (opening) await this.completeOpen(opening);
-      else await this.completeAlert(current, incidentId);
+      else if (!(await this.completeAlert(current, incidentId))) {
+        return (await this.reopenAfterClosed(incidentId)) ?? { outcome: 'duplicate', incidentId };
+      }
     } else if (this.closes()) {
       await this.finishResolveOf(incidentId, current);
     } else if (signal.action === 'acknowledge' && current.open) {
@@ -172,7 +178,24 @@ class SignalFlow {
     ]);
   }
 
-  private async completeAlert(claim: Claim, incidentId: string): Promise<void> {
+  /** The incident this trigger was counted on was resolved by hand meanwhile: open the next one. */
+  private async reopenAfterClosed(closedIncidentId: string): Promise<SignalOutcome | undefined> {
+    const now = this.deps.clock();
+    const id = await this.deps.ids.next(now);
+    const opening = openIncident(this.signal, id, now, this.deps.policy ?? DEFAULT_PRIORITY_POLICY);
+    if (!(await this.store.claimToReopen(this.signal, opening, closedIncidentId))) {
+      this.deps.ids.release(id);
+      return undefined;
+    }
+    await this.completeOpen(opening);
+    return { outcome: 'opened', incidentId: id };
+  }
+
+  /**
+   * Counts the alert on the open incident. False only when the incident turned out resolved or closed (by a
+   * person, between this trigger's claim write and now): then the trigger belongs to a new incident.
+   */
+  private async completeAlert(claim: Claim, incidentId: string): Promise<boolean> {
     const { signal } = this;
     const now = this.deps.clock();
     const [, counted] = await Promise.all([
@@ -181,9 +204,13 @@ class SignalFlow {
     ]);
     // Not counted: already counted (a retry), no longer open, or never written because the delivery
     // that opened it stopped half way. Only the last needs work: finish the open, then count.
-    if (!counted && (await this.materializeIfMissing(incidentId, claim))) {
+    if (counted) return true;
+    if (await this.materializeIfMissing(incidentId, claim)) {
       await this.store.recordAlert(incidentId, signal, now);
+      return true;
     }
+    const incident = await this.store.getIncident(incidentId);
+    return incident === undefined || isOpen(incident.status);
   }
 
   private async completeResolve(incidentId: string, claim: Claim): Promise<SignalOutcome> {

@@ -237,7 +237,11 @@ export class LifecycleActions {
     await this.notifyOnce(incident, 'resolution', {
       kind: 'resolution',
       targets,
-      message: templates.resolution(incident, { link: this.deps.incidentLink(incident.id), now }),
+      message: templates.resolution(incident, {
+        link: this.deps.incidentLink(incident.id),
+        now,
+        ...(incident.rootCause ? { rootCause: incident.rootCause } : {}),
+      }),
       entryKind: 'notified',
       entryMessage: `Resolution notice sent to ${targets.join(', ')}`,
       details: { resolution: true },

@@ -1,0 +1,366 @@
+import { GetCommand, type NativeAttributeValue, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type CursorIndex, decodeCursor, encodeCursor, InvalidCursorError } from '#core/cursor';
+import {
+  type Category,
+  Incident,
+  OPEN_STATUSES,
+  type Priority,
+  type Status,
+  TimelineEntry,
+} from '#core/model';
+import { type DocumentSender, keys } from './incident-store';
+import { TABLE_INDEXES, TABLE_KEYS } from './table-definition';
+
+export { InvalidCursorError };
+
+export interface IncidentFilter {
+  status?: Status[];
+  priority?: Priority;
+  service?: string;
+  team?: string;
+  category?: Category;
+  /** ISO 8601 date or date-time: only incidents created at or after it. */
+  since?: string;
+}
+
+export interface PageRequest {
+  /** 1 to MAX_PAGE_SIZE. */
+  limit: number;
+  /** `nextCursor` of the previous page, unchanged. */
+  cursor?: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Absent on the last page. */
+  nextCursor?: string;
+}
+
+export const MAX_PAGE_SIZE = 100;
+
+/**
+ * How far back a listing with neither `service` nor a priority-of-open-incidents filter reaches when no
+ * `since` is given: the month-by-month walk needs a last month, and a dashboard wants recent incidents.
+ * Nothing older is listed unless `since` asks for it.
+ */
+export const DEFAULT_LOOKBACK_DAYS = 90;
+
+type Item = Record<string, NativeAttributeValue>;
+
+/** One ordered key range: a partition, optionally narrowed to a sort-key prefix and lower bound. */
+interface Range {
+  indexName?: string;
+  pk: string;
+  sk: string;
+  partition: string;
+  sortPrefix?: string;
+  sortFrom?: string;
+  month?: string;
+}
+
+/** A walk over consecutive ranges in one order, and how to turn its items into results. */
+interface Walk<T> {
+  kind: CursorIndex;
+  ranges: Range[];
+  forward: boolean;
+  filter?: {
+    expression: string;
+    names: Record<string, string>;
+    values: Record<string, NativeAttributeValue>;
+  };
+  parse(item: Item): T;
+}
+
+const INDEX = Object.fromEntries(TABLE_INDEXES.map((index) => [index.indexName, index])) as Record<
+  (typeof TABLE_INDEXES)[number]['indexName'],
+  (typeof TABLE_INDEXES)[number]
+>;
+
+/** Above every character of the ISO times and ids in sort keys: closes a prefix range. */
+const PREFIX_END = '~';
+
+const META_PK = /^INC#(INC-\d{8}-\d{4,})$/;
+
+/**
+ * The read side of the incident API: filtered, paginated listings served by the table's indexes (never a
+ * Scan), and incident timelines. Pages are filled even when a filter drops most items, and a cursor
+ * resumes just after the last item returned, so nothing is skipped or repeated.
+ */
+export class IncidentQueries {
+  constructor(
+    private readonly db: DocumentSender,
+    private readonly tableName: string,
+    private readonly clock: () => Date,
+  ) {}
+
+  async getIncident(id: string): Promise<Incident | undefined> {
+    const result = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.incident(id), ConsistentRead: true }),
+    );
+    return result.Item ? Incident.parse(result.Item) : undefined;
+  }
+
+  /**
+   * Incidents newest first (by createdAt, then id). The index follows from the filter:
+   * - `service` → `by-service`, its one partition (`since` as a sort-key bound when given);
+   * - else `priority` with a status filter of open statuses only → `open-by-priority` (sparse: holds only
+   *   open incidents), the priority's sort-key prefix;
+   * - else `by-created`, month partitions from the clock's month back to the month of `since` (default
+   *   DEFAULT_LOOKBACK_DAYS before now).
+   * Without a status filter every status is listed. Other filters are a FilterExpression.
+   */
+  listIncidents(filter: IncidentFilter, page: PageRequest): Promise<Page<Incident>> {
+    return this.walk(this.incidentWalk(filter), page);
+  }
+
+  /** An incident's timeline, oldest first. */
+  listTimeline(incidentId: string, page: PageRequest): Promise<Page<TimelineEntry>> {
+    return this.walk(
+      {
+        kind: 'timeline',
+        ranges: [
+          {
+            pk: TABLE_KEYS.partitionKey,
+            sk: TABLE_KEYS.sortKey,
+            partition: `INC#${incidentId}`,
+            sortPrefix: 'TL#',
+          },
+        ],
+        forward: true,
+        parse: (item) => TimelineEntry.parse(item),
+      },
+      page,
+    );
+  }
+
+  private incidentWalk(filter: IncidentFilter): Walk<Incident> {
+    const since = filter.since === undefined ? undefined : normalizeSince(filter.since);
+    const statuses = [...new Set(filter.status ?? [])];
+    const onlyOpen = statuses.length > 0 && statuses.every((status) => OPEN_STATUSES.includes(status));
+    const parse = (item: Item) => Incident.parse(item);
+    const conditions: Conditions = new Conditions();
+    conditions.in('status', statuses);
+    conditions.equals('team', filter.team);
+    conditions.equals('category', filter.category);
+
+    if (filter.service !== undefined) {
+      const index = INDEX['by-service'];
+      conditions.equals('priority', filter.priority);
+      return {
+        kind: 'by-service',
+        ranges: [
+          {
+            indexName: index.indexName,
+            pk: index.partitionKey,
+            sk: index.sortKey,
+            partition: `SVC#${filter.service}`,
+            sortFrom: since,
+          },
+        ],
+        forward: false,
+        filter: conditions.build(),
+        parse,
+      };
+    }
+    if (filter.priority !== undefined && onlyOpen) {
+      const index = INDEX['open-by-priority'];
+      const prefix = `${filter.priority}#`;
+      return {
+        kind: 'open-by-priority',
+        ranges: [
+          {
+            indexName: index.indexName,
+            pk: index.partitionKey,
+            sk: index.sortKey,
+            partition: 'OPEN',
+            sortPrefix: prefix,
+            sortFrom: since === undefined ? undefined : `${prefix}${since}`,
+          },
+        ],
+        forward: false,
+        filter: conditions.build(),
+        parse,
+      };
+    }
+    const index = INDEX['by-created'];
+    conditions.equals('priority', filter.priority);
+    const now = this.clock();
+    const from = since ?? new Date(now.getTime() - DEFAULT_LOOKBACK_DAYS * 86_400_000).toISOString();
+    return {
+      kind: 'by-created',
+      ranges: monthsNewestFirst(now.toISOString().slice(0, 7), from.slice(0, 7)).map((month) => ({
+        indexName: index.indexName,
+        pk: index.partitionKey,
+        sk: index.sortKey,
+        partition: `MONTH#${month}`,
+        sortFrom: from,
+        month,
+      })),
+      forward: false,
+      filter: conditions.build(),
+      parse,
+    };
+  }
+
+  /**
+   * Collects `limit` + 1 matching items (the extra one only tells whether another page exists), querying
+   * on while a FilterExpression leaves pages short: DynamoDB applies Limit before the filter.
+   */
+  private async walk<T>(walk: Walk<T>, page: PageRequest): Promise<Page<T>> {
+    const limit = checkLimit(page.limit);
+    const start: { range: number; key?: Item } =
+      page.cursor === undefined ? { range: 0 } : resume(walk, page.cursor);
+    const found: { value: T; key: Record<string, string>; month?: string }[] = [];
+    for (let r = start.range; r < walk.ranges.length && found.length <= limit; r++) {
+      const range = walk.ranges[r] as Range;
+      let startKey: Item | undefined = r === start.range ? start.key : undefined;
+      do {
+        const result = await this.db.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            ...queryInput(range, walk),
+            // A filtered query may drop most of what it reads: read a full page's worth at once.
+            Limit: walk.filter ? MAX_PAGE_SIZE + 1 : limit + 1 - found.length,
+            ExclusiveStartKey: startKey,
+          }),
+        );
+        for (const item of result.Items ?? []) {
+          if (found.length > limit) break;
+          found.push({ value: walk.parse(item), key: keyOf(item, range), month: range.month });
+        }
+        startKey = result.LastEvaluatedKey;
+      } while (startKey && found.length <= limit);
+    }
+    const items = found.slice(0, limit);
+    const last = items.at(-1);
+    if (found.length <= limit || !last) return { items: items.map((entry) => entry.value) };
+    const nextCursor = encodeCursor({
+      v: 1,
+      index: walk.kind,
+      ...(last.month ? { month: last.month } : {}),
+      key: last.key,
+    });
+    return { items: items.map((entry) => entry.value), nextCursor };
+  }
+}
+
+/** Builds a FilterExpression from the filters the chosen index does not serve. */
+class Conditions {
+  private readonly parts: string[] = [];
+  private readonly names: Record<string, string> = {};
+  private readonly values: Record<string, NativeAttributeValue> = {};
+
+  equals(attribute: string, value: string | undefined): void {
+    if (value === undefined) return;
+    this.names[`#${attribute}`] = attribute;
+    this.values[`:${attribute}`] = value;
+    this.parts.push(`#${attribute} = :${attribute}`);
+  }
+
+  in(attribute: string, values: readonly string[]): void {
+    if (values.length === 0) return;
+    this.names[`#${attribute}`] = attribute;
+    const placeholders = values.map((value, i) => {
+      this.values[`:${attribute}${i}`] = value;
+      return `:${attribute}${i}`;
+    });
+    this.parts.push(`#${attribute} IN (${placeholders.join(', ')})`);
+  }
+
+  build(): Walk<unknown>['filter'] {
+    if (this.parts.length === 0) return undefined;
+    return { expression: this.parts.join(' AND '), names: this.names, values: this.values };
+  }
+}
+
+function queryInput(range: Range, walk: Walk<unknown>) {
+  const names: Record<string, string> = { '#pk': range.pk, ...walk.filter?.names };
+  const values: Record<string, NativeAttributeValue> = { ':pk': range.partition, ...walk.filter?.values };
+  let keyCondition = '#pk = :pk';
+  if (range.sortFrom !== undefined && range.sortPrefix !== undefined) {
+    keyCondition += ' AND #sk BETWEEN :from AND :to';
+    Object.assign(values, { ':from': range.sortFrom, ':to': `${range.sortPrefix}${PREFIX_END}` });
+  } else if (range.sortFrom !== undefined) {
+    keyCondition += ' AND #sk >= :from';
+    values[':from'] = range.sortFrom;
+  } else if (range.sortPrefix !== undefined) {
+    keyCondition += ' AND begins_with(#sk, :prefix)';
+    values[':prefix'] = range.sortPrefix;
+  }
+  // DynamoDB refuses a name the expressions do not use.
+  if (keyCondition.includes('#sk')) names['#sk'] = range.sk;
+  return {
+    ...(range.indexName ? { IndexName: range.indexName } : { ConsistentRead: true }),
+    KeyConditionExpression: keyCondition,
+    ...(walk.filter ? { FilterExpression: walk.filter.expression } : {}),
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+    ScanIndexForward: walk.forward,
+  };
+}
+
+/** The ExclusiveStartKey that resumes just after `item`: its table keys plus the index's keys. */
+function keyOf(item: Item, range: Range): Record<string, string> {
+  const names = [TABLE_KEYS.partitionKey, TABLE_KEYS.sortKey, range.pk, range.sk];
+  return Object.fromEntries(names.map((name) => [name, String(item[name])]));
+}
+
+/**
+ * Where a cursor resumes. The cursor is only base64 JSON, so everything in it is checked against the
+ * walk this filter makes: a key outside its ranges would make DynamoDB fail the query (a 500 for bad input).
+ */
+function resume(walk: Walk<unknown>, text: string): { range: number; key: Item } {
+  const cursor = decodeCursor(text, walk.kind);
+  const r = walk.ranges.findIndex((range) => range.month === cursor.month);
+  const range = walk.ranges[r];
+  if (!range) throw new InvalidCursorError('it does not belong to this listing');
+  if (!keyFits(cursor.key, range)) throw new InvalidCursorError('it does not belong to this listing');
+  return { range: r, key: cursor.key };
+}
+
+function keyFits(key: Record<string, string>, range: Range): boolean {
+  const expected = new Set([TABLE_KEYS.partitionKey, TABLE_KEYS.sortKey, range.pk, range.sk]);
+  const names = Object.keys(key);
+  if (names.length !== expected.size || !names.every((name) => expected.has(name))) return false;
+  const partition = key[range.pk];
+  const sort = key[range.sk] ?? '';
+  if (partition !== range.partition) return false;
+  if (range.sortPrefix !== undefined && !sort.startsWith(range.sortPrefix)) return false;
+  if (range.sortFrom !== undefined && sort < range.sortFrom) return false;
+  if (!range.indexName) return true;
+  // An index key also names its incident: it must be the same one in the table key and the index key.
+  const id = META_PK.exec(key[TABLE_KEYS.partitionKey] ?? '')?.[1];
+  return id !== undefined && key[TABLE_KEYS.sortKey] === 'META' && sort.endsWith(`#${id}`);
+}
+
+function checkLimit(limit: number): number {
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
+    throw new RangeError(`limit must be an integer from 1 to ${MAX_PAGE_SIZE}, got ${limit}`);
+  }
+  return limit;
+}
+
+/** Sort keys hold `toISOString()` times: a bound must be spelled the same way to compare as text. */
+function normalizeSince(since: string): string {
+  const iso = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/;
+  const time = iso.test(since) ? Date.parse(since) : Number.NaN;
+  if (Number.isNaN(time)) throw new RangeError(`since must be an ISO 8601 date or date-time, got ${since}`);
+  return new Date(time).toISOString();
+}
+
+/** `yyyy-mm` months from `newest` back to `oldest`, both included; none when oldest is after newest. */
+function monthsNewestFirst(newest: string, oldest: string): string[] {
+  const months: string[] = [];
+  let year = Number(newest.slice(0, 4));
+  let month = Number(newest.slice(5, 7));
+  for (let current = newest; current >= oldest; ) {
+    months.push(current);
+    month -= 1;
+    if (month === 0) {
+      month = 12;
+      year -= 1;
+    }
+    current = `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}`;
+  }
+  return months;
+}

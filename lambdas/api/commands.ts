@@ -1,0 +1,165 @@
+import type { IncidentStore } from '#adapters/incident-store';
+import { indexAttributes } from '#adapters/incident-store';
+import type { Incident, TimelineEntry } from '#core/model';
+import { type IncidentPatch, planPatch } from '#core/patch';
+import { DEFAULT_PRIORITY_POLICY, type PriorityPolicy } from '#core/priority';
+import type { LifecycleStarter } from '../ingest/apply-signal';
+import { conflict, notFound } from './errors';
+
+export interface CommandDeps {
+  store: IncidentStore;
+  workflow: Pick<LifecycleStarter, 'signalResolved'>;
+  clock: () => Date;
+  policy?: PriorityPolicy;
+}
+
+/**
+ * What people do to an incident through the API. Every command is idempotent under retries: repeating one
+ * that already took effect answers with the incident as it is and adds no second timeline entry; a command
+ * the incident's status forbids is a conflict (409).
+ */
+export class IncidentCommands {
+  constructor(private readonly deps: CommandDeps) {}
+
+  async acknowledge(id: string, actor: string): Promise<Incident> {
+    const { store } = this.deps;
+    const now = this.deps.clock();
+    if (!(await store.acknowledge(id, actor, now))) {
+      const incident = await this.get(id);
+      if (incident.status !== 'acknowledged')
+        throw conflict(`incident ${id} is ${incident.status}; it cannot be acknowledged`);
+      // Already acknowledged (a retry, or a second person): make sure its entry exists, add none.
+      if (incident.lastAcknowledgedAt)
+        await store.appendTimeline(acknowledgedEntry(incident, incident.lastAcknowledgedAt));
+      return incident;
+    }
+    const incident = await this.get(id);
+    await store.appendTimeline(acknowledgedEntry(incident, now.toISOString()));
+    return incident;
+  }
+
+  async resolve(id: string, actor: string, resolution: string, rootCause?: string): Promise<Incident> {
+    const { store } = this.deps;
+    const now = this.deps.clock();
+    const resolved = await store.resolveByHand(
+      id,
+      { actor, resolution, ...(rootCause ? { rootCause } : {}) },
+      now,
+    );
+    const incident = await this.get(id);
+    if (!resolved && incident.status !== 'resolved') {
+      throw conflict(`incident ${id} is ${incident.status}; it cannot be resolved`);
+    }
+    // Repeated on a retry: each step is conditional or put-if-absent.
+    await store.releaseClaim(incident.dedupKey, id);
+    await store.appendTimeline({
+      incidentId: id,
+      entryId: 'api:resolve',
+      at: incident.resolvedAt ?? now.toISOString(),
+      kind: 'resolved',
+      actor: incident.resolvedBy ?? actor,
+      message: `Resolved: ${incident.resolution ?? resolution}`,
+      details: {
+        resolution: incident.resolution ?? resolution,
+        ...(incident.rootCause ? { rootCause: incident.rootCause } : {}),
+      },
+    });
+    if (resolved?.lifecycleToken) await this.deps.workflow.signalResolved(resolved.lifecycleToken);
+    return incident;
+  }
+
+  async close(id: string, actor: string): Promise<Incident> {
+    const { store } = this.deps;
+    const now = this.deps.clock();
+    const closed = await store.close(id, actor, now);
+    const incident = await this.get(id);
+    if (!closed && incident.status !== 'closed') {
+      throw conflict(`incident ${id} is ${incident.status}; only a resolved incident can be closed`);
+    }
+    await store.appendTimeline({
+      incidentId: id,
+      entryId: 'api:close',
+      at: incident.closedAt ?? now.toISOString(),
+      kind: 'closed',
+      actor: incident.closedBy ?? actor,
+      message: 'Closed',
+      details: {},
+    });
+    return incident;
+  }
+
+  /** A timeline note; `noteId` (the client's idempotency key or the request id) makes a retry a no-op. */
+  async addNote(id: string, actor: string, message: string, noteId: string): Promise<TimelineEntry> {
+    const incident = await this.get(id);
+    const entry: TimelineEntry = {
+      incidentId: incident.id,
+      entryId: `note:${noteId}`,
+      at: this.deps.clock().toISOString(),
+      kind: 'note',
+      actor,
+      message,
+      details: {},
+    };
+    await this.deps.store.appendTimeline(entry);
+    return entry;
+  }
+
+  /**
+   * Changes fields if the incident is still at `expectedVersion` (or at the version just read when the
+   * client gave none). Each changed field is a timeline entry with who and why; no change is not an error.
+   */
+  async patch(
+    id: string,
+    patch: IncidentPatch,
+    by: { actor: string; reason: string; expectedVersion?: number },
+  ): Promise<Incident> {
+    const { store } = this.deps;
+    const incident = await this.get(id);
+    if (incident.status === 'closed') throw conflict(`incident ${id} is closed; it cannot be changed`);
+    const version = by.expectedVersion ?? incident.version;
+    if (version !== incident.version) {
+      throw conflict(`incident ${id} is at version ${incident.version}, not ${version}: reload it and retry`);
+    }
+    const changes = planPatch(incident, patch, this.deps.policy ?? DEFAULT_PRIORITY_POLICY);
+    if (changes.length === 0) return incident;
+    const fields = Object.fromEntries(changes.map((change) => [change.field, change.to]));
+    const changed = { ...incident, ...fields } as Incident;
+    const indexes = indexAttributes(changed);
+    const now = this.deps.clock();
+    if (!(await store.applyPatch(id, version, fields, indexes, now))) {
+      throw conflict(`incident ${id} changed while this update was made: reload it and retry`);
+    }
+    await Promise.all(
+      changes.map((change) =>
+        store.appendTimeline({
+          incidentId: id,
+          entryId: `api:patch:${version + 1}:${change.field}`,
+          at: now.toISOString(),
+          kind: 'updated',
+          actor: by.actor,
+          message: `${change.field}: ${change.from ?? '(none)'} → ${change.to} (${by.reason})`,
+          details: { field: change.field, from: change.from, to: change.to, reason: by.reason },
+        }),
+      ),
+    );
+    return this.get(id);
+  }
+
+  private async get(id: string): Promise<Incident> {
+    const incident = await this.deps.store.getIncident(id);
+    if (!incident) throw notFound(id);
+    return incident;
+  }
+}
+
+function acknowledgedEntry(incident: Incident, at: string): TimelineEntry {
+  return {
+    incidentId: incident.id,
+    entryId: `api:ack:${at}`,
+    at,
+    kind: 'acknowledged',
+    actor: incident.assignee ?? 'unknown',
+    message: `Acknowledged by ${incident.assignee ?? 'unknown'}: paging stops`,
+    details: {},
+  };
+}
