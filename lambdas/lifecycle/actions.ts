@@ -1,10 +1,11 @@
 import type { IncidentStore } from '#adapters/incident-store';
-import type { NotificationKind, SnsNotifier } from '#adapters/notifier';
+import type { SnsNotifier } from '#adapters/notifier';
 import type { EscalationConfig, EscalationPolicy } from '#core/escalation';
 import { type LifecyclePlan, planLifecycle } from '#core/lifecycle-plan';
 import type { Incident, Status, TimelineEntry, TimelineKind } from '#core/model';
 import * as templates from '#core/templates';
 import type { LifecycleInput } from './inputs';
+import { type Notice, notifyOnce } from './notify-once';
 
 export interface LifecycleDeps {
   store: IncidentStore;
@@ -299,42 +300,7 @@ export class LifecycleActions {
     return policy;
   }
 
-  /**
-   * Publishes a notice once per key. The key is recorded on the incident after the publish, so a retry
-   * finds it and only finishes the timeline entry; a crash between the publish and the record can repeat a
-   * page, never lose one. False when the notice had been sent already.
-   */
-  private async notifyOnce(
-    incident: Incident,
-    key: string,
-    notice: {
-      kind: NotificationKind;
-      targets: string[];
-      message: templates.NotificationMessage;
-      entryKind: TimelineKind;
-      entryMessage: string;
-      details: Record<string, unknown>;
-      record?: { set: string; values: Record<string, unknown> };
-    },
-  ): Promise<boolean> {
-    const entry = (at: string, extra: Record<string, unknown>): TimelineEntry => ({
-      incidentId: incident.id,
-      entryId: `lifecycle:${key}`,
-      at,
-      kind: notice.entryKind,
-      actor: 'firebreak:lifecycle',
-      message: notice.entryMessage,
-      details: { ...notice.details, kind: notice.kind, targets: notice.targets, ...extra },
-    });
-    const sentAt = incident.notices[key];
-    if (sentAt) {
-      await this.deps.store.appendTimeline(entry(sentAt, {}));
-      return false;
-    }
-    const now = this.deps.clock();
-    const messageIds = await this.deps.notifier.notify(notice.targets, notice.kind, incident, notice.message);
-    if (!(await this.deps.store.recordNotice(incident.id, key, now, notice.record))) return false;
-    await this.deps.store.appendTimeline(entry(now.toISOString(), { messageIds }));
-    return true;
+  private notifyOnce(incident: Incident, key: string, notice: Notice): Promise<boolean> {
+    return notifyOnce(this.deps, incident, key, notice);
   }
 }

@@ -1,0 +1,144 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyResultV2 } from 'aws-lambda';
+import { ZodError } from 'zod';
+import { ApiError } from './errors';
+import type { ApiRequest, ApiResponse, Principal, Routes, Scope } from './http';
+
+/** Bodies larger than this are refused with 413 before they are parsed. */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+const SCOPES: readonly Scope[] = ['incidents:read', 'incidents:write', 'admin'];
+/** A broader scope includes the narrower ones. */
+const IMPLIED: Record<Scope, readonly Scope[]> = {
+  'incidents:read': ['incidents:read'],
+  'incidents:write': ['incidents:write', 'incidents:read'],
+  admin: ['admin', 'incidents:write', 'incidents:read'],
+};
+
+type ApiEvent = Omit<APIGatewayProxyEventV2WithJWTAuthorizer, 'requestContext'> & {
+  requestContext: Omit<APIGatewayProxyEventV2WithJWTAuthorizer['requestContext'], 'authorizer'> & {
+    authorizer?: Partial<APIGatewayProxyEventV2WithJWTAuthorizer['requestContext']['authorizer']>;
+  };
+};
+
+/**
+ * Turns API Gateway HTTP API events into ApiRequests, checks the route's scope (API Gateway's JWT
+ * authorizer checks it first; this is the second line), and every failure into the API's error shape:
+ * `{"error": {"code", "message", "field"}}`. Bad input is never a 500.
+ */
+export function createRouter(
+  routes: Routes,
+  options: { scopePrefix: string; logger: Logger; clock: () => Date },
+) {
+  return async function route(event: ApiEvent): Promise<APIGatewayProxyResultV2> {
+    const requestId = event.requestContext.requestId;
+    try {
+      const found = routes[event.routeKey];
+      if (!found) throw new ApiError(404, 'not_found', `no route ${event.routeKey}`);
+      const principal = principalOf(event, options.scopePrefix);
+      if (found.scope !== 'none') authorize(principal, found.scope);
+      const request: ApiRequest = {
+        routeKey: event.routeKey,
+        method: event.requestContext.http.method,
+        path: event.rawPath,
+        pathParameters: clean(event.pathParameters),
+        query: clean(event.queryStringParameters),
+        headers: lowerCase(event.headers),
+        body: parseBody(event),
+        requestId,
+        principal,
+        receivedAt: options.clock().toISOString(),
+      };
+      return toResult(await found.handler(request));
+    } catch (error) {
+      return toResult(errorResponse(error, requestId, options.logger));
+    }
+  };
+}
+
+function principalOf(event: ApiEvent, scopePrefix: string): Principal {
+  const claims = event.requestContext.authorizer?.jwt?.claims;
+  if (!claims) return { kind: 'anonymous', id: 'anonymous', scopes: new Set() };
+  const granted = new Set<Scope>();
+  const raw = [String(claims.scope ?? ''), ...(event.requestContext.authorizer?.jwt?.scopes ?? [])].join(' ');
+  for (const token of raw.split(/\s+/)) {
+    const name = token.startsWith(scopePrefix) ? token.slice(scopePrefix.length) : token;
+    const scope = SCOPES.find((s) => s === name);
+    if (scope) for (const implied of IMPLIED[scope]) granted.add(implied);
+  }
+  const id = String(
+    claims.username ?? claims['cognito:username'] ?? claims.email ?? claims.sub ?? claims.client_id,
+  );
+  return { kind: 'user', id, scopes: granted };
+}
+
+function authorize(principal: Principal, scope: Scope): void {
+  if (principal.kind === 'anonymous') throw new ApiError(401, 'unauthorized', 'credentials are required');
+  if (!principal.scopes.has(scope))
+    throw new ApiError(403, 'forbidden', `this route needs the ${scope} scope`);
+}
+
+function parseBody(event: ApiEvent): unknown {
+  if (event.body === undefined || event.body === null || event.body === '') return undefined;
+  const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  if (Buffer.byteLength(text, 'utf8') > MAX_BODY_BYTES) {
+    throw new ApiError(413, 'payload_too_large', `the body is larger than ${MAX_BODY_BYTES} bytes`, 'body');
+  }
+  const type = lowerCase(event.headers)['content-type'] ?? '';
+  if (!/^application\/json\b/i.test(type)) {
+    throw new ApiError(415, 'unsupported_media_type', 'send the body as application/json', 'content-type');
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ApiError(400, 'invalid_json', 'the body is not valid JSON', 'body');
+  }
+}
+
+function errorResponse(error: unknown, requestId: string, logger: Logger): ApiResponse {
+  if (error instanceof ApiError) {
+    return {
+      status: error.status,
+      body: {
+        error: { code: error.code, message: error.message, ...(error.field ? { field: error.field } : {}) },
+      },
+    };
+  }
+  if (error instanceof ZodError) {
+    const issue = error.issues[0];
+    const field = issue?.path.join('.') || 'body';
+    return {
+      status: 400,
+      body: {
+        error: { code: 'invalid_request', message: `${field}: ${issue?.message ?? 'invalid'}`, field },
+      },
+    };
+  }
+  logger.error('request failed', { requestId, error });
+  return {
+    status: 500,
+    body: {
+      error: { code: 'internal', message: `the request failed; it is safe to retry (request ${requestId})` },
+    },
+  };
+}
+
+function toResult(response: ApiResponse): APIGatewayProxyResultV2 {
+  return {
+    statusCode: response.status,
+    headers: { 'content-type': 'application/json', ...response.headers },
+    ...(response.body === undefined ? {} : { body: JSON.stringify(response.body) }),
+  };
+}
+
+function clean(values: Record<string, string | undefined> | undefined): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(values ?? {}).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
+}
+
+function lowerCase(headers: Record<string, string | undefined> | undefined): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(clean(headers)).map(([name, value]) => [name.toLowerCase(), value]),
+  );
+}
