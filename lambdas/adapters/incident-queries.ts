@@ -87,11 +87,21 @@ const META_PK = /^INC#(INC-\d{8}-\d{4,})$/;
  * resumes just after the last item returned, so nothing is skipped or repeated.
  */
 export class IncidentQueries {
+  /**
+   * `options.readSize` caps the items one Query reads (default MAX_PAGE_SIZE + 1). Real queries also stop
+   * at 1 MB, so the walk never relies on one read; tests lower it to make every page take several reads.
+   */
   constructor(
     private readonly db: DocumentSender,
     private readonly tableName: string,
     private readonly clock: () => Date,
-  ) {}
+    private readonly options: { readSize?: number } = {},
+  ) {
+    const { readSize } = options;
+    if (readSize !== undefined && (!Number.isInteger(readSize) || readSize < 1)) {
+      throw new RangeError(`readSize must be a positive integer, got ${readSize}`);
+    }
+  }
 
   async getIncident(id: string): Promise<Incident | undefined> {
     const result = await this.db.send(
@@ -106,8 +116,10 @@ export class IncidentQueries {
    * - else `priority` with a status filter of open statuses only → `open-by-priority` (sparse: holds only
    *   open incidents), the priority's sort-key prefix;
    * - else `by-created`, month partitions from the clock's month back to the month of `since` (default
-   *   DEFAULT_LOOKBACK_DAYS before now).
-   * Without a status filter every status is listed. Other filters are a FilterExpression.
+   *   DEFAULT_LOOKBACK_DAYS before now: the month walk needs an end; the other two read one partition and
+   *   reach back as far as it goes unless `since` is given).
+   * Without a status filter every status is listed, so a priority alone walks the months. The filters the
+   * index does not serve (status, team, category, priority off its key) are a FilterExpression.
    */
   listIncidents(filter: IncidentFilter, page: PageRequest): Promise<Page<Incident>> {
     return this.walk(this.incidentWalk(filter), page);
@@ -208,6 +220,7 @@ export class IncidentQueries {
    */
   private async walk<T>(walk: Walk<T>, page: PageRequest): Promise<Page<T>> {
     const limit = checkLimit(page.limit);
+    const readSize = this.options.readSize ?? MAX_PAGE_SIZE + 1;
     const start: { range: number; key?: Item } =
       page.cursor === undefined ? { range: 0 } : resume(walk, page.cursor);
     const found: { value: T; key: Record<string, string>; month?: string }[] = [];
@@ -220,7 +233,7 @@ export class IncidentQueries {
             TableName: this.tableName,
             ...queryInput(range, walk),
             // A filtered query may drop most of what it reads: read a full page's worth at once.
-            Limit: walk.filter ? MAX_PAGE_SIZE + 1 : limit + 1 - found.length,
+            Limit: walk.filter ? readSize : Math.min(readSize, limit + 1 - found.length),
             ExclusiveStartKey: startKey,
           }),
         );
