@@ -4,8 +4,8 @@ import { ZodError } from 'zod';
 import { ApiError } from './errors';
 import type { ApiRequest, ApiResponse, Principal, Routes, Scope } from './http';
 
-/** Bodies larger than this are refused with 413 before they are parsed. */
-export const MAX_BODY_BYTES = 64 * 1024;
+/** Bodies larger than this are refused with 413 before they are parsed: PagerDuty's own event limit. */
+export const MAX_BODY_BYTES = 512 * 1024;
 
 const SCOPES: readonly Scope[] = ['incidents:read', 'incidents:write', 'admin'];
 /** A broader scope includes the narrower ones. */

@@ -3,17 +3,27 @@ import { Category, type Incident, Level, Priority } from './model';
 import { DEFAULT_PRIORITY_POLICY, type PriorityPolicy, prioritize } from './priority';
 
 /** The fields a person may change on an incident, each change recorded with who and why. */
-export const IncidentPatch = z
-  .strictObject({
-    title: z.string().trim().min(1).max(300).optional(),
-    priority: Priority.optional(),
-    impact: Level.optional(),
-    urgency: Level.optional(),
-    assignee: z.string().trim().min(1).max(200).optional(),
-    category: Category.optional(),
-    subcategory: z.string().trim().min(1).max(100).optional(),
-  })
-  .refine((patch) => Object.keys(patch).length > 0, { message: 'must change at least one field' });
+export const IncidentPatchFields = z.strictObject({
+  title: z.string().trim().min(1).max(300).optional(),
+  priority: Priority.optional(),
+  impact: Level.optional(),
+  urgency: Level.optional(),
+  assignee: z.string().trim().min(1).max(200).optional(),
+  category: Category.optional(),
+  subcategory: z.string().trim().min(1).max(100).optional(),
+});
+const changesSomething = (patch: Record<string, unknown>) =>
+  Object.entries(patch).some(([field, value]) => field !== 'reason' && value !== undefined);
+
+export const IncidentPatch = IncidentPatchFields.refine(changesSomething, {
+  message: 'must change at least one field',
+});
+
+/** `PATCH /incidents/{id}`: the changes and why (every change is a timeline entry with who and why). */
+export const PatchRequest = IncidentPatchFields.extend({ reason: z.string().trim().min(1).max(1000) }).refine(
+  changesSomething,
+  { message: 'must change at least one field' },
+);
 export type IncidentPatch = z.infer<typeof IncidentPatch>;
 
 export type PatchedField = keyof IncidentPatch;

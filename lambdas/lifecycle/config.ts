@@ -1,46 +1,58 @@
 import { z } from 'zod';
 import { type EscalationConfig, parseEscalationConfig } from '#core/escalation';
 
-const LifecycleEnv = z.object({
+const NotificationEnv = z.object({
   TABLE_NAME: z.string().min(1, 'must name the incidents table'),
   TOPIC_ARNS: z.string().min(2, 'must be a JSON object of notification target → SNS topic ARN'),
-  OPS_TOPIC_ARN: z.string().startsWith('arn:', 'must be the ops SNS topic ARN'),
   ESCALATION_CONFIG: z.string().min(2, 'must be the escalation configuration as JSON'),
   /** A URL template with `{id}`; empty means "link to the incident item in the DynamoDB console". */
   INCIDENT_URL: z.string().optional(),
   AWS_REGION: z.string().min(1),
 });
 
-export interface LifecycleConfig {
+/** What every function that notifies people needs: the table, the topics, the policies, the link. */
+export interface NotificationConfig {
   tableName: string;
   topicArns: Record<string, string>;
-  opsTopicArn: string;
   escalation: EscalationConfig;
   incidentLink: (incidentId: string) => string;
 }
 
+export interface LifecycleConfig extends NotificationConfig {
+  opsTopicArn: string;
+}
+
 const TopicArns = z.record(z.string(), z.string().startsWith('arn:'));
 
-/** Parsed once at cold start; a missing or malformed variable stops the function with its name. */
-export function loadLifecycleConfig(env: Record<string, string | undefined>): LifecycleConfig {
-  const parsed = LifecycleEnv.safeParse(env);
+/**
+ * Parses the variables with `schema` (which must include the notification ones) once at cold start; a
+ * missing or malformed variable stops the function with its name, prefixed by `what`.
+ */
+export function loadNotificationConfig<T extends z.ZodObject>(
+  what: string,
+  env: Record<string, string | undefined>,
+  schema: T,
+): NotificationConfig & { env: z.infer<T> } {
+  const parsed = NotificationEnv.and(schema).safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
-    throw new Error(`lifecycle configuration is invalid: ${problems.join('; ')}`);
+    throw new Error(`${what} configuration is invalid: ${problems.join('; ')}`);
   }
-  const { TABLE_NAME, TOPIC_ARNS, OPS_TOPIC_ARN, ESCALATION_CONFIG, INCIDENT_URL, AWS_REGION } = parsed.data;
+  const { TABLE_NAME, TOPIC_ARNS, ESCALATION_CONFIG, INCIDENT_URL, AWS_REGION } = parsed.data as z.infer<
+    typeof NotificationEnv
+  >;
   const topicArns = TopicArns.safeParse(JSON.parse(TOPIC_ARNS));
   if (!topicArns.success)
-    throw new Error('lifecycle configuration is invalid: TOPIC_ARNS: not a target → ARN map');
+    throw new Error(`${what} configuration is invalid: TOPIC_ARNS: not a target → ARN map`);
   const escalation = parseEscalationConfig(JSON.parse(ESCALATION_CONFIG));
   const missing = targetsOf(escalation).filter((target) => !topicArns.data[target]);
   if (missing.length > 0) {
-    throw new Error(`lifecycle configuration is invalid: TOPIC_ARNS has no topic for ${missing.join(', ')}`);
+    throw new Error(`${what} configuration is invalid: TOPIC_ARNS has no topic for ${missing.join(', ')}`);
   }
   return {
+    env: parsed.data as z.infer<T>,
     tableName: TABLE_NAME,
     topicArns: topicArns.data,
-    opsTopicArn: OPS_TOPIC_ARN,
     escalation,
     incidentLink: INCIDENT_URL
       ? (id) => INCIDENT_URL.replaceAll('{id}', encodeURIComponent(id))
@@ -49,6 +61,15 @@ export function loadLifecycleConfig(env: Record<string, string | undefined>): Li
             TABLE_NAME,
           )}&itemMode=2&pk=${encodeURIComponent(`INC#${id}`)}&sk=META`,
   };
+}
+
+const LifecycleEnv = z.object({
+  OPS_TOPIC_ARN: z.string().startsWith('arn:', 'must be the ops SNS topic ARN'),
+});
+
+export function loadLifecycleConfig(env: Record<string, string | undefined>): LifecycleConfig {
+  const { env: own, ...config } = loadNotificationConfig('lifecycle', env, LifecycleEnv);
+  return { ...config, opsTopicArn: own.OPS_TOPIC_ARN };
 }
 
 /** Every notification target an escalation configuration can page. */

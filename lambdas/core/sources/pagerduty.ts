@@ -228,7 +228,9 @@ export function normalizePagerDutyEvent(body: unknown, context: PagerDutyContext
       custom.category ?? categoryHint(payload.class, payload.group) ?? APPLICATION_DEFAULT;
     signal = {
       ...common,
-      occurredAt: payload.timestamp ?? receivedAt,
+      // Ordered by arrival, like acknowledge and resolve (which carry no time): a sender's clock must not
+      // make a trigger after a resolve look older than it, so that it opens a new incident as PagerDuty does.
+      occurredAt: receivedAt,
       source: {
         kind: 'pagerduty',
         ref: dedupKey,
@@ -257,6 +259,7 @@ export function normalizePagerDutyEvent(body: unknown, context: PagerDutyContext
       },
       details: compact({
         pagerdutySeverity: payload.severity,
+        sourceTimestamp: payload.timestamp,
         customDetails: custom.details,
         customDetailsOmitted: custom.omitted,
         ignoredCustomDetails: Object.keys(custom.ignored).length > 0 ? custom.ignored : undefined,

@@ -54,7 +54,7 @@ describe('PagerDuty Events API v2', () => {
       action: 'trigger',
       dedupKey: `pagerduty:int-web:${ARN}`,
       eventId: 'pagerduty:int-web:req-0001',
-      occurredAt: '2026-03-14T09:05:41.218Z',
+      occurredAt: RECEIVED_AT,
       title:
         '[ALARM] web-prod-cpu-utilization-high: CPUUtilization 93.7% > 80% on i-0a7c3e9f2b1d45e68 (us-east-1)',
       summary:
@@ -229,7 +229,7 @@ describe('PagerDuty Events API v2', () => {
     const { signal } = accepted(normalizePagerDutyEvent(event, context()));
 
     // Assess
-    expect(signal.occurredAt).toBe('2026-03-14T09:05:41.000Z');
+    expect(signal.details.sourceTimestamp).toBe('2026-03-14T09:05:41.000Z');
   });
 
   it('falls back from component to source for the service, and reads team and category from custom_details', () => {
@@ -460,14 +460,15 @@ describe('PagerDuty Events API v2', () => {
     expect(badTime.reason).toContain('breaks the model: occurredAt');
   });
 
-  it("takes a trigger's time from its timestamp, whatever the time received", () => {
+  it("orders a trigger by its arrival and keeps the sender's timestamp as a detail", () => {
     // Prepare
     const event = fixture('15');
 
     // Act
-    const { signal } = accepted(normalizePagerDutyEvent(event, context({ receivedAt: 'yesterday' })));
+    const { signal } = accepted(normalizePagerDutyEvent(event, context()));
 
     // Assess
-    expect(signal.occurredAt).toBe('2026-03-14T09:05:41.218Z');
+    expect(signal.occurredAt).toBe(RECEIVED_AT);
+    expect(signal.details.sourceTimestamp).toBe('2026-03-14T09:05:41.218Z');
   });
 });

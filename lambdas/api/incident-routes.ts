@@ -1,0 +1,209 @@
+import { z } from 'zod';
+import type { IncidentQueries } from '#adapters/incident-queries';
+import { InvalidCursorError } from '#adapters/incident-queries';
+import { ManualIncident, manualSignal } from '#core/manual';
+import { Category, Priority, Status } from '#core/model';
+import { IncidentPatch, PatchRequest } from '#core/patch';
+import { type ApplySignalDeps, applySignal } from '../ingest/apply-signal';
+import type { IncidentCommands } from './commands';
+import { ApiError, notFound } from './errors';
+import type { ApiRequest, Routes } from './http';
+import { type ManualPaging, StatusUpdate } from './paging';
+
+export const ListQuery = z.strictObject({
+  status: z
+    .string()
+    .transform((value) => value.split(',').map((part) => part.trim()))
+    .pipe(z.array(Status).min(1))
+    .optional(),
+  priority: Priority.optional(),
+  service: z.string().min(1).optional(),
+  team: z.string().min(1).optional(),
+  category: Category.optional(),
+  since: z.union([z.iso.datetime({ offset: true }), z.iso.date()]).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(25),
+  cursor: z.string().min(1).optional(),
+});
+
+export const PageQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  cursor: z.string().min(1).optional(),
+});
+
+export const ResolveBody = z.strictObject({
+  resolution: z.string().trim().min(1).max(4000),
+  rootCause: z.string().trim().min(1).max(4000).optional(),
+});
+export const NoteBody = z.strictObject({ message: z.string().trim().min(1).max(4000) });
+
+export interface IncidentRouteDeps {
+  queries: IncidentQueries;
+  commands: IncidentCommands;
+  paging: ManualPaging;
+  ingest: ApplySignalDeps;
+}
+
+/** The routes people, dashboards and chat tools use. */
+export function createIncidentRoutes(deps: IncidentRouteDeps): Routes {
+  const { queries, commands, paging } = deps;
+  return {
+    'GET /incidents': {
+      scope: 'incidents:read',
+      handler: async (request) => {
+        const { limit, cursor, ...filter } = ListQuery.parse(request.query);
+        return {
+          status: 200,
+          body: await page(() => queries.listIncidents(filter, { limit, ...(cursor ? { cursor } : {}) })),
+        };
+      },
+    },
+    'POST /incidents': {
+      scope: 'incidents:write',
+      handler: async (request) => {
+        const report = ManualIncident.parse(request.body ?? {});
+        const signal = manualSignal(report, {
+          requestKey: requestKey(request),
+          actor: request.principal.id,
+          now: request.receivedAt,
+        });
+        const result = await applySignal(deps.ingest, signal);
+        const id = 'incidentId' in result ? result.incidentId : undefined;
+        if (!id) throw new Error(`reporting an incident ended ${result.outcome}`);
+        return { status: 201, body: await incident(queries, id), headers: { location: `/incidents/${id}` } };
+      },
+    },
+    'GET /incidents/{id}': {
+      scope: 'incidents:read',
+      handler: async (request) => ({ status: 200, body: await incident(queries, idOf(request)) }),
+    },
+    'GET /incidents/{id}/timeline': {
+      scope: 'incidents:read',
+      handler: async (request) => {
+        const id = idOf(request);
+        await incident(queries, id);
+        const { limit, cursor } = PageQuery.parse(request.query);
+        return {
+          status: 200,
+          body: await page(() => queries.listTimeline(id, { limit, ...(cursor ? { cursor } : {}) })),
+        };
+      },
+    },
+    'POST /incidents/{id}/acknowledge': {
+      scope: 'incidents:write',
+      handler: async (request) => ({
+        status: 200,
+        body: await commands.acknowledge(idOf(request), request.principal.id),
+      }),
+    },
+    'POST /incidents/{id}/resolve': {
+      scope: 'incidents:write',
+      handler: async (request) => {
+        const body = ResolveBody.parse(request.body ?? {});
+        return {
+          status: 200,
+          body: await commands.resolve(idOf(request), request.principal.id, body.resolution, body.rootCause),
+        };
+      },
+    },
+    'POST /incidents/{id}/close': {
+      scope: 'incidents:write',
+      handler: async (request) => ({
+        status: 200,
+        body: await commands.close(idOf(request), request.principal.id),
+      }),
+    },
+    'POST /incidents/{id}/notes': {
+      scope: 'incidents:write',
+      handler: async (request) => {
+        const body = NoteBody.parse(request.body ?? {});
+        const entry = await commands.addNote(
+          idOf(request),
+          request.principal.id,
+          body.message,
+          requestKey(request),
+        );
+        return { status: 201, body: entry };
+      },
+    },
+    'POST /incidents/{id}/updates': {
+      scope: 'incidents:write',
+      handler: async (request) => {
+        const update = StatusUpdate.parse(request.body ?? {});
+        return {
+          status: 200,
+          body: await paging.postUpdate(idOf(request), update, request.principal.id, requestKey(request)),
+        };
+      },
+    },
+    'POST /incidents/{id}/escalate': {
+      scope: 'incidents:write',
+      handler: async (request) => ({
+        status: 200,
+        body: await paging.escalateNow(idOf(request), request.principal.id, requestKey(request)),
+      }),
+    },
+    'PATCH /incidents/{id}': {
+      scope: 'incidents:write',
+      handler: async (request) => {
+        const { reason, ...patch } = PatchRequest.parse(request.body ?? {});
+        const expectedVersion = ifMatch(request);
+        return {
+          status: 200,
+          body: await commands.patch(idOf(request), IncidentPatch.parse(patch), {
+            actor: request.principal.id,
+            reason,
+            ...(expectedVersion === undefined ? {} : { expectedVersion }),
+          }),
+        };
+      },
+    },
+  };
+}
+
+function idOf(request: ApiRequest): string {
+  const id = request.pathParameters.id ?? '';
+  if (!/^INC-\d{8}-\d{4,}$/.test(id)) throw new ApiError(404, 'not_found', `no incident ${id}`, 'id');
+  return id;
+}
+
+async function incident(queries: IncidentQueries, id: string) {
+  const found = await queries.getIncident(id);
+  if (!found) throw notFound(id);
+  return found;
+}
+
+/** The client's Idempotency-Key, else the request id: what makes a retried write a no-op. */
+function requestKey(request: ApiRequest): string {
+  const key = request.headers['idempotency-key'];
+  if (key === undefined) return request.requestId;
+  if (!/^[\w.:-]{1,128}$/.test(key)) {
+    throw new ApiError(
+      400,
+      'invalid_request',
+      'Idempotency-Key: 1-128 letters, digits, ".", ":", "-" or "_"',
+      'idempotency-key',
+    );
+  }
+  return key;
+}
+
+/** `If-Match: 3` (or `"3"`): the version the change was made against. */
+function ifMatch(request: ApiRequest): number | undefined {
+  const raw = request.headers['if-match'];
+  if (raw === undefined) return undefined;
+  const version = Number(raw.replaceAll('"', ''));
+  if (!Number.isInteger(version) || version < 1) {
+    throw new ApiError(400, 'invalid_request', 'If-Match: the incident version, a whole number', 'if-match');
+  }
+  return version;
+}
+
+async function page<T>(read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    if (error instanceof InvalidCursorError)
+      throw new ApiError(400, 'invalid_request', error.message, 'cursor');
+    throw error;
+  }
+}

@@ -1,0 +1,159 @@
+import { z } from 'zod';
+import { ManualIncident } from '#core/manual';
+import { Incident, TimelineEntry } from '#core/model';
+import { PatchRequest } from '#core/patch';
+import { ListQuery, NoteBody, PageQuery, ResolveBody } from './incident-routes';
+import { StatusUpdate } from './paging';
+
+const ErrorBody = z.object({
+  error: z.object({ code: z.string(), message: z.string(), field: z.string().optional() }),
+});
+const IncidentPage = z.object({ items: z.array(Incident), nextCursor: z.string().optional() });
+const TimelinePage = z.object({ items: z.array(TimelineEntry), nextCursor: z.string().optional() });
+
+const schema = (type: z.ZodType) =>
+  z.toJSONSchema(type, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' });
+const json = (type: z.ZodType) => ({ content: { 'application/json': { schema: schema(type) } } });
+const errors = {
+  '400': { description: 'Invalid request; `error.field` names the field', ...json(ErrorBody) },
+  '401': { description: 'Missing or invalid credentials', ...json(ErrorBody) },
+  '403': { description: 'The token lacks the scope', ...json(ErrorBody) },
+  '404': { description: 'No such incident', ...json(ErrorBody) },
+  '409': { description: 'Illegal transition, or a concurrent change won', ...json(ErrorBody) },
+  '413': { description: 'Body larger than 512 KB', ...json(ErrorBody) },
+  '415': { description: 'Body is not application/json', ...json(ErrorBody) },
+};
+const idParameter = {
+  name: 'id',
+  in: 'path',
+  required: true,
+  schema: { type: 'string', pattern: '^INC-\\d{8}-\\d{4,}$' },
+};
+const idempotencyKey = {
+  name: 'Idempotency-Key',
+  in: 'header',
+  required: false,
+  description: 'Makes a retried write a no-op (default: the request id)',
+  schema: { type: 'string', pattern: '^[\\w.:-]{1,128}$' },
+};
+
+function queryParameters(type: z.ZodObject) {
+  const object = schema(type) as { properties?: Record<string, unknown> };
+  return Object.entries(object.properties ?? {}).map(([name, value]) => ({
+    name,
+    in: 'query',
+    required: false,
+    schema: value,
+  }));
+}
+
+function command(summary: string, scope: string, body?: z.ZodType, answer: z.ZodType = Incident) {
+  return {
+    summary,
+    security: [{ jwt: [scope] }],
+    parameters: [idParameter, idempotencyKey],
+    ...(body ? { requestBody: { required: true, ...json(body) } } : {}),
+    responses: { '200': { description: 'The incident after the change', ...json(answer) }, ...errors },
+  };
+}
+
+/** The OpenAPI 3.1 document of the incident API, generated from the zod schemas the handlers parse with. */
+export function openApiDocument(serverUrl?: string) {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Firebreak incident API',
+      version: '1.0.0',
+      description:
+        'Incidents for dashboards, chat tools and integrations. Errors are {"error": {"code", "message", "field"}}.',
+    },
+    ...(serverUrl ? { servers: [{ url: serverUrl }] } : {}),
+    components: {
+      securitySchemes: {
+        jwt: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+        integrationKey: { type: 'http', scheme: 'bearer', description: 'An integration key (Alertmanager)' },
+      },
+    },
+    paths: {
+      '/incidents': {
+        get: {
+          summary: 'List incidents, newest first',
+          security: [{ jwt: ['incidents:read'] }],
+          parameters: queryParameters(ListQuery),
+          responses: { '200': { description: 'A page of incidents', ...json(IncidentPage) }, ...errors },
+        },
+        post: {
+          summary: 'Report an incident; priority comes from the matrix',
+          security: [{ jwt: ['incidents:write'] }],
+          parameters: [idempotencyKey],
+          requestBody: { required: true, ...json(ManualIncident) },
+          responses: { '201': { description: 'The incident', ...json(Incident) }, ...errors },
+        },
+      },
+      '/incidents/{id}': {
+        get: {
+          summary: 'One incident',
+          security: [{ jwt: ['incidents:read'] }],
+          parameters: [idParameter],
+          responses: { '200': { description: 'The incident', ...json(Incident) }, ...errors },
+        },
+        patch: {
+          ...command(
+            'Change priority, impact, urgency, assignee, category or title',
+            'incidents:write',
+            PatchRequest,
+          ),
+          parameters: [
+            idParameter,
+            {
+              name: 'If-Match',
+              in: 'header',
+              required: false,
+              schema: { type: 'string' },
+              description: 'The version',
+            },
+          ],
+        },
+      },
+      '/incidents/{id}/timeline': {
+        get: {
+          summary: 'The timeline, oldest first',
+          security: [{ jwt: ['incidents:read'] }],
+          parameters: [idParameter, ...queryParameters(PageQuery)],
+          responses: { '200': { description: 'A page of entries', ...json(TimelinePage) }, ...errors },
+        },
+      },
+      '/incidents/{id}/acknowledge': { post: command('Acknowledge: paging stops', 'incidents:write') },
+      '/incidents/{id}/resolve': { post: command('Resolve', 'incidents:write', ResolveBody) },
+      '/incidents/{id}/close': { post: command('Close a resolved incident', 'incidents:write') },
+      '/incidents/{id}/escalate': { post: command('Page the next level now', 'incidents:write') },
+      '/incidents/{id}/updates': {
+        post: command('Send a status update to the stakeholders', 'incidents:write', StatusUpdate),
+      },
+      '/incidents/{id}/notes': {
+        post: {
+          ...command('Add a note to the timeline', 'incidents:write', NoteBody, TimelineEntry),
+          responses: { '201': { description: 'The entry', ...json(TimelineEntry) }, ...errors },
+        },
+      },
+      '/v2/enqueue': {
+        post: {
+          summary:
+            'PagerDuty Events API v2 compatible: trigger, acknowledge, resolve (routing_key = integration key)',
+          security: [],
+          responses: { '202': { description: 'Event processed' }, '400': { description: 'invalid event' } },
+        },
+      },
+      '/integrations/alertmanager': {
+        post: {
+          summary: 'Prometheus Alertmanager webhook (version 4); bearer integration key',
+          security: [{ integrationKey: [] }],
+          responses: {
+            '200': { description: 'Outcome per alert' },
+            '400': { description: 'Invalid payload' },
+          },
+        },
+      },
+    },
+  };
+}

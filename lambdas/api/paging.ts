@@ -1,0 +1,93 @@
+import { z } from 'zod';
+import type { IncidentStore } from '#adapters/incident-store';
+import type { SnsNotifier } from '#adapters/notifier';
+import { type EscalationConfig, selectPolicy } from '#core/escalation';
+import { isOpen } from '#core/lifecycle';
+import type { Incident } from '#core/model';
+import * as templates from '#core/templates';
+import { notifyOnce } from '../lifecycle/notify-once';
+import { conflict, notFound } from './errors';
+
+export const StatusUpdate = z.strictObject({
+  phase: z.enum(['Investigating', 'Identified', 'Monitoring']),
+  message: z.string().trim().min(1).max(4000),
+});
+export type StatusUpdate = z.infer<typeof StatusUpdate>;
+
+export interface PagingDeps {
+  store: IncidentStore;
+  notifier: SnsNotifier;
+  escalation: EscalationConfig;
+  incidentLink: (id: string) => string;
+  clock: () => Date;
+}
+
+/**
+ * What people send out by hand: status updates to the stakeholders, and "page the next level now". Each is
+ * sent once per request key (the client's Idempotency-Key, else the request id).
+ */
+export class ManualPaging {
+  constructor(private readonly deps: PagingDeps) {}
+
+  async postUpdate(id: string, update: StatusUpdate, author: string, requestKey: string): Promise<Incident> {
+    const incident = await this.openIncident(id, 'post an update to');
+    const { policy } = selectPolicy(this.deps.escalation, incident);
+    const now = this.deps.clock().toISOString();
+    await notifyOnce(this.deps, incident, `update-${requestKey}`, {
+      kind: 'update',
+      targets: policy.stakeholders,
+      message: templates.statusUpdate(incident, { link: this.deps.incidentLink(id), ...update, author }),
+      entryKind: 'updated',
+      entryMessage: `${update.phase}: ${update.message}`,
+      details: { phase: update.phase, author },
+      actor: author,
+      // The reminder clock restarts with every update.
+      record: { set: 'lastUpdateAt = :updateAt', values: { ':updateAt': now } },
+    });
+    return this.get(id);
+  }
+
+  /** Pages the level after the incident's current one (the last level again when it is already there). */
+  async escalateNow(id: string, actor: string, requestKey: string): Promise<Incident> {
+    const incident = await this.openIncident(id, 'escalate');
+    const { policy } = selectPolicy(this.deps.escalation, incident);
+    const number = Math.min(incident.escalationLevel + 1, policy.levels.length);
+    const level = policy.levels[number - 1];
+    if (!level) throw new Error(`policy ${policy.name} has no level ${number}`);
+    await notifyOnce(this.deps, incident, `escalate-${requestKey}`, {
+      kind: 'escalation',
+      targets: level.targets,
+      message: templates.escalationPage(incident, {
+        link: this.deps.incidentLink(id),
+        level: { name: level.name, number },
+        round: 1,
+        minutesUnacknowledged: Math.floor(
+          (this.deps.clock().getTime() - Date.parse(incident.createdAt)) / 60_000,
+        ),
+        previousTargets: [...new Set(incident.pagedTargets ?? [])],
+      }),
+      entryKind: 'escalated',
+      entryMessage: `Escalated by hand to level ${number} (${level.name}) by ${actor}: ${level.targets.join(', ')}`,
+      details: { level: number, byHand: true },
+      actor,
+      record: {
+        set: 'escalationLevel = :level, pagedTargets = list_append(if_not_exists(pagedTargets, :none), :targets)',
+        values: { ':level': number, ':targets': level.targets, ':none': [] },
+      },
+    });
+    return this.get(id);
+  }
+
+  private async openIncident(id: string, what: string): Promise<Incident> {
+    const incident = await this.get(id);
+    if (!isOpen(incident.status))
+      throw conflict(`incident ${id} is ${incident.status}; you cannot ${what} it`);
+    return incident;
+  }
+
+  private async get(id: string): Promise<Incident> {
+    const incident = await this.deps.store.getIncident(id);
+    if (!incident) throw notFound(id);
+    return incident;
+  }
+}

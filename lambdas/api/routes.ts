@@ -1,0 +1,48 @@
+import type { IncidentIdAllocator } from '#adapters/incident-ids';
+import type { IncidentQueries } from '#adapters/incident-queries';
+import type { IncidentStore } from '#adapters/incident-store';
+import type { IntegrationKeys } from '#adapters/integration-keys';
+import type { SnsNotifier } from '#adapters/notifier';
+import type { IncidentWorkflow } from '#adapters/workflow';
+import type { EscalationConfig } from '#core/escalation';
+import { IncidentCommands } from './commands';
+import type { Routes } from './http';
+import { createIncidentRoutes } from './incident-routes';
+import { createIntegrationRoutes } from './integration-routes';
+import { openApiDocument } from './openapi';
+import { ManualPaging } from './paging';
+
+export interface ApiDeps {
+  store: IncidentStore;
+  queries: IncidentQueries;
+  keys: IntegrationKeys;
+  ids: IncidentIdAllocator;
+  workflow: Pick<IncidentWorkflow, 'start' | 'signalResolved'>;
+  notifier: SnsNotifier;
+  escalation: EscalationConfig;
+  incidentLink: (id: string) => string;
+  clock: () => Date;
+  newDedupKey: () => string;
+}
+
+/** Every route of the API, wired to the same domain core and store as the ingest path. */
+export function createApiRoutes(deps: ApiDeps): Routes {
+  const ingest = { store: deps.store, ids: deps.ids, workflow: deps.workflow, clock: deps.clock };
+  const document = openApiDocument();
+  return {
+    ...createIncidentRoutes({
+      queries: deps.queries,
+      commands: new IncidentCommands({ store: deps.store, workflow: deps.workflow, clock: deps.clock }),
+      paging: new ManualPaging({
+        store: deps.store,
+        notifier: deps.notifier,
+        escalation: deps.escalation,
+        incidentLink: deps.incidentLink,
+        clock: deps.clock,
+      }),
+      ingest,
+    }),
+    ...createIntegrationRoutes({ keys: deps.keys, ingest, newDedupKey: deps.newDedupKey }),
+    'GET /openapi.json': { scope: 'incidents:read', handler: async () => ({ status: 200, body: document }) },
+  };
+}

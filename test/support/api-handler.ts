@@ -1,0 +1,141 @@
+import { SendTaskSuccessCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import type { APIGatewayProxyResultV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { vi } from 'vitest';
+import { DEFAULT_ESCALATION_CONFIG } from '#core/escalation';
+import { targetsOf } from '../../lambdas/lifecycle/config';
+import type { DynamoServer } from './dynamo-server';
+import { LAMBDA_CONTEXT, STATE_MACHINE_ARN, stubLocalAwsEnv } from './ingest-handler';
+
+export interface CallOptions {
+  scopes?: string[];
+  /** No JWT at all (anonymous). */
+  anonymous?: boolean;
+  sub?: string;
+  headers?: Record<string, string>;
+  body?: unknown;
+  rawBody?: string;
+  query?: Record<string, string>;
+}
+
+export interface ApiAnswer {
+  status: number;
+  body: unknown;
+  headers: Record<string, string>;
+}
+
+let requests = 0;
+
+/**
+ * Loads the real API Lambda module against a table, with SNS and Step Functions answered at their SDK
+ * clients, and calls it with API Gateway HTTP API (payload 2.0) events shaped as the JWT authorizer
+ * delivers them.
+ */
+export async function loadApi(server: DynamoServer, table: string) {
+  const sns = mockClient(SNSClient);
+  const published: Array<{ topic: string; subject: string }> = [];
+  sns.on(PublishCommand).callsFake((input: { TopicArn?: string; Subject?: string }) => {
+    published.push({ topic: input.TopicArn ?? '', subject: input.Subject ?? '' });
+    return { MessageId: `m-${published.length}` };
+  });
+  const sfn = mockClient(SFNClient);
+  const started = new Set<string>();
+  sfn.on(StartExecutionCommand).callsFake((input: { name?: string }) => {
+    if (started.has(input.name ?? ''))
+      throw Object.assign(new Error('exists'), { name: 'ExecutionAlreadyExists' });
+    started.add(input.name ?? '');
+    return { executionArn: `arn:aws:states:us-east-1:111122223333:execution:x:${input.name}` };
+  });
+  sfn.on(SendTaskSuccessCommand).resolves({});
+  const topics = Object.fromEntries(
+    targetsOf(DEFAULT_ESCALATION_CONFIG).map((t) => [t, `arn:aws:sns:us-east-1:111122223333:firebreak-${t}`]),
+  );
+  vi.stubEnv('TABLE_NAME', table);
+  vi.stubEnv('STATE_MACHINE_ARN', STATE_MACHINE_ARN);
+  vi.stubEnv('TOPIC_ARNS', JSON.stringify(topics));
+  vi.stubEnv('ESCALATION_CONFIG', JSON.stringify(DEFAULT_ESCALATION_CONFIG));
+  vi.stubEnv('INCIDENT_URL', 'https://firebreak.example.com/incidents/{id}');
+  vi.stubEnv('SCOPE_PREFIX', 'firebreak/');
+  stubLocalAwsEnv(server.endpoint);
+  vi.resetModules();
+  const module = await import('../../lambdas/api/handler');
+
+  async function call(routeKey: string, path: string, options: CallOptions = {}): Promise<ApiAnswer> {
+    requests += 1;
+    const [method = 'GET'] = routeKey.split(' ');
+    const pathParameters = matchPath(routeKey.split(' ')[1] ?? '', path);
+    const body = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
+    const headers = {
+      ...(body !== undefined && options.rawBody === undefined ? { 'content-type': 'application/json' } : {}),
+      ...options.headers,
+    };
+    const event = {
+      version: '2.0',
+      routeKey,
+      rawPath: path,
+      rawQueryString: new URLSearchParams(options.query ?? {}).toString(),
+      headers,
+      ...(options.query ? { queryStringParameters: options.query } : {}),
+      ...(Object.keys(pathParameters).length > 0 ? { pathParameters } : {}),
+      requestContext: {
+        accountId: '111122223333',
+        apiId: 'api',
+        domainName: 'api.example.com',
+        domainPrefix: 'api',
+        http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'test' },
+        requestId: `req-${requests}`,
+        routeKey,
+        stage: '$default',
+        time: '27/Nov/2026:10:00:00 +0000',
+        timeEpoch: 1_795_000_000_000,
+        ...(options.anonymous
+          ? {}
+          : {
+              authorizer: {
+                principalId: '',
+                integrationLatency: 0,
+                jwt: {
+                  claims: {
+                    sub: options.sub ?? 'alice',
+                    scope: (options.scopes ?? ['firebreak/admin']).join(' '),
+                  },
+                  scopes: null,
+                },
+              },
+            }),
+      },
+      ...(body === undefined ? {} : { body }),
+      isBase64Encoded: false,
+    };
+    const result = (await module.handler(event as never, LAMBDA_CONTEXT)) as APIGatewayProxyResultV2;
+    const structured = result as APIGatewayProxyStructuredResultV2;
+    return {
+      status: structured.statusCode ?? 200,
+      body: structured.body ? JSON.parse(structured.body) : undefined,
+      headers: (structured.headers ?? {}) as Record<string, string>,
+    };
+  }
+
+  return {
+    call,
+    published,
+    started,
+    sfn,
+    restore() {
+      sns.restore();
+      sfn.restore();
+    },
+  };
+}
+
+function matchPath(template: string, path: string): Record<string, string> {
+  const names = template.split('/');
+  const parts = path.split('/');
+  const found: Record<string, string> = {};
+  names.forEach((name, i) => {
+    const match = /^\{(\w+)\}$/.exec(name);
+    if (match?.[1] && parts[i] !== undefined) found[match[1]] = decodeURIComponent(parts[i]);
+  });
+  return found;
+}
