@@ -69,6 +69,72 @@ const EscalationContext = EscalationConfig.superRefine((config, ctx) => {
   }
 });
 
+/** An origin as browsers send it: scheme, host and optional port, nothing else (no path, no trailing slash). */
+const Origin = z.string().refine(
+  (value) => {
+    try {
+      const url = new URL(value);
+      return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'must be an http(s) origin like https://dashboard.example.com (no path, no trailing slash)' },
+);
+
+/** The API's two sources of JWTs: the user pool the stack creates, or any OIDC issuer given here. */
+export const ApiAuthConfig = z
+  .strictObject({
+    /** The stack creates a Cognito user pool, its `firebreak` resource server and two app clients. */
+    cognito: z
+      .literal(true, 'must be true; give issuer and audience instead for another OIDC issuer')
+      .optional(),
+    /** An OIDC issuer URL, exactly as the `iss` claim of its tokens says it. */
+    issuer: z.url({ protocol: /^https$/, error: 'must be an https URL' }).optional(),
+    /** Accepted `aud` (or `client_id`) values of the issuer's tokens. */
+    audience: z
+      .array(z.string().min(1, 'must not be empty'))
+      .min(1, 'must list at least one audience')
+      .optional(),
+  })
+  .superRefine((auth, ctx) => {
+    if (auth.cognito && (auth.issuer !== undefined || auth.audience !== undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'takes either cognito or issuer and audience, not both' });
+    } else if (!auth.cognito && auth.issuer === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'needs cognito: true, or issuer and audience' });
+    } else if (auth.issuer !== undefined && auth.audience === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['audience'], message: 'is required with issuer' });
+    } else if (auth.issuer === undefined && auth.audience !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['issuer'], message: 'is required with audience' });
+    }
+  });
+
+export const DEFAULT_API_THROTTLE = { rateLimit: 50, burstLimit: 100 } as const;
+export const DEFAULT_CALLBACK_URLS = ['http://localhost:3000/callback'];
+
+const ApiThrottleConfig = z.strictObject({
+  /** Steady-state requests per second over the whole stage. */
+  rateLimit: z.number().positive('must be a positive number').default(DEFAULT_API_THROTTLE.rateLimit),
+  /** Requests the stage accepts in a burst above the rate. */
+  burstLimit: z
+    .number()
+    .int('must be a whole number')
+    .positive('must be a positive number')
+    .default(DEFAULT_API_THROTTLE.burstLimit),
+});
+
+export const ApiConfig = z.strictObject({
+  auth: ApiAuthConfig.default({ cognito: true }),
+  /** Browser origins allowed to call the API (CORS); none by default, which serves no CORS headers. */
+  corsOrigins: z.array(Origin).default([]),
+  throttle: ApiThrottleConfig.default({ ...DEFAULT_API_THROTTLE }),
+  /** Where the Cognito authorization-code client may send people back to after sign-in. */
+  callbackUrls: z
+    .array(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }))
+    .min(1, 'must list at least one URL')
+    .default(DEFAULT_CALLBACK_URLS),
+});
+
 /** The `firebreak` object in CDK context (cdk.json, or `-c firebreak='{...}'`). */
 export const FirebreakConfig = z.strictObject({
   logRetentionDays: z
@@ -84,11 +150,20 @@ export const FirebreakConfig = z.strictObject({
   escalation: EscalationContext.default(DEFAULT_ESCALATION_CONFIG),
   /** Link template for notifications, e.g. `https://firebreak.example.com/incidents/{id}`. */
   incidentUrl: IncidentUrl.optional(),
+  /** The HTTP API: who may call it (JWT issuer), from which browser origins, and how fast. */
+  api: ApiConfig.default({
+    auth: { cognito: true },
+    corsOrigins: [],
+    throttle: { ...DEFAULT_API_THROTTLE },
+    callbackUrls: DEFAULT_CALLBACK_URLS,
+  }),
 });
 
 export type FirebreakConfig = z.infer<typeof FirebreakConfig>;
 export type CentralBusConfig = z.infer<typeof CentralBusConfig>;
 export type ForwarderConfig = z.infer<typeof ForwarderConfig>;
+export type ApiConfig = z.infer<typeof ApiConfig>;
+export type ApiAuthConfig = z.infer<typeof ApiAuthConfig>;
 
 export const CONTEXT_KEY = 'firebreak';
 

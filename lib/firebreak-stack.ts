@@ -1,5 +1,6 @@
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { Api } from './api';
 import { CentralBus } from './central-bus';
 import type { FirebreakConfig } from './config';
 import type { IncidentStore } from './incident-store';
@@ -23,6 +24,7 @@ export class FirebreakStack extends Stack {
   readonly observability: Observability;
   readonly centralBus?: CentralBus;
   readonly operationsKey: OperationsKey;
+  readonly api: Api;
 
   constructor(scope: Construct, id: string, props: FirebreakStackProps) {
     super(scope, id, props);
@@ -68,10 +70,44 @@ export class FirebreakStack extends Stack {
       stateMachine: this.lifecycle.stateMachine,
     });
 
+    this.api = new Api(this, 'Api', {
+      table: store.table,
+      tableKey: store.key,
+      operationsKey,
+      logRetention: config.logRetentionDays,
+      config: config.api,
+      escalation: config.escalation,
+      incidentUrl: config.incidentUrl,
+      notifications: this.notifications,
+      stateMachine: this.lifecycle.stateMachine,
+    });
+    this.addApiOutputs(this.api);
+
     this.observability.watchQueue('UndeliveredEvents', this.ingestion.deliveryDeadLetterQueue);
     this.observability.watchQueue('FailedIngestInvocations', this.ingestion.failedInvocationQueue);
     this.observability.watchQueue('UndeliveredExecutionFailures', this.lifecycle.deadLetterQueue);
     this.observability.watchFunction('IngestFunction', this.ingestion.function);
     this.observability.watchFunction('LifecycleFunction', this.lifecycle.function);
+    this.observability.watchFunction('ApiFunction', this.api.function);
+  }
+
+  /** What a client needs to call the API: its URL and, with the stack's user pool, where to get tokens. */
+  private addApiOutputs(api: Api): void {
+    new CfnOutput(this, 'ApiUrl', { description: 'Base URL of the incident API', value: api.stage.url });
+    if (!api.cognito) return;
+    const { userPool, domain, machineClient, webClient } = api.cognito;
+    new CfnOutput(this, 'UserPoolId', { description: 'API user pool', value: userPool.userPoolId });
+    new CfnOutput(this, 'AuthBaseUrl', {
+      description: 'Cognito domain of the user pool: /oauth2/token, /oauth2/authorize',
+      value: domain.baseUrl(),
+    });
+    new CfnOutput(this, 'MachineClientId', {
+      description: 'App client for scripts and bots (client credentials; read the secret in Cognito)',
+      value: machineClient.userPoolClientId,
+    });
+    new CfnOutput(this, 'WebClientId', {
+      description: 'App client for people signing in (authorization code; a public client, so use PKCE)',
+      value: webClient.userPoolClientId,
+    });
   }
 }

@@ -11,9 +11,9 @@ describe('ingest function bundle', () => {
 
   beforeAll(() => {
     synthesized = synthesize({}, { bundle: true });
-    // One bundle per function (ingest, lifecycle) and the state machine definition file.
+    // One bundle per function (ingest, lifecycle, API) and the state machine definition file.
     const assets = readdirSync(synthesized.outdir).filter((name) => name.startsWith('asset.'));
-    expect(assets.filter((name) => !name.endsWith('.json'))).toHaveLength(2);
+    expect(assets.filter((name) => !name.endsWith('.json'))).toHaveLength(3);
     const { firebreak } = synthesized;
     const ingest = resourcesOfType(synthesized.templates.firebreak, 'AWS::Lambda::Function').find(
       ([, props]) =>

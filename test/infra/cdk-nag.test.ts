@@ -20,6 +20,12 @@ interface ValidationReport {
 
 /** Every acknowledgement in the app, as `construct path: rule id`. Each one is reviewed here. */
 const EXPECTED_ACKNOWLEDGEMENTS = [
+  'Firebreak/Api/Function: AwsSolutions-L1',
+  'Firebreak/Api/FunctionRole/DefaultPolicy: AwsSolutions-IAM5[Resource::*]',
+  'Firebreak/Api/PostIntegrationsAlertmanager: AwsSolutions-APIG4',
+  'Firebreak/Api/PostV2Enqueue: AwsSolutions-APIG4',
+  'Firebreak/Api/TaskTokenPolicy: AwsSolutions-IAM5[Resource::*]',
+  'Firebreak/Api/UserPool: AwsSolutions-COG8',
   'Firebreak/Ingestion/FailedInvocations: AwsSolutions-SQS3',
   'Firebreak/Ingestion/Function: AwsSolutions-L1',
   'Firebreak/Ingestion/FunctionRole/DefaultPolicy: AwsSolutions-IAM5[Resource::*]',

@@ -3,12 +3,21 @@ import { DEFAULT_ESCALATION_CONFIG } from '#core/escalation';
 import { FirebreakConfig, parseFirebreakConfig } from '../../lib/config';
 
 describe('firebreak context', () => {
-  it('defaults to 30 days of log retention, the default escalation policy and no optional parts', () => {
+  it('defaults to 30 days of log retention, the default escalation policy, the default API and no optional parts', () => {
     // Prepare / Act
     const config = parseFirebreakConfig(undefined);
 
     // Assess
-    expect(config).toEqual({ logRetentionDays: 30, escalation: DEFAULT_ESCALATION_CONFIG });
+    expect(config).toEqual({
+      logRetentionDays: 30,
+      escalation: DEFAULT_ESCALATION_CONFIG,
+      api: {
+        auth: { cognito: true },
+        corsOrigins: [],
+        throttle: { rateLimit: 50, burstLimit: 100 },
+        callbackUrls: ['http://localhost:3000/callback'],
+      },
+    });
   });
 
   it('accepts every optional part and a JSON string from `cdk -c firebreak=...`', () => {
@@ -20,6 +29,12 @@ describe('firebreak context', () => {
       forwarder: { centralBusArn: 'arn:aws:events:eu-west-1:333333333333:event-bus/firebreak-central' },
       escalation: DEFAULT_ESCALATION_CONFIG,
       incidentUrl: 'https://firebreak.example.com/incidents/{id}',
+      api: {
+        auth: { issuer: 'https://login.example.com', audience: ['firebreak'] },
+        corsOrigins: ['https://dashboard.example.com'],
+        throttle: { rateLimit: 10, burstLimit: 20 },
+        callbackUrls: ['https://dashboard.example.com/callback'],
+      },
     });
 
     // Act

@@ -160,9 +160,9 @@ describe('Firebreak: dead-letter queues, ops topic and alarms', () => {
   });
 
   it('has no alarm without an action', () => {
-    // Assess: three queues, two functions, failed lifecycle executions.
+    // Assess: three queues, three functions (ingest, lifecycle, API), failed lifecycle executions.
     const alarms = resourcesOfType(firebreak, 'AWS::CloudWatch::Alarm');
-    expect(alarms).toHaveLength(6);
+    expect(alarms).toHaveLength(7);
     for (const [, alarm] of alarms) expect(alarm.AlarmActions).toHaveLength(1);
   });
 });

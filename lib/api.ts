@@ -1,0 +1,385 @@
+import { Aws, Stack, Validations } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import {
+  CorsHttpMethod,
+  HttpApi,
+  HttpMethod,
+  HttpNoneAuthorizer,
+  HttpRoute,
+  HttpRouteKey,
+  HttpStage,
+  LogGroupLogDestination,
+} from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import {
+  AccountRecovery,
+  FeaturePlan,
+  Mfa,
+  OAuthScope,
+  ResourceServerScope,
+  UserPool,
+  type UserPoolClient,
+  type UserPoolDomain,
+  type UserPoolResourceServer,
+} from 'aws-cdk-lib/aws-cognito';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { TABLE_INDEXES } from '#adapters/table-definition';
+import type { EscalationConfig } from '#core/escalation';
+import type { ApiConfig } from './config';
+import { FirebreakFunction } from './function-defaults';
+import type { Notifications } from './notifications';
+import type { OperationsKey } from './operations-key';
+
+export const API_NAME = 'firebreak-api';
+/** The Cognito resource server: scopes are `firebreak/incidents:read` and so on. */
+export const RESOURCE_SERVER_IDENTIFIER = 'firebreak';
+
+export type ApiScope = 'incidents:read' | 'incidents:write' | 'admin';
+export const API_SCOPES: Record<ApiScope, string> = {
+  'incidents:read': 'Read incidents and their timelines',
+  'incidents:write': 'Open, acknowledge, resolve, close, escalate and annotate incidents',
+  admin: 'Create, list and revoke integration keys',
+};
+
+/**
+ * Scopes that pass a route needing `scope`. API Gateway lets a request through when its token has any one of
+ * a route's scopes, and the API Lambda treats a broader scope as including the narrower ones (write includes
+ * read, admin includes both): listing the broader ones keeps the two checks in agreement.
+ */
+const ACCEPTED_SCOPES: Record<ApiScope, readonly ApiScope[]> = {
+  'incidents:read': ['incidents:read', 'incidents:write', 'admin'],
+  'incidents:write': ['incidents:write', 'admin'],
+  admin: ['admin'],
+};
+
+/** `integration-key`: the Lambda authenticates the caller by an integration key; API Gateway cannot. */
+export type RouteAccess = ApiScope | 'integration-key';
+
+export interface ApiRouteDefinition {
+  readonly method: HttpMethod;
+  readonly path: string;
+  readonly access: RouteAccess;
+}
+
+/** `POST /incidents/{id}/notes` → `PostIncidentsIdNotes`: a construct id (ids cannot hold slashes). */
+export function routeConstructId(method: HttpMethod, path: string): string {
+  return [method.toLowerCase(), ...path.split(/[^A-Za-z0-9]+/)]
+    .filter((word) => word.length > 0)
+    .map((word) => `${word.charAt(0).toUpperCase()}${word.slice(1)}`)
+    .join('');
+}
+
+const route = (method: HttpMethod, path: string, access: RouteAccess): ApiRouteDefinition => ({
+  method,
+  path,
+  access,
+});
+
+/** Every route of the API; all go to the one API function, which routes by `routeKey`. */
+export const API_ROUTES: readonly ApiRouteDefinition[] = [
+  route(HttpMethod.GET, '/incidents', 'incidents:read'),
+  route(HttpMethod.GET, '/incidents/{id}', 'incidents:read'),
+  route(HttpMethod.GET, '/incidents/{id}/timeline', 'incidents:read'),
+  route(HttpMethod.GET, '/openapi.json', 'incidents:read'),
+  route(HttpMethod.POST, '/incidents', 'incidents:write'),
+  route(HttpMethod.PATCH, '/incidents/{id}', 'incidents:write'),
+  ...['acknowledge', 'resolve', 'close', 'escalate', 'notes', 'updates'].map((action) =>
+    route(HttpMethod.POST, `/incidents/{id}/${action}`, 'incidents:write'),
+  ),
+  route(HttpMethod.POST, '/integrations/keys', 'admin'),
+  route(HttpMethod.GET, '/integrations/keys', 'admin'),
+  route(HttpMethod.DELETE, '/integrations/keys/{id}', 'admin'),
+  route(HttpMethod.POST, '/v2/enqueue', 'integration-key'),
+  route(HttpMethod.POST, '/integrations/alertmanager', 'integration-key'),
+];
+
+/** Request headers the routes read; browsers may send them cross-origin. */
+export const CORS_ALLOWED_HEADERS = ['authorization', 'content-type', 'idempotency-key', 'if-match'];
+
+/**
+ * One JSON object per request. Every value is quoted: API Gateway writes `-` for a value it does not have
+ * (no claims on the integration routes, no integration on a 401), which would break a bare number.
+ */
+export const ACCESS_LOG_FIELDS: Record<string, string> = {
+  requestId: '$context.requestId',
+  requestTime: '$context.requestTime',
+  routeKey: '$context.routeKey',
+  path: '$context.path',
+  status: '$context.status',
+  latency: '$context.responseLatency',
+  integrationLatency: '$context.integrationLatency',
+  responseLength: '$context.responseLength',
+  principal: '$context.authorizer.claims.sub',
+  clientId: '$context.authorizer.claims.client_id',
+  authorizerError: '$context.authorizer.error',
+  integrationError: '$context.integrationErrorMessage',
+  sourceIp: '$context.identity.sourceIp',
+  userAgent: '$context.identity.userAgent',
+};
+
+export interface ApiProps {
+  readonly table: ITable;
+  readonly tableKey: IKey;
+  readonly operationsKey: OperationsKey;
+  readonly logRetention: RetentionDays;
+  readonly config: ApiConfig;
+  readonly escalation: EscalationConfig;
+  /** `https://…/incidents/{id}`, or undefined for messages without a link. */
+  readonly incidentUrl?: string;
+  readonly notifications: Notifications;
+  /** Opening an incident starts its lifecycle execution; resolving one wakes its parked task. */
+  readonly stateMachine: IStateMachine;
+}
+
+/** The Cognito side of the API when the stack creates the user pool. */
+export interface ApiUserPool {
+  readonly userPool: UserPool;
+  readonly resourceServer: UserPoolResourceServer;
+  readonly domain: UserPoolDomain;
+  /** Client-credentials flow, for scripts, chat bots and other machines. */
+  readonly machineClient: UserPoolClient;
+  /** Authorization-code flow, for people signing in to a dashboard. */
+  readonly webClient: UserPoolClient;
+}
+
+/**
+ * The incident HTTP API: one API Gateway HTTP API in front of one API function. Every incident and admin
+ * route has the JWT authorizer with the scopes it needs, so API Gateway answers 401/403 before the function
+ * runs (the function checks the scope again). The two integration routes authenticate by integration key in
+ * the function, as the PagerDuty and Alertmanager senders put it where no authorizer can read it.
+ */
+export class Api extends Construct {
+  readonly httpApi: HttpApi;
+  readonly stage: HttpStage;
+  readonly accessLogs: LogGroup;
+  readonly function: FirebreakFunction;
+  readonly authorizer: HttpJwtAuthorizer;
+  /** Route key (`GET /incidents`) → route. */
+  readonly routes: Record<string, HttpRoute> = {};
+  /** Present with `auth: { cognito: true }`. */
+  readonly cognito?: ApiUserPool;
+  /** Prefix of the scopes in tokens: `firebreak/` for the user pool, empty for another issuer. */
+  readonly scopePrefix: string;
+
+  constructor(scope: Construct, id: string, props: ApiProps) {
+    super(scope, id);
+    const { table, operationsKey, config, notifications, stateMachine } = props;
+
+    let issuer: string;
+    let audience: string[];
+    if (config.auth.issuer !== undefined && config.auth.audience !== undefined) {
+      issuer = config.auth.issuer;
+      audience = config.auth.audience;
+      this.scopePrefix = '';
+    } else {
+      this.cognito = this.createUserPool(config.callbackUrls);
+      issuer = `https://cognito-idp.${Stack.of(this).region}.amazonaws.com/${this.cognito.userPool.userPoolId}`;
+      // Cognito access tokens carry the app client in `client_id`, which API Gateway checks as the audience.
+      audience = [this.cognito.machineClient.userPoolClientId, this.cognito.webClient.userPoolClientId];
+      this.scopePrefix = `${RESOURCE_SERVER_IDENTIFIER}/`;
+    }
+    this.authorizer = new HttpJwtAuthorizer('JwtAuthorizer', issuer, {
+      authorizerName: `${API_NAME}-jwt`,
+      jwtAudience: audience,
+    });
+
+    this.function = new FirebreakFunction(this, 'Function', {
+      entry: 'lambdas/api/handler.ts',
+      serviceName: API_NAME,
+      description: 'The incident HTTP API: incidents, timelines, integration keys and alert webhooks',
+      environment: {
+        TABLE_NAME: table.tableName,
+        STATE_MACHINE_ARN: stateMachine.stateMachineArn,
+        TOPIC_ARNS: Stack.of(this).toJsonString(notifications.topicArns),
+        ESCALATION_CONFIG: JSON.stringify(props.escalation),
+        INCIDENT_URL: props.incidentUrl ?? '',
+        SCOPE_PREFIX: this.scopePrefix,
+      },
+      logRetention: props.logRetention,
+      operationsKey,
+    });
+    this.grantFunction(props);
+
+    operationsKey.allowLogGroups();
+    this.accessLogs = new LogGroup(this, 'AccessLogs', {
+      retention: props.logRetention,
+      encryptionKey: operationsKey.key,
+    });
+
+    this.httpApi = new HttpApi(this, 'HttpApi', {
+      apiName: API_NAME,
+      description: 'Firebreak incident API',
+      // The stage below is the default one, with throttling and access logs that the built-in one lacks.
+      createDefaultStage: false,
+      // No route is open by default: a route added later without an authorizer still needs a JWT.
+      defaultAuthorizer: this.authorizer,
+      corsPreflight:
+        config.corsOrigins.length > 0
+          ? {
+              allowOrigins: config.corsOrigins,
+              allowMethods: [
+                CorsHttpMethod.GET,
+                CorsHttpMethod.POST,
+                CorsHttpMethod.PATCH,
+                CorsHttpMethod.DELETE,
+              ],
+              allowHeaders: CORS_ALLOWED_HEADERS,
+              // POST /incidents answers 201 with the new incident's Location.
+              exposeHeaders: ['location'],
+            }
+          : undefined,
+    });
+    this.stage = new HttpStage(this, 'DefaultStage', {
+      httpApi: this.httpApi,
+      autoDeploy: true,
+      throttle: { rateLimit: config.throttle.rateLimit, burstLimit: config.throttle.burstLimit },
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(this.accessLogs),
+        format: AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),
+      },
+    });
+
+    // One integration and one invoke permission for the whole API: the function routes by route key itself.
+    const integration = new HttpLambdaIntegration('Integration', this.function, {
+      scopePermissionToRoute: false,
+    });
+    const none = new HttpNoneAuthorizer();
+    for (const { method, path, access } of API_ROUTES) {
+      const key = `${method} ${path}`;
+      const httpRoute = new HttpRoute(this, routeConstructId(method, path), {
+        httpApi: this.httpApi,
+        routeKey: HttpRouteKey.with(path, method),
+        integration,
+        ...(access === 'integration-key'
+          ? { authorizer: none }
+          : {
+              authorizer: this.authorizer,
+              authorizationScopes: ACCEPTED_SCOPES[access].map((name) => `${this.scopePrefix}${name}`),
+            }),
+      });
+      if (access === 'integration-key') {
+        Validations.of(httpRoute).acknowledge({
+          id: 'AwsSolutions-APIG4',
+          reason:
+            `${key} is authenticated by a Firebreak integration key inside the API function (stored hashed, ` +
+            'revocable with the admin scope): PagerDuty Events v2 senders put it in the JSON body as routing_key ' +
+            'and Alertmanager as a bearer token that is no JWT, so no API Gateway authorizer can check it.',
+        });
+      }
+      this.routes[key] = httpRoute;
+    }
+  }
+
+  /** Exactly what the routes call; the list routes query the three indexes, never Scan. */
+  private grantFunction(props: ApiProps): void {
+    const { table, tableKey, notifications, stateMachine } = props;
+    const fn = this.function;
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
+        resources: [table.tableArn],
+      }),
+    );
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:Query'],
+        resources: TABLE_INDEXES.map((index) => `${table.tableArn}/index/${index.indexName}`),
+      }),
+    );
+    tableKey.grant(fn, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey');
+    fn.addToRolePolicy(
+      new PolicyStatement({ actions: ['states:StartExecution'], resources: [stateMachine.stateMachineArn] }),
+    );
+    // Resolving by hand hands the parked task token back to the incident's execution, as ingest does.
+    const taskTokenPolicy = new Policy(this, 'TaskTokenPolicy', {
+      statements: [new PolicyStatement({ actions: ['states:SendTaskSuccess'], resources: ['*'] })],
+    });
+    fn.role?.attachInlinePolicy(taskTokenPolicy);
+    Validations.of(taskTokenPolicy).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'states:SendTaskSuccess names its task by a task token, not by an ARN: IAM ties the SendTask* actions ' +
+        'to activities only, and the callback token of a .waitForTaskToken task belongs to no resource an ' +
+        'IAM policy can name, so Resource * is the only grant that works (this statement holds nothing else).',
+    });
+    // Escalating now and status updates page the policy's topics.
+    notifications.grantPublish(fn);
+  }
+
+  private createUserPool(callbackUrls: readonly string[]): ApiUserPool {
+    const userPool = new UserPool(this, 'UserPool', {
+      userPoolName: API_NAME,
+      // People are invited by an administrator; nobody signs themselves up to page on-call staff.
+      selfSignUpEnabled: false,
+      signInAliases: { email: true },
+      // Recovery by email only: the pool sends no SMS.
+      accountRecovery: AccountRecovery.EMAIL_ONLY,
+      mfa: Mfa.REQUIRED,
+      mfaSecondFactor: { otp: true, sms: false },
+      passwordPolicy: {
+        minLength: 12,
+        requireLowercase: true,
+        requireUppercase: true,
+        requireDigits: true,
+        requireSymbols: true,
+      },
+      featurePlan: FeaturePlan.ESSENTIALS,
+    });
+    Validations.of(userPool).acknowledge({
+      id: 'AwsSolutions-COG8',
+      reason:
+        'The Essentials plan is deliberate: the pool holds a few operators invited by an administrator, with ' +
+        'no self sign-up and TOTP MFA required, so the Plus plan threat protection (billed per active user) ' +
+        'adds cost for little gain; a deployment that wants it can switch featurePlan to PLUS.',
+    });
+
+    const scopes = Object.fromEntries(
+      Object.entries(API_SCOPES).map(([name, description]) => [
+        name,
+        new ResourceServerScope({ scopeName: name, scopeDescription: description }),
+      ]),
+    ) as Record<ApiScope, ResourceServerScope>;
+    const resourceServer = userPool.addResourceServer('ResourceServer', {
+      identifier: RESOURCE_SERVER_IDENTIFIER,
+      userPoolResourceServerName: 'Firebreak incident API',
+      scopes: Object.values(scopes),
+    });
+    const oauthScope = (name: ApiScope) => OAuthScope.resourceServer(resourceServer, scopes[name]);
+
+    // The token endpoint of both flows; the account id keeps the prefix unique in the region.
+    const domain = userPool.addDomain('Domain', {
+      cognitoDomain: { domainPrefix: `${API_NAME}-${Aws.ACCOUNT_ID}` },
+    });
+    const machineClient = userPool.addClient('MachineClient', {
+      userPoolClientName: `${API_NAME}-machines`,
+      generateSecret: true,
+      oAuth: {
+        flows: { clientCredentials: true },
+        scopes: [oauthScope('incidents:read'), oauthScope('incidents:write')],
+      },
+    });
+    const webClient = userPool.addClient('WebClient', {
+      userPoolClientName: `${API_NAME}-web`,
+      generateSecret: false,
+      preventUserExistenceErrors: true,
+      oAuth: {
+        flows: { authorizationCodeGrant: true },
+        scopes: [
+          OAuthScope.OPENID,
+          OAuthScope.EMAIL,
+          oauthScope('incidents:read'),
+          oauthScope('incidents:write'),
+          oauthScope('admin'),
+        ],
+        callbackUrls: [...callbackUrls],
+      },
+    });
+    return { userPool, resourceServer, domain, machineClient, webClient };
+  }
+}
