@@ -1,4 +1,4 @@
-import { Aws, Stack, Validations } from 'aws-cdk-lib';
+import { Aws, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   CorsHttpMethod,
@@ -190,6 +190,8 @@ export class Api extends Construct {
     });
 
     this.function = new FirebreakFunction(this, 'Function', {
+      // Under API Gateway's 29 s integration timeout, so a slow request fails here first and visibly.
+      timeout: Duration.seconds(25),
       entry: 'lambdas/api/handler.ts',
       serviceName: API_NAME,
       description: 'The incident HTTP API: incidents, timelines, integration keys and alert webhooks',

@@ -27,6 +27,8 @@ export interface FirebreakFunctionProps {
   readonly environment?: Record<string, string>;
   readonly description?: string;
   readonly logRetention: RetentionDays;
+  /** Defaults to 30 s; an API function needs less than API Gateway's 29 s integration timeout. */
+  readonly timeout?: Duration;
   /** Encrypts the function's log group. */
   readonly operationsKey: OperationsKey;
 }
@@ -57,7 +59,7 @@ export class FirebreakFunction extends NodejsFunction {
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
       memorySize: 512,
-      timeout: Duration.seconds(30),
+      timeout: props.timeout ?? Duration.seconds(30),
       tracing: Tracing.ACTIVE,
       role,
       logGroup,

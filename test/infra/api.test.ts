@@ -292,6 +292,8 @@ describe('Firebreak: the incident HTTP API with its own user pool', () => {
     // Assess
     firebreak.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs22.x',
+      // Under API Gateway's 29 s integration timeout.
+      Timeout: 25,
       Environment: {
         Variables: {
           POWERTOOLS_SERVICE_NAME: 'firebreak-api',
