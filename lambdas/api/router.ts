@@ -99,6 +99,8 @@ function errorResponse(error: unknown, requestId: string, logger: Logger): ApiRe
   if (error instanceof ApiError) {
     return {
       status: error.status,
+      // RFC 6750: a 401 names the scheme the client should use.
+      ...(error.status === 401 ? { headers: { 'www-authenticate': 'Bearer' } } : {}),
       body: {
         error: { code: error.code, message: error.message, ...(error.field ? { field: error.field } : {}) },
       },

@@ -153,6 +153,7 @@ describe('incident routes through the real API handler', () => {
         (a) => a.status,
       ),
     ).toEqual([400, 400, 400, 401, 403, 404, 409, 413, 415, 400]);
+    expect(anonymous.headers['www-authenticate']).toBe('Bearer');
     expect(errorOf(bad).field).toBe('impact');
     expect(errorOf(badQuery).field).toBe('limit');
     expect(errorOf(badCursor).field).toBe('cursor');
