@@ -5,7 +5,7 @@ const resultsFile = process.env.FIREBREAK_TEST_RESULTS;
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    setupFiles: ['test/support/polyfills.ts'],
+    setupFiles: ['local/promise-with-resolvers.ts'],
     // CDK synthesis and the in-process DynamoDB server are CPU-heavy; two workers match the CI machine.
     maxWorkers: 2,
     testTimeout: 60_000,

@@ -7,7 +7,7 @@
  */
 import { startDynamoServer } from '../test/support/dynamo-server';
 import { lifecycleHarness } from '../test/support/lifecycle-harness';
-import '../test/support/polyfills';
+import '../local/promise-with-resolvers';
 import { alarmSignal } from '../test/support/signals';
 
 /** us-east-1 list prices (USD), November 2026. */

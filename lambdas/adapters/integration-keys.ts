@@ -3,7 +3,8 @@ import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/li
 import { z } from 'zod';
 import { type DocumentSender, isConditionFailure } from './incident-store';
 
-export const INTEGRATION_KINDS = ['pagerduty', 'alertmanager'] as const;
+/** `any`: one key for every integration route (PagerDuty Events v2 and the Alertmanager webhook). */
+export const INTEGRATION_KINDS = ['pagerduty', 'alertmanager', 'any'] as const;
 export type IntegrationKind = (typeof INTEGRATION_KINDS)[number];
 
 /** 32 characters: what `randomBytes(16).toString('hex')` gives, and PagerDuty's routing_key length. */

@@ -1,4 +1,4 @@
-import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { PublishCommand } from '@aws-sdk/client-sns';
 import type { Incident } from '#core/model';
 import type { NotificationMessage } from '#core/templates';
 
@@ -19,13 +19,18 @@ export class UnknownTargetError extends Error {
   }
 }
 
+/** What the notifier needs of an SNS client: an SNSClient, or local mode's recorder. */
+export interface PublishSender {
+  send(command: PublishCommand): Promise<{ MessageId?: string }>;
+}
+
 /**
  * Publishes notifications to the SNS topic of each logical target. Message attributes carry priority, team,
  * service, category and kind so subscribers can filter (e.g. SMS only for P1 pages).
  */
 export class SnsNotifier {
   constructor(
-    private readonly sns: Pick<SNSClient, 'send'>,
+    private readonly sns: PublishSender,
     private readonly topicArns: Readonly<Record<string, string>>,
   ) {}
 

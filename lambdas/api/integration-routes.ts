@@ -137,7 +137,7 @@ async function authenticate(
   kind: IntegrationKind,
 ): Promise<Integration | undefined> {
   const integration = await deps.keys.findByKey(key);
-  return integration?.kind === kind ? integration : undefined;
+  return integration?.kind === kind || integration?.kind === 'any' ? integration : undefined;
 }
 
 /** One at a time, in the sender's order: a failure part way stops there and the retry completes the rest. */

@@ -1,4 +1,4 @@
-// aws-local-stepfunctions uses Promise.withResolvers (Node 22); the tests run on Node 20.
+// aws-local-stepfunctions needs Promise.withResolvers (Node 22); local mode, the tests and the benchmarks run on Node 20.
 interface Resolvers<T> {
   promise: Promise<T>;
   resolve: (value: T | PromiseLike<T>) => void;

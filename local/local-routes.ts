@@ -1,0 +1,91 @@
+import type { Routes } from '../lambdas/api/http';
+import type { IngestReport } from '../lambdas/ingest/ingest-events';
+import { INGEST_SOURCES } from '../lib/event-sources';
+import type { LocalWorkflow } from './local-workflow';
+import type { RecordingSns } from './recording-sns';
+
+type Outcome = 'opened' | 'deduplicated' | 'resolved' | 'ignored' | 'rejected';
+
+/** The ingest outcomes, as the issue's local API names them (the precise one stays in `detail`). */
+const OUTCOME: Record<string, Outcome> = {
+  opened: 'opened',
+  deduplicated: 'deduplicated',
+  duplicate: 'deduplicated',
+  acknowledged: 'deduplicated',
+  noted: 'deduplicated',
+  resolved: 'resolved',
+  stale: 'ignored',
+  ignored: 'ignored',
+  rejected: 'rejected',
+};
+
+function matchesRule(event: unknown): boolean {
+  if (typeof event !== 'object' || event === null) return true; // let the ingest path reject it, with why
+  const { source, 'detail-type': detailType } = event as Record<string, unknown>;
+  return INGEST_SOURCES.some(
+    ({ pattern }) =>
+      (pattern.source ?? []).includes(String(source)) &&
+      (pattern.detailType ?? []).includes(String(detailType)),
+  );
+}
+
+/** Routes only local mode has: replaying AWS events, and what would have been sent. */
+export function createLocalRoutes(deps: {
+  ingest: (event: unknown) => Promise<IngestReport>;
+  sns: RecordingSns;
+  workflow: LocalWorkflow;
+}): Routes {
+  return {
+    'POST /local/events': {
+      scope: 'incidents:write',
+      handler: async (request) => {
+        const events = Array.isArray(request.body) ? request.body : [request.body];
+        const results = [];
+        for (const event of events) {
+          if (!matchesRule(event)) {
+            const { source, 'detail-type': detailType } = event as Record<string, unknown>;
+            results.push({
+              outcome: 'ignored' as Outcome,
+              reason: `no Firebreak rule matches source ${String(source)}, detail-type ${String(detailType)}`,
+            });
+            continue;
+          }
+          const report = await deps.ingest(event);
+          for (const result of report.results) {
+            if ('result' in result) {
+              const detail = result.result.outcome;
+              results.push({
+                eventId: result.eventId,
+                outcome: OUTCOME[detail] ?? 'ignored',
+                detail,
+                ...('incidentId' in result.result && result.result.incidentId
+                  ? { incidentId: result.result.incidentId }
+                  : {}),
+                ...('reason' in result.result ? { reason: result.result.reason } : {}),
+                ...(detail === 'stale'
+                  ? { reason: 'older than a change already applied for this alarm' }
+                  : {}),
+              });
+            } else {
+              results.push({ ...result, outcome: OUTCOME[result.outcome] ?? 'ignored' });
+            }
+          }
+        }
+        return { status: 200, body: { results } };
+      },
+    },
+    'GET /local/notifications': {
+      scope: 'incidents:read',
+      handler: async () => ({ status: 200, body: { items: deps.sns.published } }),
+    },
+    'GET /local/automations': {
+      scope: 'incidents:read',
+      // Remediation (SSM Automation) is not built yet: nothing has been run, and the list says so.
+      handler: async () => ({ status: 200, body: { items: [] } }),
+    },
+    'GET /local/executions': {
+      scope: 'incidents:read',
+      handler: async () => ({ status: 200, body: { items: [...deps.workflow.executions.values()] } }),
+    },
+  };
+}

@@ -1,0 +1,171 @@
+import { readFileSync } from 'node:fs';
+import { type DynamoDBClient, GetItemCommand, type GetItemCommandInput } from '@aws-sdk/client-dynamodb';
+import './promise-with-resolvers';
+import { StateMachine } from 'aws-local-stepfunctions';
+import type { LifecycleActions } from '../lambdas/lifecycle/actions';
+import { parseLifecycleInput } from '../lambdas/lifecycle/inputs';
+
+const ASL = new URL('../statemachines/incident-lifecycle.asl.json', import.meta.url);
+const FUNCTION_ARN = 'arn:aws:lambda:local:000000000000:function:firebreak-lifecycle';
+const WAIT_ARN = 'arn:aws:lambda:local:000000000000:function:firebreak-local-wait';
+/** Node cannot set a timer longer than about 24.8 days. */
+const MAX_TIMER_SECONDS = 2_000_000;
+
+type State = Record<string, unknown> & {
+  Type: string;
+  Resource?: string;
+  Branches?: Array<{ States: States }>;
+};
+type States = Record<string, State>;
+
+/**
+ * The deployed lifecycle definition with its substitutions filled in, and each Wait turned into a locally
+ * handled task that sleeps the same duration divided by the time scale. Only local mode runs this copy; the
+ * file on disk is the one CDK deploys and the tests execute.
+ */
+export function localDefinition(tableName: string): { States: States } {
+  const text = readFileSync(ASL, 'utf8')
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the ASL's substitution placeholder.
+    .replaceAll('${LifecycleFunctionArn}', FUNCTION_ARN)
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the ASL's substitution placeholder.
+    .replaceAll('${TableName}', tableName);
+  const definition = JSON.parse(text) as { States: States };
+  rewriteWaits(definition.States);
+  return definition;
+}
+
+function rewriteWaits(states: States): void {
+  for (const [name, state] of Object.entries(states)) {
+    for (const branch of state.Branches ?? []) rewriteWaits(branch.States);
+    if (state.Type !== 'Wait') continue;
+    const seconds = state.SecondsPath ? { 'seconds.$': state.SecondsPath } : { seconds: state.Seconds ?? 0 };
+    states[name] = {
+      Type: 'Task',
+      Comment: `Local stand-in for the Wait ${name}, scaled by FIREBREAK_TIME_SCALE.`,
+      Resource: WAIT_ARN,
+      Parameters: seconds,
+      ResultPath: null,
+      TimeoutSeconds: MAX_TIMER_SECONDS,
+      Next: state.Next,
+    };
+  }
+}
+
+function taskStates(states: States): Array<[string, State]> {
+  return Object.entries(states).flatMap(([name, state]) => [
+    ...(state.Type === 'Task' ? [[name, state] as [string, State]] : []),
+    ...(state.Branches ?? []).flatMap((branch) => taskStates(branch.States)),
+  ]);
+}
+
+export interface LocalExecution {
+  incidentId: string;
+  startedAt: string;
+  status: 'running' | 'succeeded' | 'failed' | 'aborted';
+  error?: string;
+}
+
+/**
+ * Runs one lifecycle execution per incident, named by its id, in this process: Lambda tasks call the real
+ * lifecycle actions, `getItem` tasks the local DynamoDB-protocol server, and the resolution wait parks a
+ * token that `signalResolved` (called by ingestion and the API, as in AWS) sends back.
+ */
+export class LocalWorkflow {
+  readonly executions = new Map<string, LocalExecution>();
+  private readonly aborts = new Map<string, () => void>();
+  private readonly parked = new Map<string, (output: unknown) => void>();
+  private readonly sleeps = new Set<() => void>();
+  private readonly machine: StateMachine;
+  private readonly handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
+
+  constructor(
+    private readonly deps: {
+      actions: LifecycleActions;
+      dynamo: Pick<DynamoDBClient, 'send'>;
+      tableName: string;
+      timeScale: number;
+      onError: (incidentId: string, error: unknown) => void;
+    },
+  ) {
+    if (!(deps.timeScale > 0)) throw new RangeError('FIREBREAK_TIME_SCALE must be a number above 0');
+    const definition = localDefinition(deps.tableName);
+    this.machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
+    for (const [name, state] of taskStates(definition.States)) {
+      if (state.Resource === FUNCTION_ARN) {
+        this.handlers[name] = (input) => deps.actions.run(parseLifecycleInput(input));
+      } else if (state.Resource === WAIT_ARN) {
+        this.handlers[name] = (input) => this.sleep(Number((input as { seconds: number }).seconds));
+      } else if (state.Resource === 'arn:aws:states:::dynamodb:getItem') {
+        this.handlers[name] = (input) => deps.dynamo.send(new GetItemCommand(input as GetItemCommandInput));
+      } else if (state.Resource === 'arn:aws:states:::lambda:invoke.waitForTaskToken') {
+        this.handlers[name] = async (input) => {
+          const payload = (input as { Payload: Record<string, unknown> }).Payload;
+          await deps.actions.run(parseLifecycleInput(payload));
+          return new Promise((resolve) => this.parked.set(String(payload.token), resolve));
+        };
+      }
+    }
+  }
+
+  async start(incidentId: string): Promise<'started' | 'already-running'> {
+    if (this.executions.has(incidentId)) return 'already-running';
+    const record: LocalExecution = { incidentId, startedAt: new Date().toISOString(), status: 'running' };
+    this.executions.set(incidentId, record);
+    const execution = this.machine.run(
+      { incidentId },
+      {
+        overrides: { taskResourceLocalHandlers: this.handlers as never },
+        noThrowOnAbort: true,
+        context: {
+          Execution: {
+            Id: `arn:aws:states:local:000000000000:execution:firebreak-incident-lifecycle:${incidentId}`,
+          },
+          Task: { Token: `local-token-${incidentId}` },
+        } as never,
+      },
+    );
+    this.aborts.set(incidentId, execution.abort);
+    execution.result.then(
+      () => {
+        if (record.status === 'running') record.status = 'succeeded';
+      },
+      (error: unknown) => {
+        record.status = 'failed';
+        record.error = error instanceof Error ? error.message : String(error);
+        this.deps.onError(incidentId, error);
+      },
+    );
+    return 'started';
+  }
+
+  async signalResolved(token: string): Promise<'signalled' | 'not-waiting'> {
+    const resume = this.parked.get(token);
+    if (!resume) return 'not-waiting';
+    this.parked.delete(token);
+    resume({ resolved: true });
+    return 'signalled';
+  }
+
+  /** Ends every running execution (shutdown). */
+  stop(): void {
+    for (const [id, abort] of this.aborts) {
+      const record = this.executions.get(id);
+      if (record?.status === 'running') record.status = 'aborted';
+      abort();
+    }
+    for (const wake of this.sleeps) wake();
+  }
+
+  private sleep(seconds: number): Promise<null> {
+    const ms = Math.min((seconds * 1000) / this.deps.timeScale, MAX_TIMER_SECONDS * 1000);
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.sleeps.delete(wake);
+        resolve(null);
+      };
+      const timer = setTimeout(wake, ms);
+      this.sleeps.add(wake);
+    });
+  }
+}

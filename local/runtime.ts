@@ -1,0 +1,221 @@
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import dynalite from 'dynalite';
+import { IncidentIdAllocator } from '#adapters/incident-ids';
+import { IncidentQueries } from '#adapters/incident-queries';
+import { IncidentStore } from '#adapters/incident-store';
+import { IntegrationKeys } from '#adapters/integration-keys';
+import { SnsNotifier } from '#adapters/notifier';
+import { createTableInput } from '#adapters/table-definition';
+import type { EscalationConfig } from '#core/escalation';
+import { createRouter, MAX_BODY_BYTES } from '../lambdas/api/router';
+import { createApiRoutes } from '../lambdas/api/routes';
+import { createEventIngester } from '../lambdas/ingest/ingest-events';
+import { LifecycleActions } from '../lambdas/lifecycle/actions';
+import { targetsOf } from '../lambdas/lifecycle/config';
+import { readBody, routeMatcher, toApiGatewayEvent, writeResult } from './http-adapter';
+import { createLocalRoutes } from './local-routes';
+import { LocalWorkflow } from './local-workflow';
+import { RecordingSns } from './recording-sns';
+
+export interface LocalOptions {
+  port: number;
+  /** Keeps incidents on disk across restarts; in memory when absent. */
+  dataDir?: string;
+  /** Divides every wait of the lifecycle: 60 turns a 15-minute escalation into 15 seconds. */
+  timeScale: number;
+  /** The API token (`Authorization: Bearer …`, full scopes). */
+  token: string;
+  /** An integration key for /v2/enqueue (routing_key) and /integrations/alertmanager (bearer). */
+  integrationKey: string;
+  escalation: EscalationConfig;
+}
+
+export interface LocalRuntime {
+  url: string;
+  sns: RecordingSns;
+  workflow: LocalWorkflow;
+  stop(): Promise<void>;
+}
+
+const TABLE = 'firebreak-local';
+const CONSOLE = new URL('./console/', import.meta.url);
+const STATIC_TYPES: Record<string, string> = { html: 'text/html', js: 'text/javascript', css: 'text/css' };
+
+/**
+ * Firebreak on one machine: the real handlers, table definition and lifecycle ASL, on an in-process
+ * DynamoDB-protocol server, with SNS recorded instead of sent. Every socket binds 127.0.0.1.
+ */
+export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
+  const clock = () => new Date();
+  const logger = new Logger({ serviceName: 'firebreak-local', logLevel: 'WARN' });
+
+  const dynamo = dynalite({ ...(options.dataDir ? { path: options.dataDir } : {}), createTableMs: 0 });
+  await listen(dynamo, 0);
+  const client = new DynamoDBClient({
+    endpoint: `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`,
+    region: 'local',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  await ensureTable(client);
+  const db = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  const store = new IncidentStore(db, TABLE);
+
+  const topicArns = Object.fromEntries(
+    targetsOf(options.escalation).map((target) => [
+      target,
+      `arn:aws:sns:local:000000000000:firebreak-${target}`,
+    ]),
+  );
+  const targetOf = new Map([...Object.entries(topicArns).map(([t, arn]): [string, string] => [arn, t])]);
+  const sns = new RecordingSns(
+    (arn) => targetOf.get(arn) ?? (arn.endsWith(':firebreak-ops') ? 'ops' : arn),
+    clock,
+  );
+  const notifier = new SnsNotifier(sns, topicArns);
+  // Set once the server listens (port 0 picks a free port).
+  let baseUrl = `http://127.0.0.1:${options.port}`;
+  const incidentLink = (id: string) => `${baseUrl}/#/incidents/${id}`;
+
+  const actions = new LifecycleActions({
+    store,
+    notifier,
+    clock,
+    escalation: options.escalation,
+    opsTopicArn: 'arn:aws:sns:local:000000000000:firebreak-ops',
+    incidentLink,
+    metric: (name, dimensions) => logger.info('metric', { name, dimensions }),
+  });
+  const workflow = new LocalWorkflow({
+    actions,
+    dynamo: client,
+    tableName: TABLE,
+    timeScale: options.timeScale,
+    onError: (incidentId, error) => logger.error('lifecycle failed', { incidentId, error }),
+  });
+  const ids = new IncidentIdAllocator(store);
+  const keys = new IntegrationKeys(db, TABLE);
+  if (!(await keys.findByKey(options.integrationKey))) {
+    await keys.create(
+      { name: 'local', kind: 'any', createdBy: 'local' },
+      clock(),
+      () => options.integrationKey,
+    );
+  }
+
+  const routes = {
+    ...createApiRoutes({
+      store,
+      queries: new IncidentQueries(db, TABLE, clock),
+      keys,
+      ids,
+      workflow,
+      notifier,
+      escalation: options.escalation,
+      incidentLink,
+      clock,
+      newDedupKey: randomUUID,
+    }),
+    ...createLocalRoutes({
+      ingest: createEventIngester({ store, ids, workflow, clock }, logger),
+      sns,
+      workflow,
+    }),
+  };
+  const route = createRouter(routes, { scopePrefix: '', logger, clock });
+  const match = routeMatcher(Object.keys(routes));
+
+  const server = createServer(async (request, response) => {
+    try {
+      const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+      const method = request.method ?? 'GET';
+      if (method === 'GET' && url.pathname === '/health')
+        return void writeJson(response, 200, { status: 'ok' });
+      if (method === 'GET' && (url.pathname === '/' || url.pathname.startsWith('/console/'))) {
+        return void (await serveConsole(url.pathname, response));
+      }
+      const found = match(method, url.pathname);
+      const body = await readBody(request, MAX_BODY_BYTES);
+      const bearer = /^Bearer\s+(.+)$/i.exec(request.headers.authorization ?? '')?.[1];
+      const event = toApiGatewayEvent({
+        routeKey: found?.routeKey ?? `${method} ${url.pathname}`,
+        method,
+        path: url.pathname,
+        query: url.searchParams,
+        headers: request.headers,
+        pathParameters: found?.pathParameters ?? {},
+        body,
+        requestId: randomUUID(),
+        ...(bearer === options.token ? { principal: { sub: 'local-user', scope: 'admin' } } : {}),
+      });
+      writeResult(response, await route(event as never));
+    } catch (error) {
+      logger.error('local request failed', { error });
+      writeJson(response, 500, { error: { code: 'internal', message: 'local mode failed on this request' } });
+    }
+  });
+  await listen(server, options.port);
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  return {
+    url: baseUrl,
+    sns,
+    workflow,
+    async stop() {
+      workflow.stop();
+      await close(server);
+      client.destroy();
+      await close(dynamo);
+    },
+  };
+}
+
+async function ensureTable(client: DynamoDBClient): Promise<void> {
+  try {
+    await client.send(new DescribeTableCommand({ TableName: TABLE }));
+  } catch (error) {
+    if (!(error instanceof Error && error.name === 'ResourceNotFoundException')) throw error;
+    await client.send(new CreateTableCommand(createTableInput(TABLE)));
+  }
+}
+
+async function serveConsole(pathname: string, response: import('node:http').ServerResponse): Promise<void> {
+  const name = pathname === '/' ? 'index.html' : pathname.slice('/console/'.length);
+  if (!/^[\w.-]+$/.test(name) || name.startsWith('.'))
+    return writeJson(response, 404, { error: { code: 'not_found', message: name } });
+  try {
+    const content = await readFile(new URL(name, CONSOLE));
+    response.writeHead(200, {
+      'content-type': `${STATIC_TYPES[name.split('.').pop() ?? ''] ?? 'application/octet-stream'}; charset=utf-8`,
+      'content-security-policy':
+        "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self'",
+    });
+    response.end(content);
+  } catch {
+    writeJson(response, 404, { error: { code: 'not_found', message: `no console file ${name}` } });
+  }
+}
+
+function writeJson(response: import('node:http').ServerResponse, status: number, body: unknown): void {
+  response.writeHead(status, { 'content-type': 'application/json' });
+  response.end(JSON.stringify(body));
+}
+
+function listen(server: Server, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+function close(server: Server): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
+}

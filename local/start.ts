@@ -1,0 +1,85 @@
+/**
+ * `npm start`: Firebreak on this machine, on embedded parts, at http://127.0.0.1:3000 (PORT).
+ * FIREBREAK_TIME_SCALE divides every lifecycle wait; FIREBREAK_DATA_DIR keeps incidents on disk;
+ * FIREBREAK_TOKEN and FIREBREAK_INTEGRATION_KEY fix the printed secrets. Escalation policies come from
+ * cdk.json, as for a deployment.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { DEFAULT_ESCALATION_CONFIG, parseEscalationConfig } from '#core/escalation';
+import { startLocal } from './runtime';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
+const Env = z.object({
+  PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+  FIREBREAK_TIME_SCALE: z.coerce.number().positive().default(1),
+  FIREBREAK_DATA_DIR: z.string().min(1).optional(),
+  FIREBREAK_TOKEN: z.string().min(8, 'must be at least 8 characters').optional(),
+  FIREBREAK_INTEGRATION_KEY: z
+    .string()
+    .regex(/^[0-9a-f]{32}$/, 'must be 32 lower-case hex characters')
+    .optional(),
+});
+
+function escalationFromCdkJson() {
+  const cdk = JSON.parse(readFileSync(new URL('../cdk.json', import.meta.url), 'utf8')) as {
+    context?: { firebreak?: { escalation?: unknown } };
+  };
+  const configured = cdk.context?.firebreak?.escalation;
+  return configured === undefined ? DEFAULT_ESCALATION_CONFIG : parseEscalationConfig(configured);
+}
+
+async function main() {
+  const parsed = Env.safeParse(process.env);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) console.error(`${issue.path.join('.')}: ${issue.message}`);
+    process.exit(2);
+  }
+  const env = parsed.data;
+  if (env.FIREBREAK_DATA_DIR) mkdirSync(env.FIREBREAK_DATA_DIR, { recursive: true });
+  const token = env.FIREBREAK_TOKEN ?? randomBytes(16).toString('hex');
+  const integrationKey = env.FIREBREAK_INTEGRATION_KEY ?? randomBytes(16).toString('hex');
+
+  let runtime: Awaited<ReturnType<typeof startLocal>>;
+  try {
+    runtime = await startLocal({
+      port: env.PORT,
+      timeScale: env.FIREBREAK_TIME_SCALE,
+      token,
+      integrationKey,
+      escalation: escalationFromCdkJson(),
+      ...(env.FIREBREAK_DATA_DIR ? { dataDir: env.FIREBREAK_DATA_DIR } : {}),
+    });
+  } catch (error) {
+    if (error instanceof Error && 'code' in error && error.code === 'EADDRINUSE') {
+      console.error(
+        `Port ${env.PORT} is already in use: stop what uses it, or start with PORT=<another port>.`,
+      );
+      process.exit(1);
+    }
+    throw error;
+  }
+
+  console.log(`Firebreak is running locally at ${runtime.url}`);
+  console.log(`  console:          ${runtime.url}/?token=${token}`);
+  console.log(`  API token:        ${token}   (Authorization: Bearer <token>)`);
+  console.log(
+    `  integration key:  ${integrationKey}   (routing_key for /v2/enqueue, bearer for /integrations/alertmanager)`,
+  );
+  console.log(
+    `  time scale:       ${env.FIREBREAK_TIME_SCALE}x   data: ${env.FIREBREAK_DATA_DIR ?? 'in memory'}`,
+  );
+  console.log('Press Ctrl-C to stop.');
+
+  const shutdown = async () => {
+    console.log('\nStopping Firebreak…');
+    await runtime.stop();
+    process.exit(0);
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+}
+
+await main();

@@ -1,0 +1,143 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_ESCALATION_CONFIG } from '#core/escalation';
+import { type LocalRuntime, startLocal } from '../../local/runtime';
+import { loadFixture } from '../support/fixtures';
+
+const TOKEN = 'local-test-token';
+const KEY = '0123456789abcdef0123456789abcdef';
+let local: LocalRuntime;
+
+beforeAll(async () => {
+  // 15 minutes of escalation delay pass in 90 ms.
+  local = await startLocal({
+    port: 0,
+    timeScale: 10_000,
+    token: TOKEN,
+    integrationKey: KEY,
+    escalation: DEFAULT_ESCALATION_CONFIG,
+  });
+});
+afterAll(async () => {
+  await local.stop();
+});
+
+async function api(method: string, path: string, body?: unknown, token: string | null = TOKEN) {
+  const response = await fetch(`${local.url}${path}`, {
+    method,
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string): Promise<T> {
+  for (let i = 0; i < 400; i++) {
+    const value = await read();
+    if (done(value)) return value;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`gave up waiting for ${what}`);
+}
+
+type Notification = { target: string; kind: string; incidentId?: string };
+const notifications = async () => (await api('GET', '/local/notifications')).body.items as Notification[];
+
+describe('local mode (npm start) on embedded parts', () => {
+  it('answers /health without credentials, binds 127.0.0.1, and refuses the API without the token', async () => {
+    const health = await api('GET', '/health', undefined, null);
+    const anonymous = await api('GET', '/incidents', undefined, null);
+
+    expect(local.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(health).toEqual({ status: 200, body: { status: 'ok' } });
+    expect(anonymous.status).toBe(401);
+  });
+
+  it('replays fixtures through /local/events with the outcome of each', async () => {
+    const events = ['03-', '07-', '10-'].map(loadFixture);
+    const unrouted = {
+      ...loadFixture('01-'),
+      source: 'aws.ec2',
+      'detail-type': 'EC2 Instance State-change Notification',
+    };
+
+    const answer = await api('POST', '/local/events', [...events, events[0], unrouted]);
+
+    const results = answer.body.results as Array<{ outcome: string; incidentId?: string }>;
+    expect(results.map((r) => r.outcome)).toEqual(['opened', 'ignored', 'opened', 'deduplicated', 'ignored']);
+  });
+
+  it('pages, escalates and resolves an alarm as AWS would, then sends the resolution notice', async () => {
+    const opened = await api('POST', '/local/events', loadFixture('01-'));
+    const id = (opened.body.results as Array<{ incidentId: string }>)[0]?.incidentId ?? '';
+
+    const paged = await until(
+      notifications,
+      (items) => items.some((n) => n.incidentId === id && n.kind === 'escalation'),
+      'an escalation',
+    );
+    await api('POST', '/local/events', loadFixture('02-'));
+    const after = await until(
+      notifications,
+      (items) => items.some((n) => n.incidentId === id && n.kind === 'resolution'),
+      'the resolution notice',
+    );
+
+    expect(paged.find((n) => n.incidentId === id)?.kind).toBe('initial');
+    const incident = await api('GET', `/incidents/${id}`);
+    expect(incident.body).toMatchObject({ status: 'resolved' });
+    expect(
+      after.filter((n) => n.incidentId === id && n.kind === 'resolution').map((n) => n.target),
+    ).toContain('primary-on-call');
+  });
+
+  it('stops paging once a person acknowledges through the API', async () => {
+    const reported = await api('POST', '/incidents', {
+      title: 'Queue backlog',
+      service: 'orders',
+      impact: 'low',
+      urgency: 'low',
+    });
+    const id = String(reported.body.id);
+    await until(notifications, (items) => items.some((n) => n.incidentId === id), 'the first page');
+
+    const ack = await api('POST', `/incidents/${id}/acknowledge`);
+    const pagesAtAck = (await notifications()).filter(
+      (n) => n.incidentId === id && n.kind !== 'reminder',
+    ).length;
+    await new Promise((resolve) => setTimeout(resolve, 400)); // several escalation delays at this time scale
+    const pagesLater = (await notifications()).filter(
+      (n) => n.incidentId === id && n.kind !== 'reminder',
+    ).length;
+
+    expect(ack.body).toMatchObject({ status: 'acknowledged', assignee: 'local-user' });
+    expect(pagesLater).toBe(pagesAtAck);
+  });
+
+  it('takes the integration key as a PagerDuty routing key', async () => {
+    const answer = await api('POST', '/v2/enqueue', { ...loadFixture('15-'), routing_key: KEY }, null);
+
+    expect(answer).toMatchObject({ status: 202, body: { status: 'success' } });
+  });
+});
+
+describe('README quick start', () => {
+  it('names exactly npm ci, npm start and npm test, and package.json has those scripts', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const scripts = (
+      JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+        scripts: Record<string, string>;
+      }
+    ).scripts;
+    const quickStart = readme.split('## Quick start')[1]?.split('\n## ')[0] ?? '';
+
+    for (const command of ['npm ci', 'npm start', 'npm test']) expect(quickStart).toContain(command);
+    for (const script of [...quickStart.matchAll(/npm (?:run )?([a-z:]+)/g)].map((m) => m[1])) {
+      if (script === 'ci') continue;
+      expect(Object.keys(scripts), `npm ${script}`).toContain(script);
+    }
+  });
+});
