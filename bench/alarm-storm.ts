@@ -13,7 +13,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { createTableInput } from '#adapters/table-definition';
 import { openIncident } from '#core/incident';
 import { normalizeEventBridgeEvent } from '#core/sources/index';
-import { alarmStateChangeEvent } from '../test/support/cloudwatch-events';
+import { alarmStateChangeEvent } from '../local/cloudwatch-events';
 import { startDynamoProcess } from './dynamo-client';
 
 const ALARMS = 200;

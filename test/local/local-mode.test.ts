@@ -141,3 +141,38 @@ describe('README quick start', () => {
     }
   });
 });
+
+describe('npm run demo', () => {
+  it('starts local mode when none runs and fills it with incidents in different states', async () => {
+    const { spawn } = await import('node:child_process');
+    const { createServer } = await import('node:net');
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const port = String((probe.address() as { port: number }).port);
+    await new Promise((resolve) => probe.close(resolve));
+    const demo = spawn('npx', ['tsx', 'local/demo.ts'], {
+      cwd: new URL('../../', import.meta.url),
+      env: { ...process.env, PORT: port, FIREBREAK_TOKEN: 'demo-token-1' },
+      detached: true,
+    });
+    let output = '';
+    demo.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    try {
+      for (let i = 0; i < 600 && !output.includes('Open the console'); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const response = await fetch(`http://127.0.0.1:${port}/incidents?limit=10`, {
+        headers: { authorization: 'Bearer demo-token-1' },
+      });
+      const { items } = (await response.json()) as { items: Array<{ status: string }> };
+
+      expect(output).toContain('Open the console');
+      expect(new Set(items.map((i) => i.status))).toEqual(new Set(['triggered', 'acknowledged', 'resolved']));
+      expect(items).toHaveLength(4);
+    } finally {
+      if (demo.pid) process.kill(-demo.pid, 'SIGTERM');
+    }
+  });
+});
