@@ -1,0 +1,543 @@
+// Firebreak console: the open incidents, one incident's page and its actions, over the public HTTP API.
+//
+// Every string that comes from the API is put on the page with textContent (through `el` below), never
+// innerHTML: alarm names, titles and descriptions can hold markup, and it must show as text.
+
+const TOKEN_KEY = 'firebreak.token';
+const REFRESH_MS = 5000;
+const PRIORITY_ORDER = { P1: 1, P2: 2, P3: 3, P4: 4 };
+const OPEN = new Set(['triggered', 'acknowledged']);
+
+const app = document.getElementById('app');
+const banner = document.getElementById('banner');
+const refreshed = document.getElementById('refreshed');
+const forgetButton = document.getElementById('forget-token');
+
+/** The view on screen; a new route replaces it, and late answers for an old view are dropped. */
+let current = { id: 0, refresh: async () => {} };
+let nextViewId = 0;
+
+// ---------------------------------------------------------------------------------------------------------
+// DOM and formatting helpers
+
+/**
+ * Creates an element. `props` sets properties (className, type, href, disabled, ...) or, for names with a
+ * dash, attributes (aria-*, data-*); children are nodes or strings (added as text, never parsed).
+ */
+function el(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(props)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (name.includes('-')) node.setAttribute(name, String(value));
+    else node[name] = value;
+  }
+  for (const child of children.flat()) {
+    if (child === undefined || child === null || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+/** A duration people read at a glance: `45 s`, `12 min`, `3 h 05 min`, `2 d 4 h`. */
+function duration(ms) {
+  const seconds = Math.max(0, Math.round(ms / 1000));
+  if (seconds < 60) return `${seconds} s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) return `${hours} h ${String(minutes % 60).padStart(2, '0')} min`;
+  return `${Math.floor(hours / 24)} d ${hours % 24} h`;
+}
+
+function since(iso) {
+  return duration(Date.now() - Date.parse(iso));
+}
+
+/** Local date and time, to the second: what a responder compares with their own clock. */
+function when(iso) {
+  if (!iso) return '';
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? iso : date.toLocaleString(undefined, { hour12: false });
+}
+
+/** The response-SLA cell: time left, "SLA missed" (red), or met by the acknowledgement. */
+function sla(incident) {
+  const deadline = Date.parse(incident.respondBy);
+  const acknowledged = incident.acknowledgedAt ? Date.parse(incident.acknowledgedAt) : undefined;
+  if (incident.slaBreached || (acknowledged === undefined && deadline <= Date.now())) {
+    return el('span', { className: 'sla sla-missed' }, 'SLA missed');
+  }
+  if (acknowledged !== undefined && acknowledged <= deadline) {
+    return el('span', { className: 'sla sla-met' }, 'SLA met');
+  }
+  const left = deadline - Date.now();
+  const urgent = left < 5 * 60 * 1000;
+  return el('span', { className: urgent ? 'sla sla-soon' : 'sla' }, `${duration(left)} left`);
+}
+
+function badge(kind, value) {
+  return el('span', { className: `badge ${kind}-${value}` }, value);
+}
+
+function incidentLink(id) {
+  return el('a', { href: `#/incidents/${encodeURIComponent(id)}` }, id);
+}
+
+function showBanner(message) {
+  banner.hidden = !message;
+  banner.textContent = message ?? '';
+}
+
+function markRefreshed() {
+  refreshed.textContent = `Updated ${new Date().toLocaleTimeString(undefined, { hour12: false })}`;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The API
+
+class ApiError extends Error {
+  constructor(status, code, message, field) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.field = field;
+  }
+
+  /** What the user reads: `409 conflict: the incident is closed (field: id)`. */
+  describe() {
+    return `${this.status} ${this.code}: ${this.message}${this.field ? ` (field: ${this.field})` : ''}`;
+  }
+}
+
+function token() {
+  return sessionStorage.getItem(TOKEN_KEY);
+}
+
+/** One API call with the bearer token; an error answer becomes an ApiError with the API's code and message. */
+async function api(method, path, body) {
+  const headers = { accept: 'application/json', authorization: `Bearer ${token()}` };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  let response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (error) {
+    throw new ApiError(0, 'network', `the API cannot be reached (${error.message})`);
+  }
+  const text = await response.text();
+  let data;
+  try {
+    data = text ? JSON.parse(text) : undefined;
+  } catch {
+    data = undefined;
+  }
+  if (!response.ok) {
+    const error = data?.error ?? {};
+    if (response.status === 401) {
+      sessionStorage.removeItem(TOKEN_KEY);
+      route('The API refused the token (401). Paste a valid one.');
+    }
+    throw new ApiError(
+      response.status,
+      error.code ?? 'error',
+      error.message ?? (response.statusText || 'the request failed'),
+      error.field,
+    );
+  }
+  return data;
+}
+
+/** Every item of a paginated listing, following `nextCursor`. */
+async function all(path, query) {
+  const items = [];
+  let cursor;
+  do {
+    const params = new URLSearchParams(query);
+    if (cursor) params.set('cursor', cursor);
+    const page = await api('GET', `${path}?${params}`);
+    items.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return items;
+}
+
+function errorText(error) {
+  return error instanceof ApiError ? error.describe() : String(error?.message ?? error);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Views
+
+/** Asks for the API token when the page has none. */
+function tokenView(message) {
+  const input = el('input', { id: 'token-input', type: 'password', required: true, autocomplete: 'off' });
+  const form = el(
+    'form',
+    { className: 'card narrow' },
+    el('h1', {}, 'API token'),
+    el(
+      'p',
+      {},
+      'Paste the API token (local mode prints it with the console URL). It is kept for this tab only.',
+    ),
+    message && el('p', { className: 'error', role: 'alert' }, message),
+    el('label', { htmlFor: 'token-input' }, 'Token'),
+    input,
+    el('button', { type: 'submit' }, 'Use token'),
+  );
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    sessionStorage.setItem(TOKEN_KEY, input.value.trim());
+    route();
+  });
+  return { node: form, refresh: async () => {} };
+}
+
+/** Open incidents, P1 first, with MTTA/MTTR from the recently resolved ones. */
+function listView() {
+  const glance = el('p', { className: 'glance', id: 'glance' }, 'MTTA/MTTR: loading…');
+  const body = el('tbody');
+  const count = el('p', { className: 'muted', id: 'open-count' }, 'Loading open incidents…');
+  const table = el(
+    'table',
+    { className: 'incidents', id: 'open-incidents' },
+    el('caption', { className: 'visually-hidden' }, 'Open incidents, highest priority first'),
+    el(
+      'thead',
+      {},
+      el(
+        'tr',
+        {},
+        ['Incident', 'Priority', 'Status', 'Title', 'Service', 'Team', 'Age', 'Response SLA'].map((name) =>
+          el('th', { scope: 'col' }, name),
+        ),
+      ),
+    ),
+    body,
+  );
+  const node = el('section', {}, el('h1', {}, 'Open incidents'), glance, count, table);
+
+  async function refresh() {
+    const [open, done] = await Promise.all([
+      all('/incidents', { status: 'triggered,acknowledged', limit: '100' }),
+      api('GET', '/incidents?status=resolved,closed&limit=50'),
+    ]);
+    open.sort(
+      (a, b) =>
+        PRIORITY_ORDER[a.priority] - PRIORITY_ORDER[b.priority] ||
+        Date.parse(a.respondBy) - Date.parse(b.respondBy),
+    );
+    const byPriority = Object.keys(PRIORITY_ORDER)
+      .map((p) => [p, open.filter((i) => i.priority === p).length])
+      .filter(([, n]) => n > 0)
+      .map(([p, n]) => `${p}: ${n}`);
+    count.textContent =
+      open.length === 0 ? 'No open incidents.' : `${open.length} open (${byPriority.join(', ')})`;
+    body.replaceChildren(
+      ...open.map((incident) =>
+        el(
+          'tr',
+          { className: `row-${incident.priority}`, 'data-id': incident.id },
+          el('td', {}, incidentLink(incident.id)),
+          el('td', {}, badge('priority', incident.priority)),
+          el('td', {}, badge('status', incident.status)),
+          el('td', { className: 'title' }, incident.title),
+          el('td', {}, incident.service),
+          el('td', {}, incident.team ?? '—'),
+          el('td', { className: 'age' }, since(incident.createdAt)),
+          el('td', { className: 'sla-cell' }, sla(incident)),
+        ),
+      ),
+    );
+    table.hidden = open.length === 0;
+    glance.textContent = atAGlance(done.items);
+  }
+
+  return { node, refresh };
+}
+
+/** Mean time to acknowledge and to resolve over recently resolved incidents, for humans. */
+function atAGlance(resolved) {
+  const mean = (values) => values.reduce((sum, v) => sum + v, 0) / values.length;
+  const acks = resolved
+    .filter((i) => i.acknowledgedAt)
+    .map((i) => Date.parse(i.acknowledgedAt) - Date.parse(i.createdAt));
+  const fixes = resolved
+    .filter((i) => i.resolvedAt)
+    .map((i) => Date.parse(i.resolvedAt) - Date.parse(i.createdAt));
+  if (resolved.length === 0) return 'MTTA/MTTR: no resolved incidents yet.';
+  const mtta = acks.length ? duration(mean(acks)) : 'n/a';
+  const mttr = fixes.length ? duration(mean(fixes)) : 'n/a';
+  return `At a glance: MTTA ${mtta} · MTTR ${mttr} (last ${resolved.length} resolved)`;
+}
+
+/** One incident: its fields, its timeline, and the actions. Forms are built once and survive refreshes. */
+function incidentView(id) {
+  const heading = el('h1', { id: 'incident-title' }, id);
+  const fields = el('dl', { className: 'fields', id: 'incident-fields' });
+  const description = el('p', { className: 'description', id: 'incident-description' });
+  const timelineBody = el('tbody');
+  const timeline = el(
+    'table',
+    { className: 'timeline', id: 'timeline' },
+    el('caption', { className: 'visually-hidden' }, 'Timeline, oldest first'),
+    el(
+      'thead',
+      {},
+      el(
+        'tr',
+        {},
+        ['At', 'Kind', 'Actor', 'Message'].map((name) => el('th', { scope: 'col' }, name)),
+      ),
+    ),
+    timelineBody,
+  );
+  const actionStatus = el('p', { className: 'action-status', id: 'action-status', role: 'status' });
+  let incident;
+
+  /** Runs an action, shows its error (or success), then re-reads the incident and its timeline. */
+  async function act(form, label, call) {
+    const buttons = form.querySelectorAll('button');
+    for (const b of buttons) b.disabled = true;
+    actionStatus.className = 'action-status';
+    actionStatus.textContent = `${label}…`;
+    try {
+      await call();
+      form.reset?.();
+      actionStatus.textContent = `${label}: done.`;
+    } catch (error) {
+      actionStatus.className = 'action-status error';
+      actionStatus.textContent = `${label} failed: ${errorText(error)}`;
+    } finally {
+      for (const b of buttons) b.disabled = false;
+      await refresh().catch((error) => showBanner(`Refresh failed: ${errorText(error)}`));
+    }
+  }
+
+  const path = `/incidents/${encodeURIComponent(id)}`;
+
+  const ackButton = el('button', { type: 'submit', id: 'acknowledge' }, 'Acknowledge');
+  const ackForm = el('form', { className: 'action' }, el('h3', {}, 'Acknowledge'), ackButton);
+  ackForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    act(ackForm, 'Acknowledge', () => api('POST', `${path}/acknowledge`));
+  });
+
+  const resolution = el('textarea', { id: 'resolution', name: 'resolution', required: true, rows: 2 });
+  const rootCause = el('textarea', { id: 'root-cause', name: 'rootCause', rows: 2 });
+  const resolveForm = el(
+    'form',
+    { className: 'action' },
+    el('h3', {}, 'Resolve'),
+    el('label', { htmlFor: 'resolution' }, 'Resolution (required)'),
+    resolution,
+    el('label', { htmlFor: 'root-cause' }, 'Root cause (optional)'),
+    rootCause,
+    el('button', { type: 'submit' }, 'Resolve'),
+  );
+  resolveForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const body = { resolution: resolution.value };
+    if (rootCause.value.trim()) body.rootCause = rootCause.value;
+    act(resolveForm, 'Resolve', () => api('POST', `${path}/resolve`, body));
+  });
+
+  const note = el('textarea', { id: 'note', name: 'message', required: true, rows: 2 });
+  const noteForm = el(
+    'form',
+    { className: 'action' },
+    el('h3', {}, 'Add note'),
+    el('label', { htmlFor: 'note' }, 'Note'),
+    note,
+    el('button', { type: 'submit' }, 'Add note'),
+  );
+  noteForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    act(noteForm, 'Add note', () => api('POST', `${path}/notes`, { message: note.value }));
+  });
+
+  const phase = el(
+    'select',
+    { id: 'update-phase', name: 'phase' },
+    ['Investigating', 'Identified', 'Monitoring'].map((p) => el('option', { value: p }, p)),
+  );
+  const updateMessage = el('textarea', { id: 'update-message', name: 'message', required: true, rows: 2 });
+  const updateForm = el(
+    'form',
+    { className: 'action' },
+    el('h3', {}, 'Post update'),
+    el('label', { htmlFor: 'update-phase' }, 'Phase'),
+    phase,
+    el('label', { htmlFor: 'update-message' }, 'Message to stakeholders'),
+    updateMessage,
+    el('button', { type: 'submit' }, 'Post update'),
+  );
+  updateForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    act(updateForm, 'Post update', () =>
+      api('POST', `${path}/updates`, { phase: phase.value, message: updateMessage.value }),
+    );
+  });
+
+  const node = el(
+    'article',
+    {},
+    el('p', {}, el('a', { href: '#/' }, '← Open incidents')),
+    heading,
+    fields,
+    el('h2', {}, 'Description'),
+    description,
+    el(
+      'section',
+      { 'aria-labelledby': 'actions-heading' },
+      el('h2', { id: 'actions-heading' }, 'Actions'),
+      actionStatus,
+      el('div', { className: 'actions' }, ackForm, resolveForm, noteForm, updateForm),
+    ),
+    el(
+      'section',
+      { 'aria-labelledby': 'timeline-heading' },
+      el('h2', { id: 'timeline-heading' }, 'Timeline'),
+      timeline,
+    ),
+  );
+
+  async function refresh() {
+    const [found, entries] = await Promise.all([api('GET', path), all(`${path}/timeline`, { limit: '100' })]);
+    incident = found;
+    heading.replaceChildren(`${incident.id} `, el('span', { className: 'title' }, incident.title));
+    fields.replaceChildren(...fieldRows(incident));
+    description.textContent = incident.description || '(no description)';
+    timelineBody.replaceChildren(...entries.map(timelineRow));
+    // Only the actions the incident's status allows.
+    const open = OPEN.has(incident.status);
+    ackButton.disabled = incident.status !== 'triggered';
+    for (const form of [resolveForm, updateForm]) {
+      for (const control of form.elements) control.disabled = !open;
+    }
+  }
+
+  return { node, refresh };
+}
+
+function fieldRows(incident) {
+  const source = incident.source ?? {};
+  const sourceUrl =
+    typeof source.url === 'string' && /^https?:\/\//i.test(source.url)
+      ? el('a', { href: source.url, rel: 'noopener noreferrer', target: '_blank' }, 'open at the source')
+      : undefined;
+  const rows = [
+    ['Status', badge('status', incident.status)],
+    ['Priority', badge('priority', incident.priority)],
+    ['Response SLA', [sla(incident), ` (respond by ${when(incident.respondBy)})`]],
+    ['Service', incident.service],
+    ['Team', incident.team],
+    ['Category', `${incident.category} / ${incident.subcategory}`],
+    ['Severity, impact, urgency', `${incident.severity}, ${incident.impact}, ${incident.urgency}`],
+    ['Summary', incident.summary],
+    ['Source', [`${source.kind}: ${source.name} (${source.ref})`, sourceUrl && ' ', sourceUrl]],
+    ['Assignee', incident.assignee],
+    ['Escalation level', String(incident.escalationLevel)],
+    ['Alerts', String(incident.alertCount)],
+    ['Detected', when(incident.detectedAt)],
+    ['Created', `${when(incident.createdAt)} (${since(incident.createdAt)} ago)`],
+    ['Acknowledged', when(incident.acknowledgedAt)],
+    [
+      'Last acknowledged',
+      incident.lastAcknowledgedAt !== incident.acknowledgedAt && when(incident.lastAcknowledgedAt),
+    ],
+    ['Last update sent', when(incident.lastUpdateAt)],
+    ['Resolved', incident.resolvedAt && `${when(incident.resolvedAt)} by ${incident.resolvedBy ?? '?'}`],
+    ['Resolution', incident.resolution],
+    ['Root cause', incident.rootCause],
+    ['Closed', incident.closedAt && `${when(incident.closedAt)} by ${incident.closedBy ?? '?'}`],
+    ['Paged', incident.pagedTargets?.join(', ')],
+    [
+      'Labels',
+      Object.entries(incident.labels ?? {})
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', '),
+    ],
+    ['Related', incident.related?.join(', ')],
+    ['Dedup key', incident.dedupKey],
+    ['Version', String(incident.version)],
+  ];
+  return rows
+    .filter(([, value]) => value !== undefined && value !== '' && value !== false)
+    .flatMap(([name, value]) => [el('dt', {}, name), el('dd', {}, value)]);
+}
+
+function timelineRow(entry) {
+  const details = Object.keys(entry.details ?? {}).length
+    ? el('details', {}, el('summary', {}, 'details'), el('pre', {}, JSON.stringify(entry.details, null, 2)))
+    : undefined;
+  return el(
+    'tr',
+    { className: `kind-${entry.kind}` },
+    el('td', { className: 'at' }, when(entry.at)),
+    el('td', { className: 'kind' }, entry.kind),
+    el('td', { className: 'actor' }, entry.actor),
+    el('td', { className: 'message' }, el('span', {}, entry.message), details),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Routing and refresh
+
+/** Shows the view for the current hash: `#/incidents/INC-…` or the list (or the token form, with `message`). */
+function route(message) {
+  showBanner('');
+  forgetButton.hidden = !token();
+  nextViewId += 1;
+  const id = nextViewId;
+  let view;
+  if (!token()) {
+    view = tokenView(typeof message === 'string' ? message : undefined);
+  } else {
+    const match = /^#\/incidents\/([^/]+)$/.exec(location.hash);
+    view = match ? incidentView(decodeURIComponent(match[1])) : listView();
+  }
+  current = { id, refresh: view.refresh };
+  app.replaceChildren(view.node);
+  refreshCurrent();
+}
+
+/** Re-reads the view on screen; an error shows in the banner and the last good data stays. */
+async function refreshCurrent() {
+  const { id, refresh } = current;
+  try {
+    await refresh();
+    if (id === current.id) {
+      showBanner('');
+      markRefreshed();
+    }
+  } catch (error) {
+    if (id === current.id && token()) showBanner(`Could not load: ${errorText(error)}`);
+  }
+}
+
+/** Takes `?token=…` from the URL into sessionStorage and out of the address bar and history. */
+function adoptTokenFromUrl() {
+  const params = new URLSearchParams(location.search);
+  const fromUrl = params.get('token');
+  if (!fromUrl) return;
+  sessionStorage.setItem(TOKEN_KEY, fromUrl);
+  params.delete('token');
+  const query = params.toString();
+  history.replaceState(null, '', `${location.pathname}${query ? `?${query}` : ''}${location.hash}`);
+}
+
+forgetButton.addEventListener('click', () => {
+  sessionStorage.removeItem(TOKEN_KEY);
+  route();
+});
+window.addEventListener('hashchange', route);
+setInterval(() => {
+  if (!document.hidden && token()) refreshCurrent();
+}, REFRESH_MS);
+
+adoptTokenFromUrl();
+route();

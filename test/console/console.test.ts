@@ -1,0 +1,211 @@
+import { existsSync } from 'node:fs';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_ESCALATION_CONFIG } from '#core/escalation';
+import { type LocalRuntime, startLocal } from '../../local/runtime';
+
+/** Debian's chromium; .ci/run installs it (`apt-get install chromium`). */
+const CHROMIUM = '/usr/bin/chromium';
+const TOKEN = 'console-test-token';
+const MARKUP = '<script>window.__pwned=1</script><b>bold</b>';
+
+let local: LocalRuntime | undefined;
+let browser: Browser | undefined;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `the console test needs Debian's chromium at ${CHROMIUM}: run \`apt-get install -y chromium\` (as root)`,
+    );
+  }
+  // Local mode as `npm start` runs it (console at /, the API beside it), on a free port; real-time waits,
+  // so nothing escalates during the test.
+  local = await startLocal({
+    port: 0,
+    timeScale: 1,
+    token: TOKEN,
+    integrationKey: '0123456789abcdef0123456789abcdef',
+    escalation: DEFAULT_ESCALATION_CONFIG,
+  });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await local?.stop();
+});
+
+interface Created {
+  id: string;
+  priority: string;
+}
+
+/** Reports an incident through the API, as a person would with curl and the token. */
+async function report(body: Record<string, string>): Promise<Created> {
+  if (!local) throw new Error('local mode is not running');
+  const response = await fetch(`${local.url}/incidents`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  expect(response.status).toBe(201);
+  return (await response.json()) as Created;
+}
+
+/**
+ * What went wrong on the page: script errors, errors it logged (a CSP violation), and every answer with an
+ * error status (the browser logs those too; they are listed once, as `status method path`).
+ */
+function watchErrors(page: Page): { errors: string[]; failed: string[] } {
+  const errors: string[] = [];
+  const failed: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) {
+      errors.push(message.text());
+    }
+  });
+  page.on('response', (response) => {
+    if (response.status() >= 400) {
+      failed.push(`${response.status()} ${response.request().method()} ${new URL(response.url()).pathname}`);
+    }
+  });
+  return { errors, failed };
+}
+
+describe('the web console in a headless browser', () => {
+  it('lists open incidents by priority, acknowledges one, adds a note, and shows markup as text', async () => {
+    if (!browser || !local) throw new Error('setup failed');
+    const p3 = await report({ title: 'Slow thumbnails', service: 'media', impact: 'low', urgency: 'high' });
+    const p1 = await report({
+      title: `Checkout down ${MARKUP}`,
+      description: `Customers see 502. ${MARKUP}`,
+      service: 'checkout',
+      team: 'payments',
+      impact: 'high',
+      urgency: 'high',
+    });
+    const p2 = await report({
+      title: 'Search degraded',
+      service: 'search',
+      impact: 'high',
+      urgency: 'medium',
+    });
+    expect([p1.priority, p2.priority, p3.priority]).toEqual(['P1', 'P2', 'P3']);
+
+    const page = await browser.newPage();
+    const { errors, failed } = watchErrors(page);
+    // Nothing may come from anywhere but the console's own origin.
+    const foreign: string[] = [];
+    page.on('request', (request) => {
+      if (!request.url().startsWith(local?.url ?? '-')) foreign.push(request.url());
+    });
+
+    await page.goto(`${local.url}/?token=${TOKEN}`);
+
+    // The list: P1 first, each row with its age and SLA countdown; the title's markup is text.
+    const rows = page.locator('#open-incidents tbody tr');
+    await expect.poll(() => rows.count()).toBe(3);
+    expect(await rows.locator('td:nth-child(1)').allTextContents()).toEqual([p1.id, p2.id, p3.id]);
+    expect(await rows.locator('td:nth-child(2)').allTextContents()).toEqual(['P1', 'P2', 'P3']);
+    const first = rows.first();
+    expect(await first.locator('td.title').textContent()).toBe(`Checkout down ${MARKUP}`);
+    expect(await first.locator('td:nth-child(5)').textContent()).toBe('checkout');
+    expect(await first.locator('td:nth-child(6)').textContent()).toBe('payments');
+    for (const age of await rows.locator('td.age').allTextContents()) expect(age).toMatch(/^\d+ (s|min)$/);
+    for (const left of await rows.locator('td.sla-cell').allTextContents()) {
+      expect(left).toMatch(/^\d+ (s|min|h \d\d min) left$/);
+    }
+    await page.getByText('MTTA/MTTR: no resolved incidents yet.').waitFor();
+    // The token left the address bar once it was read.
+    expect(page.url()).not.toContain(TOKEN);
+
+    // The incident page: fields, the description as text, the timeline.
+    await first.getByRole('link', { name: p1.id }).click();
+    await page.locator('#incident-title').getByText(`Checkout down ${MARKUP}`, { exact: true }).waitFor();
+    expect(await page.locator('#incident-description').textContent()).toBe(`Customers see 502. ${MARKUP}`);
+    await page.locator('#timeline td.kind', { hasText: 'opened' }).first().waitFor();
+    const status = page.locator('#incident-fields dd').first();
+    expect(await status.textContent()).toBe('triggered');
+
+    // Acknowledge: the status and the timeline follow.
+    await page.getByRole('button', { name: 'Acknowledge' }).click();
+    await page.locator('#incident-fields dd', { hasText: /^acknowledged$/ }).waitFor();
+    const ackRow = page.locator('#timeline tbody tr', {
+      has: page.locator('td.kind', { hasText: /^acknowledged$/ }),
+    });
+    await ackRow.waitFor();
+    expect(await ackRow.locator('td.actor').textContent()).toBe('local-user');
+    await expect.poll(() => page.getByRole('button', { name: 'Acknowledge' }).isDisabled()).toBe(true);
+
+    // A note with markup shows in the timeline as text.
+    await page.getByLabel('Note').fill(`Rolled back ${MARKUP}`);
+    await page.getByRole('button', { name: 'Add note' }).click();
+    const noteRow = page.locator('#timeline tbody tr', {
+      has: page.locator('td.kind', { hasText: /^note$/ }),
+    });
+    await noteRow.waitFor();
+    expect(await noteRow.locator('td.message > span').textContent()).toBe(`Rolled back ${MARKUP}`);
+
+    // An API error is shown: a status update without a message is refused by the browser, so send one the
+    // API refuses (only spaces, which it trims to nothing).
+    await page.getByLabel('Message to stakeholders').fill('   ');
+    await page.getByRole('button', { name: 'Post update' }).click();
+    await page.locator('#action-status', { hasText: /Post update failed: 400 invalid_request/ }).waitFor();
+
+    // Back to the list: the acknowledged incident is still open, with its new status.
+    await page.getByRole('link', { name: '← Open incidents' }).click();
+    await page.locator(`#open-incidents tr[data-id="${p1.id}"] td`, { hasText: /^acknowledged$/ }).waitFor();
+
+    // Resolve another from its page: it leaves the list and counts in MTTR.
+    await page.getByRole('link', { name: p3.id }).click();
+    await page.getByLabel('Resolution (required)').fill('Cache flushed');
+    await page.getByRole('button', { name: 'Resolve', exact: true }).click();
+    await page.locator('#incident-fields dd', { hasText: /^resolved$/ }).waitFor();
+    await page.locator('#timeline td.kind', { hasText: /^resolved$/ }).waitFor();
+    await page.getByRole('link', { name: '← Open incidents' }).click();
+    await page.getByText(/^At a glance: MTTA n\/a · MTTR \d+ s \(last 1 resolved\)$/).waitFor();
+    await expect.poll(() => rows.count()).toBe(2);
+    if (process.env.CONSOLE_SCREENSHOT) await page.screenshot({ path: process.env.CONSOLE_SCREENSHOT });
+
+    // Nothing in the data ran or became markup.
+    expect(await page.locator('b').count()).toBe(0);
+    expect(await page.locator('main script').count()).toBe(0);
+    expect(await page.evaluate(() => (globalThis as Record<string, unknown>).__pwned)).toBeUndefined();
+    expect(foreign).toEqual([]);
+    expect(errors).toEqual([]);
+    expect(failed).toEqual([`400 POST /incidents/${p1.id}/updates`]);
+    await page.close();
+  });
+
+  it('asks for the token when the page has none, and uses the one given', async () => {
+    if (!browser || !local) throw new Error('setup failed');
+    const page = await browser.newPage();
+    await page.goto(`${local.url}/`);
+    await page.getByLabel('Token').fill(TOKEN);
+    await page.getByRole('button', { name: 'Use token' }).click();
+    await page.getByRole('heading', { name: 'Open incidents' }).waitFor();
+    await page.locator('#open-incidents tbody tr').first().waitFor();
+    await page.close();
+  });
+
+  it('asks again when the API refuses the token', async () => {
+    if (!browser || !local) throw new Error('setup failed');
+    const page = await browser.newPage();
+    await page.goto(`${local.url}/?token=not-the-token`);
+    await page.getByText('The API refused the token (401). Paste a valid one.').waitFor();
+    await page.getByLabel('Token').waitFor();
+    await page.close();
+  });
+});
