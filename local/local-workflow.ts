@@ -153,7 +153,10 @@ export class LocalWorkflow {
       if (record?.status === 'running') record.status = 'aborted';
       abort();
     }
+    // Settle every pending task so the interpreter clears its task timers and the process can exit.
     for (const wake of this.sleeps) wake();
+    for (const resume of this.parked.values()) resume({ stopped: true });
+    this.parked.clear();
   }
 
   private sleep(seconds: number): Promise<null> {
