@@ -2,7 +2,7 @@ import type { IncidentStore } from '#adapters/incident-store';
 import type { SnsNotifier } from '#adapters/notifier';
 import type { EscalationConfig, EscalationPolicy } from '#core/escalation';
 import { type LifecyclePlan, planLifecycle } from '#core/lifecycle-plan';
-import type { Incident, Status, TimelineEntry, TimelineKind } from '#core/model';
+import type { Incident, Status, TimelineEntry } from '#core/model';
 import * as templates from '#core/templates';
 import type { LifecycleInput } from './inputs';
 import { type Notice, notifyOnce } from './notify-once';
