@@ -5,12 +5,18 @@
  *
  *   npm run bench
  */
-import { CreateTableCommand, DynamoDBClient, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  PutItemCommand,
+  QueryCommand,
+} from '@aws-sdk/client-dynamodb';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { createTableInput } from '#adapters/table-definition';
+import { createTableInput, waitForActiveTable } from '#adapters/table-definition';
 import { openIncident } from '#core/incident';
 import { normalizeEventBridgeEvent } from '#core/sources/index';
 import { alarmStateChangeEvent } from '../local/cloudwatch-events';
@@ -112,6 +118,10 @@ async function main() {
   const client = new DynamoDBClient({ endpoint: dynamo.endpoint, maxAttempts: 1 });
   for (const table of ['incidents-baseline', 'incidents-storm', 'incidents-warmup']) {
     await client.send(new CreateTableCommand(createTableInput(table)));
+    await waitForActiveTable(
+      async (name) => (await client.send(new DescribeTableCommand({ TableName: name }))).Table?.TableStatus,
+      table,
+    );
   }
   const { handler } = await import('../lambdas/ingest/handler');
   const context = { functionName: 'firebreak-ingest', awsRequestId: 'bench' } as Context;

@@ -11,7 +11,7 @@ import { IncidentQueries } from '#adapters/incident-queries';
 import { IncidentStore } from '#adapters/incident-store';
 import { IntegrationKeys } from '#adapters/integration-keys';
 import { SnsNotifier } from '#adapters/notifier';
-import { createTableInput } from '#adapters/table-definition';
+import { createTableInput, waitForActiveTable } from '#adapters/table-definition';
 import type { EscalationConfig } from '#core/escalation';
 import { createRouter, MAX_BODY_BYTES } from '../lambdas/api/router';
 import { createApiRoutes } from '../lambdas/api/routes';
@@ -182,6 +182,10 @@ async function ensureTable(client: DynamoDBClient): Promise<void> {
     if (!(error instanceof Error && error.name === 'ResourceNotFoundException')) throw error;
     await client.send(new CreateTableCommand(createTableInput(TABLE)));
   }
+  await waitForActiveTable(
+    async (table) => (await client.send(new DescribeTableCommand({ TableName: table }))).Table?.TableStatus,
+    TABLE,
+  );
 }
 
 async function serveConsole(pathname: string, response: import('node:http').ServerResponse): Promise<void> {

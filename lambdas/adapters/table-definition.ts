@@ -44,3 +44,19 @@ export function createTableInput(tableName: string) {
     })),
   };
 }
+
+/**
+ * Waits until a table just created answers: a DynamoDB-protocol server reports a new table as CREATING
+ * and refuses item requests on it until it is ACTIVE, even when that takes no time at all.
+ */
+export async function waitForActiveTable(
+  describe: (tableName: string) => Promise<string | undefined>,
+  tableName: string,
+  attempts = 200,
+): Promise<void> {
+  for (let i = 0; i < attempts; i++) {
+    if ((await describe(tableName)) === 'ACTIVE') return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`table ${tableName} did not become ACTIVE`);
+}

@@ -1,8 +1,8 @@
 import type { AddressInfo } from 'node:net';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
-import { createTableInput } from '#adapters/table-definition';
+import { createTableInput, waitForActiveTable } from '#adapters/table-definition';
 
 export interface DynamoServer {
   endpoint: string;
@@ -39,6 +39,11 @@ export async function startDynamoServer(): Promise<DynamoServer> {
       tableCounter += 1;
       const name = `${prefix}-${process.pid}-${tableCounter}`;
       await client.send(new CreateTableCommand(createTableInput(name)));
+      await waitForActiveTable(
+        async (table) =>
+          (await client.send(new DescribeTableCommand({ TableName: table }))).Table?.TableStatus,
+        name,
+      );
       return name;
     },
     async stop() {
