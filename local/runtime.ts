@@ -108,10 +108,12 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
     );
   }
 
+  const queries = new IncidentQueries(db, TABLE, clock);
+  await resumeLifecycles(queries, workflow);
   const routes = {
     ...createApiRoutes({
       store,
-      queries: new IncidentQueries(db, TABLE, clock),
+      queries,
       keys,
       ids,
       workflow,
@@ -173,6 +175,22 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
       await close(dynamo);
     },
   };
+}
+
+/**
+ * With FIREBREAK_DATA_DIR, incidents outlive a restart but their in-process lifecycles do not: start them
+ * again. Notices already sent are recorded on each incident, so nobody is paged twice for the same step.
+ */
+async function resumeLifecycles(queries: IncidentQueries, workflow: LocalWorkflow): Promise<void> {
+  let cursor: string | undefined;
+  do {
+    const page = await queries.listIncidents(
+      { status: ['triggered', 'acknowledged'] },
+      { limit: 100, ...(cursor ? { cursor } : {}) },
+    );
+    for (const incident of page.items) await workflow.start(incident.id);
+    cursor = page.nextCursor;
+  } while (cursor);
 }
 
 async function ensureTable(client: DynamoDBClient): Promise<void> {

@@ -176,3 +176,51 @@ describe('npm run demo', () => {
     }
   });
 });
+
+describe('local mode with FIREBREAK_DATA_DIR', () => {
+  it('keeps incidents across a restart and resumes their lifecycle without paging a sent step again', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dataDir = mkdtempSync(join(tmpdir(), 'firebreak-local-'));
+    const options = {
+      port: 0,
+      timeScale: 1,
+      token: TOKEN,
+      integrationKey: KEY,
+      escalation: DEFAULT_ESCALATION_CONFIG,
+      dataDir,
+    };
+    try {
+      const first = await startLocal(options);
+      const reported = await fetch(`${first.url}/incidents`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ title: 'Disk filling up', service: 'logs', impact: 'low', urgency: 'low' }),
+      });
+      const { id } = (await reported.json()) as { id: string };
+      for (let i = 0; i < 200 && first.sns.published.length === 0; i++)
+        await new Promise((r) => setTimeout(r, 10));
+      await first.stop();
+
+      const second = await startLocal(options);
+      try {
+        const again = await fetch(`${second.url}/incidents/${id}`, {
+          headers: { authorization: `Bearer ${TOKEN}` },
+        });
+        for (let i = 0; i < 50 && second.workflow.executions.size === 0; i++)
+          await new Promise((r) => setTimeout(r, 10));
+        await new Promise((r) => setTimeout(r, 200));
+
+        expect(first.sns.published.map((n) => n.kind)).toEqual(['initial']);
+        expect(((await again.json()) as { status: string }).status).toBe('triggered');
+        expect([...second.workflow.executions.keys()]).toEqual([id]);
+        expect(second.sns.published.filter((n) => n.kind === 'initial')).toHaveLength(0);
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
