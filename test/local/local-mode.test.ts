@@ -105,6 +105,8 @@ describe('local mode (npm start) on embedded parts', () => {
     await until(notifications, (items) => items.some((n) => n.incidentId === id), 'the first page');
 
     const ack = await api('POST', `/incidents/${id}/acknowledge`);
+    // A page whose status check ran just before the acknowledgement may still land: let it.
+    await new Promise((resolve) => setTimeout(resolve, 50));
     const pagesAtAck = (await notifications()).filter(
       (n) => n.incidentId === id && n.kind !== 'reminder',
     ).length;
@@ -199,8 +201,16 @@ describe('local mode with FIREBREAK_DATA_DIR', () => {
         body: JSON.stringify({ title: 'Disk filling up', service: 'logs', impact: 'low', urgency: 'low' }),
       });
       const { id } = (await reported.json()) as { id: string };
-      for (let i = 0; i < 200 && first.sns.published.length === 0; i++)
-        await new Promise((r) => setTimeout(r, 10));
+      // Stop once the page is sent AND recorded (its timeline entry is written last); stopping between the
+      // two would rightly send it again after the restart.
+      const paged = async () => {
+        const timeline = await fetch(`${first.url}/incidents/${id}/timeline`, {
+          headers: { authorization: `Bearer ${TOKEN}` },
+        });
+        const { items } = (await timeline.json()) as { items: Array<{ kind: string }> };
+        return items.some((entry) => entry.kind === 'notified');
+      };
+      for (let i = 0; i < 200 && !(await paged()); i++) await new Promise((r) => setTimeout(r, 10));
       await first.stop();
 
       const second = await startLocal(options);
