@@ -24,7 +24,7 @@ import {
   type UserPoolResourceServer,
 } from 'aws-cdk-lib/aws-cognito';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
@@ -35,6 +35,7 @@ import type { ApiConfig } from './config';
 import { FirebreakFunction } from './function-defaults';
 import type { Notifications } from './notifications';
 import type { OperationsKey } from './operations-key';
+import { allowSendTaskSuccess } from './task-token-grant';
 
 export const API_NAME = 'firebreak-api';
 /** The Cognito resource server: scopes are `firebreak/incidents:read` and so on. */
@@ -299,17 +300,7 @@ export class Api extends Construct {
       new PolicyStatement({ actions: ['states:StartExecution'], resources: [stateMachine.stateMachineArn] }),
     );
     // Resolving by hand hands the parked task token back to the incident's execution, as ingest does.
-    const taskTokenPolicy = new Policy(this, 'TaskTokenPolicy', {
-      statements: [new PolicyStatement({ actions: ['states:SendTaskSuccess'], resources: ['*'] })],
-    });
-    fn.role?.attachInlinePolicy(taskTokenPolicy);
-    Validations.of(taskTokenPolicy).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'states:SendTaskSuccess names its task by a task token, not by an ARN: IAM ties the SendTask* actions ' +
-        'to activities only, and the callback token of a .waitForTaskToken task belongs to no resource an ' +
-        'IAM policy can name, so Resource * is the only grant that works (this statement holds nothing else).',
-    });
+    allowSendTaskSuccess(this, fn);
     // Escalating now and status updates page the policy's topics.
     notifications.grantPublish(fn);
   }

@@ -1,8 +1,8 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { type IEventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
@@ -12,6 +12,7 @@ import { INGEST_SOURCES } from './event-sources';
 import { FirebreakFunction } from './function-defaults';
 import type { OperationsKey } from './operations-key';
 import { EncryptedQueueDestination } from './queue-destination';
+import { allowSendTaskSuccess } from './task-token-grant';
 
 export interface IngestionProps {
   readonly table: ITable;
@@ -80,17 +81,7 @@ export class Ingestion extends Construct {
     );
     // A recovery resolves the incident and hands the parked task token back to its execution. Kept in a
     // policy of its own so that its acknowledgement below covers this statement and nothing else.
-    const taskTokenPolicy = new Policy(this, 'TaskTokenPolicy', {
-      statements: [new PolicyStatement({ actions: ['states:SendTaskSuccess'], resources: ['*'] })],
-    });
-    this.function.role?.attachInlinePolicy(taskTokenPolicy);
-    Validations.of(taskTokenPolicy).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'states:SendTaskSuccess names its task by a task token, not by an ARN: IAM ties the SendTask* actions ' +
-        'to activities only, and the callback token of a .waitForTaskToken task belongs to no resource an ' +
-        'IAM policy can name, so Resource * is the only grant that works (this statement holds nothing else).',
-    });
+    allowSendTaskSuccess(this, this.function);
 
     props.operationsKey.allowDeliveryBy('events.amazonaws.com');
     this.deliveryDeadLetterQueue = new DeadLetterQueue(this, 'UndeliveredEvents', {
