@@ -7,10 +7,9 @@ import { parseFirebreakConfig } from '../../lib/config';
 import {
   asArray,
   FULL_CONFIG,
-  identityStatements,
-  type PolicyStatementJson,
   resourcesOfType,
   type Synthesized,
+  statementsOfRole as statementsOfRoleIn,
   synthesize,
 } from './support';
 
@@ -73,16 +72,7 @@ describe('Firebreak: the incident HTTP API with its own user pool', () => {
   const resolve = (token: unknown): unknown => stack.resolve(token);
   const api = () => synthesized.firebreak.api;
 
-  /** Every identity-policy statement attached to the role behind `roleArn` (a token of this stack). */
-  const statementsOfRole = (roleArn: unknown): PolicyStatementJson[] => {
-    const roleId = (resolve(roleArn) as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
-    const policies = resourcesOfType(firebreak, 'AWS::IAM::Policy')
-      .filter(([, policy]) => JSON.stringify(policy.Roles) === JSON.stringify([{ Ref: roleId }]))
-      .map(([id]) => id);
-    return identityStatements(firebreak)
-      .filter(({ where }) => policies.includes(where))
-      .map(({ statement }) => statement);
-  };
+  const statementsOfRole = (roleArn: unknown) => statementsOfRoleIn(firebreak, stack, roleArn);
 
   it('is one HTTP API, firebreak-api, on a $default stage throttled as configured', () => {
     // Assess

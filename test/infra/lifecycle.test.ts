@@ -14,10 +14,9 @@ import {
   appContext,
   asArray,
   FULL_CONFIG,
-  identityStatements,
-  type PolicyStatementJson,
   resourcesOfType,
   type Synthesized,
+  statementsOfRole as statementsOfRoleIn,
   synthesize,
 } from './support';
 
@@ -93,16 +92,7 @@ describe('Firebreak: the incident lifecycle', () => {
   const lifecycle = () => synthesized.firebreak.lifecycle;
   const tableArn = () => synthesized.data.store.table.tableArn;
 
-  /** Every identity-policy statement attached to the role behind `roleArn` (a token of this stack). */
-  const statementsOfRole = (roleArn: unknown): PolicyStatementJson[] => {
-    const roleId = (resolve(roleArn) as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
-    const policies = resourcesOfType(firebreak, 'AWS::IAM::Policy')
-      .filter(([, policy]) => JSON.stringify(policy.Roles) === JSON.stringify([{ Ref: roleId }]))
-      .map(([id]) => id);
-    return identityStatements(firebreak)
-      .filter(({ where }) => policies.includes(where))
-      .map(({ statement }) => statement);
-  };
+  const statementsOfRole = (roleArn: unknown) => statementsOfRoleIn(firebreak, stack, roleArn);
 
   it('is one Standard state machine from the ASL file, logging ALL with execution data, traced', () => {
     // Assess

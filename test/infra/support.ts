@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { buildApp, type FirebreakApp } from '../../lib/app';
 import { fromRepoRoot } from '../../lib/function-defaults';
@@ -118,6 +119,17 @@ export function identityStatements(
     for (const policy of inline) collect(`${id}/${policy.PolicyName}`, policy.PolicyDocument);
   }
   return found;
+}
+
+/** Every identity-policy statement attached to the role behind `roleArn`, a token of `stack`. */
+export function statementsOfRole(template: Template, stack: Stack, roleArn: unknown): PolicyStatementJson[] {
+  const roleId = (stack.resolve(roleArn) as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
+  const policies = resourcesOfType(template, 'AWS::IAM::Policy')
+    .filter(([, policy]) => JSON.stringify(policy.Roles) === JSON.stringify([{ Ref: roleId }]))
+    .map(([id]) => id);
+  return identityStatements(template)
+    .filter(({ where }) => policies.includes(where))
+    .map(({ statement }) => statement);
 }
 
 export const asArray = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
