@@ -5,16 +5,10 @@ import {
   CENTRAL_BUS_ARN,
   FULL_CONFIG,
   identityStatements,
+  SOURCES,
   type Synthesized,
   synthesize,
 } from './support';
-
-const SOURCES = [
-  ['aws.cloudwatch', 'CloudWatch Alarm State Change'],
-  ['aws.guardduty', 'GuardDuty Finding'],
-  ['aws.securityhub', 'Security Hub Findings - Imported'],
-  ['aws.health', 'AWS Health Event'],
-] as const;
 
 describe('FirebreakForwarder: member account to central bus', () => {
   let synthesized: Synthesized;

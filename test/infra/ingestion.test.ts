@@ -1,14 +1,14 @@
 import type { Stack } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FULL_CONFIG, outputPublishing, resourcesOfType, type Synthesized, synthesize } from './support';
-
-const SOURCES = [
-  ['aws.cloudwatch', 'CloudWatch Alarm State Change'],
-  ['aws.guardduty', 'GuardDuty Finding'],
-  ['aws.securityhub', 'Security Hub Findings - Imported'],
-  ['aws.health', 'AWS Health Event'],
-] as const;
+import {
+  FULL_CONFIG,
+  outputPublishing,
+  resourcesOfType,
+  SOURCES,
+  type Synthesized,
+  synthesize,
+} from './support';
 
 describe('Firebreak: ingestion', () => {
   let synthesized: Synthesized;

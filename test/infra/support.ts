@@ -132,4 +132,12 @@ export function statementsOfRole(template: Template, stack: Stack, roleArn: unkn
     .map(({ statement }) => statement);
 }
 
+/** The events Firebreak ingests, written out here (not read from lib/) so the tests check the product. */
+export const SOURCES = [
+  ['aws.cloudwatch', 'CloudWatch Alarm State Change'],
+  ['aws.guardduty', 'GuardDuty Finding'],
+  ['aws.securityhub', 'Security Hub Findings - Imported'],
+  ['aws.health', 'AWS Health Event'],
+] as const;
+
 export const asArray = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
