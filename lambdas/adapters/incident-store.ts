@@ -296,19 +296,20 @@ export class IncidentStore {
    * Records that the lifecycle sent a notice, once: false when the key is already there (a retry, or a
    * concurrent step got there first). `extra` sets more attributes in the same write.
    */
-  recordNotice(
+  async recordNotice(
     incidentId: string,
     key: string,
     at: Date,
     extra: { set?: string; values?: Record<string, unknown> } = {},
   ): Promise<boolean> {
-    return this.updateIncident(incidentId, at, {
+    const updated = await this.updateIncident(incidentId, at, {
       set: `notices.#key = :now${extra.set ? `, ${extra.set}` : ''}`,
       condition: 'attribute_not_exists(notices.#key)',
       names: { '#key': key },
       values: extra.values ?? {},
       bumpVersion: false,
     });
+    return updated !== undefined;
   }
 
   /**
@@ -316,7 +317,7 @@ export class IncidentStore {
    * acknowledgement (it measures the response); a re-acknowledgement after a timeout updates only
    * `lastAcknowledgedAt`. False when the incident is not triggered.
    */
-  acknowledge(incidentId: string, actor: string, now: Date): Promise<boolean> {
+  acknowledge(incidentId: string, actor: string, now: Date): Promise<Incident | undefined> {
     return this.updateIncident(incidentId, now, {
       set: '#status = :acknowledged, acknowledgedAt = if_not_exists(acknowledgedAt, :now), lastAcknowledgedAt = :now, assignee = :actor',
       condition: '#status = :triggered',
@@ -325,14 +326,14 @@ export class IncidentStore {
   }
 
   /**
-   * Resolves an open incident by hand. Returns the incident as resolved (with the lifecycle's parked token,
+   * Resolves an open incident by hand. Returns the incident as resolved (and the lifecycle's parked token,
    * if any), or undefined when it is not open.
    */
   async resolveByHand(
     incidentId: string,
     by: { actor: string; resolution: string; rootCause?: string },
     now: Date,
-  ): Promise<{ dedupKey: string; lifecycleToken?: string } | undefined> {
+  ): Promise<{ incident: Incident; lifecycleToken?: string } | undefined> {
     const result = await conditional(() =>
       this.db.send(
         new UpdateCommand({
@@ -359,7 +360,7 @@ export class IncidentStore {
     const item = result?.Attributes;
     if (!item) return undefined;
     return {
-      dedupKey: String(item.dedupKey),
+      incident: Incident.parse(item),
       ...(typeof item.lifecycleToken === 'string' ? { lifecycleToken: item.lifecycleToken } : {}),
     };
   }
@@ -385,7 +386,7 @@ export class IncidentStore {
   }
 
   /** Closes a resolved incident (after its review); false when it is not resolved. */
-  close(incidentId: string, actor: string, now: Date): Promise<boolean> {
+  close(incidentId: string, actor: string, now: Date): Promise<Incident | undefined> {
     return this.updateIncident(incidentId, now, {
       set: '#status = :closed, closedAt = :now, closedBy = :actor',
       condition: '#status = :resolved',
@@ -403,7 +404,7 @@ export class IncidentStore {
     fields: Record<string, string>,
     indexes: Record<string, string>,
     now: Date,
-  ): Promise<boolean> {
+  ): Promise<Incident | undefined> {
     const entries = Object.entries({ ...fields, ...indexes });
     const names = Object.fromEntries(entries.map(([field], i) => [`#f${i}`, field]));
     const values = Object.fromEntries(entries.map(([, value], i) => [`:v${i}`, value]));
@@ -416,44 +417,48 @@ export class IncidentStore {
   }
 
   /** A status update was sent to stakeholders: the reminder clock starts again. */
-  recordStatusUpdate(incidentId: string, now: Date): Promise<boolean> {
-    return this.updateIncident(incidentId, now, {
+  async recordStatusUpdate(incidentId: string, now: Date): Promise<boolean> {
+    const updated = await this.updateIncident(incidentId, now, {
       set: 'lastUpdateAt = :now',
       condition: '#status IN (:triggered, :acknowledged)',
       values: { ...OPEN_VALUES },
     });
+    return updated !== undefined;
   }
 
   /** An acknowledgement that timed out: back to triggered so paging restarts; false if no longer acknowledged. */
-  retriggerAfterAckTimeout(incidentId: string, noticeKey: string, now: Date): Promise<boolean> {
-    return this.updateIncident(incidentId, now, {
+  async retriggerAfterAckTimeout(incidentId: string, noticeKey: string, now: Date): Promise<boolean> {
+    const updated = await this.updateIncident(incidentId, now, {
       set: '#status = :triggered, escalationLevel = :zero, ackTimedOutAt = :now, notices.#key = :now',
       condition: '#status = :acknowledged',
       names: { '#key': noticeKey },
       values: { ':triggered': 'triggered', ':acknowledged': 'acknowledged', ':zero': 0 },
     });
+    return updated !== undefined;
   }
 
   /** Marks a missed response SLA once: only if it was never acknowledged. */
-  markSlaBreached(incidentId: string, now: Date): Promise<boolean> {
-    return this.updateIncident(incidentId, now, {
+  async markSlaBreached(incidentId: string, now: Date): Promise<boolean> {
+    const updated = await this.updateIncident(incidentId, now, {
       set: 'slaBreached = :true',
       condition: 'attribute_not_exists(acknowledgedAt) AND slaBreached = :false',
       values: { ':true': true, ':false': false },
     });
+    return updated !== undefined;
   }
 
   /**
    * Parks the lifecycle's task token on the open incident, for whoever resolves it to send back. False when
    * it is no longer open: then nobody would ever send it.
    */
-  parkLifecycleToken(incidentId: string, token: string, now: Date): Promise<boolean> {
-    return this.updateIncident(incidentId, now, {
+  async parkLifecycleToken(incidentId: string, token: string, now: Date): Promise<boolean> {
+    const updated = await this.updateIncident(incidentId, now, {
       set: 'lifecycleToken = :token',
       condition: '#status IN (:triggered, :acknowledged)',
       values: { ':token': token, ...OPEN_VALUES },
       bumpVersion: false,
     });
+    return updated !== undefined;
   }
 
   /** A conditional update of an existing incident that stamps updatedAt and (by default) bumps version. */
@@ -467,7 +472,7 @@ export class IncidentStore {
       values: Record<string, unknown>;
       bumpVersion?: boolean;
     },
-  ): Promise<boolean> {
+  ): Promise<Incident | undefined> {
     const bump = change.bumpVersion === false ? '' : ', version = version + :one';
     const names = {
       ...(`${change.set} ${change.condition}`.includes('#status') ? { '#status': 'status' } : {}),
@@ -487,10 +492,11 @@ export class IncidentStore {
             ...(bump ? { ':one': 1 } : {}),
             ...change.values,
           },
+          ReturnValues: 'ALL_NEW',
         }),
       ),
     );
-    return result !== undefined;
+    return result?.Attributes ? Incident.parse(result.Attributes) : undefined;
   }
 
   /** Appends a timeline entry; an entry with the same key is never replaced (append-only audit trail). */

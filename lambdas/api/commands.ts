@@ -24,7 +24,8 @@ export class IncidentCommands {
   async acknowledge(id: string, actor: string): Promise<Incident> {
     const { store } = this.deps;
     const now = this.deps.clock();
-    if (!(await store.acknowledge(id, actor, now))) {
+    const acknowledged = await store.acknowledge(id, actor, now);
+    if (!acknowledged) {
       const incident = await this.get(id);
       if (incident.status !== 'acknowledged')
         throw conflict(`incident ${id} is ${incident.status}; it cannot be acknowledged`);
@@ -33,9 +34,8 @@ export class IncidentCommands {
         await store.appendTimeline(acknowledgedEntry(incident, incident.lastAcknowledgedAt));
       return incident;
     }
-    const incident = await this.get(id);
-    await store.appendTimeline(acknowledgedEntry(incident, now.toISOString()));
-    return incident;
+    await store.appendTimeline(acknowledgedEntry(acknowledged, now.toISOString()));
+    return acknowledged;
   }
 
   async resolve(id: string, actor: string, resolution: string, rootCause?: string): Promise<Incident> {
@@ -46,7 +46,7 @@ export class IncidentCommands {
       { actor, resolution, ...(rootCause ? { rootCause } : {}) },
       now,
     );
-    const incident = await this.get(id);
+    const incident = resolved?.incident ?? (await this.get(id));
     if (!resolved && incident.status !== 'resolved') {
       throw conflict(`incident ${id} is ${incident.status}; it cannot be resolved`);
     }
@@ -72,7 +72,7 @@ export class IncidentCommands {
     const { store } = this.deps;
     const now = this.deps.clock();
     const closed = await store.close(id, actor, now);
-    const incident = await this.get(id);
+    const incident = closed ?? (await this.get(id));
     if (!closed && incident.status !== 'closed') {
       throw conflict(`incident ${id} is ${incident.status}; only a resolved incident can be closed`);
     }
@@ -126,9 +126,8 @@ export class IncidentCommands {
     const changed = { ...incident, ...fields } as Incident;
     const indexes = indexAttributes(changed);
     const now = this.deps.clock();
-    if (!(await store.applyPatch(id, version, fields, indexes, now))) {
-      throw conflict(`incident ${id} changed while this update was made: reload it and retry`);
-    }
+    const updated = await store.applyPatch(id, version, fields, indexes, now);
+    if (!updated) throw conflict(`incident ${id} changed while this update was made: reload it and retry`);
     await Promise.all(
       changes.map((change) =>
         store.appendTimeline({
@@ -142,7 +141,7 @@ export class IncidentCommands {
         }),
       ),
     );
-    return this.get(id);
+    return updated;
   }
 
   private async get(id: string): Promise<Incident> {
