@@ -11,12 +11,12 @@ const WAIT_ARN = 'arn:aws:lambda:local:000000000000:function:firebreak-local-wai
 /** Node cannot set a timer longer than about 24.8 days. */
 const MAX_TIMER_SECONDS = 2_000_000;
 
-type State = Record<string, unknown> & {
+export type State = Record<string, unknown> & {
   Type: string;
   Resource?: string;
   Branches?: Array<{ States: States }>;
 };
-type States = Record<string, State>;
+export type States = Record<string, State>;
 
 /**
  * The deployed lifecycle definition with its substitutions filled in, and each Wait turned into a locally
@@ -51,10 +51,11 @@ function rewriteWaits(states: States): void {
   }
 }
 
-function taskStates(states: States): Array<[string, State]> {
+/** Every state of a definition, the states of Parallel branches included, by name. */
+export function allStates(states: States): Array<[string, State]> {
   return Object.entries(states).flatMap(([name, state]) => [
-    ...(state.Type === 'Task' ? [[name, state] as [string, State]] : []),
-    ...(state.Branches ?? []).flatMap((branch) => taskStates(branch.States)),
+    [name, state] as [string, State],
+    ...(state.Branches ?? []).flatMap((branch) => allStates(branch.States)),
   ]);
 }
 
@@ -90,7 +91,7 @@ export class LocalWorkflow {
     if (!(deps.timeScale > 0)) throw new RangeError('FIREBREAK_TIME_SCALE must be a number above 0');
     const definition = localDefinition(deps.tableName);
     this.machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
-    for (const [name, state] of taskStates(definition.States)) {
+    for (const [name, state] of allStates(definition.States).filter(([, state]) => state.Type === 'Task')) {
       if (state.Resource === FUNCTION_ARN) {
         this.handlers[name] = (input) => deps.actions.run(parseLifecycleInput(input));
       } else if (state.Resource === WAIT_ARN) {

@@ -12,6 +12,7 @@ import { applySignal } from '../../lambdas/ingest/apply-signal';
 import { LifecycleActions } from '../../lambdas/lifecycle/actions';
 import { targetsOf } from '../../lambdas/lifecycle/config';
 import { parseLifecycleInput } from '../../lambdas/lifecycle/inputs';
+import { allStates, type States } from '../../local/local-workflow';
 import type { DynamoServer } from './dynamo-server';
 
 export const ASL_PATH = new URL('../../statemachines/incident-lifecycle.asl.json', import.meta.url);
@@ -21,17 +22,6 @@ const OPS_TOPIC = 'arn:aws:sns:us-east-1:111122223333:firebreak-ops';
 const LAMBDA_RESOURCE = '${LifecycleFunctionArn}';
 // biome-ignore lint/suspicious/noTemplateCurlyInString: the ASL's substitution placeholder, replaced below.
 const TABLE_RESOURCE = '${TableName}';
-
-type StateDefinition = { Type: string; Resource?: string; Branches?: Array<{ States: States }> };
-type States = Record<string, StateDefinition>;
-
-/** Every state of the definition, branches included, by name. */
-export function allStates(states: States): Array<[string, StateDefinition]> {
-  return Object.entries(states).flatMap(([name, state]) => [
-    [name, state] as [string, StateDefinition],
-    ...(state.Branches ?? []).flatMap((branch) => allStates(branch.States)),
-  ]);
-}
 
 export interface Published {
   topic: string;
