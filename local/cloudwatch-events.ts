@@ -1,4 +1,4 @@
-/** Builds CloudWatch "Alarm State Change" EventBridge events in the delivered shape (see shared fixtures 01/02). */
+/** Builds CloudWatch "Alarm State Change" EventBridge events in the delivered shape (see test/fixtures/events/01 and 02). */
 export type AlarmState = 'ALARM' | 'OK' | 'INSUFFICIENT_DATA';
 
 export interface AlarmEventInput {

@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-/** shared/ sits beside the repository, in development and in CI alike. */
-export const FIXTURES_DIR = fileURLToPath(new URL('../../../shared/fixtures/events/', import.meta.url));
+/** The repository's own copy of the event fixtures (test/fixtures/events/, with the table of expected outcomes). */
+export const FIXTURES_DIR = fileURLToPath(new URL('../fixtures/events/', import.meta.url));
 
 export function fixtureNames(): string[] {
   return readdirSync(FIXTURES_DIR)
