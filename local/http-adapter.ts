@@ -31,14 +31,17 @@ export function routeMatcher(routeKeys: string[]) {
   };
 }
 
-/** Reads a request body, refusing more than `limit` bytes (the router answers 413 for what it sees). */
+/**
+ * Reads a request body, keeping no more than the first chunk past `limit` bytes: enough for the router to
+ * see that the body is too large and answer 413, as it does deployed, without holding all of it.
+ */
 export function readBody(request: IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     request.on('data', (chunk: Buffer) => {
+      if (size <= limit) chunks.push(chunk);
       size += chunk.length;
-      if (size <= limit + 1) chunks.push(chunk);
     });
     request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     request.on('error', reject);

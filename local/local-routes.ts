@@ -19,6 +19,9 @@ const OUTCOME: Record<string, Outcome> = {
   rejected: 'rejected',
 };
 
+/** EventBridge refuses an event over 256 KB at PutEvents, so no target ever receives one. */
+export const EVENTBRIDGE_MAX_EVENT_BYTES = 256 * 1024;
+
 function matchesRule(event: unknown): boolean {
   if (typeof event !== 'object' || event === null) return true; // let the ingest path reject it, with why
   const { source, 'detail-type': detailType } = event as Record<string, unknown>;
@@ -27,6 +30,11 @@ function matchesRule(event: unknown): boolean {
       (pattern.source ?? []).includes(String(source)) &&
       (pattern.detailType ?? []).includes(String(detailType)),
   );
+}
+
+function eventIdOf(event: unknown): string {
+  const id = typeof event === 'object' && event !== null ? (event as Record<string, unknown>).id : undefined;
+  return typeof id === 'string' ? id : 'unknown';
 }
 
 /** Routes only local mode has: replaying AWS events, and what would have been sent. */
@@ -42,6 +50,16 @@ export function createLocalRoutes(deps: {
         const events = Array.isArray(request.body) ? request.body : [request.body];
         const results = [];
         for (const event of events) {
+          // Measured as its JSON text, close to (and never under) what EventBridge counts.
+          const size = Buffer.byteLength(JSON.stringify(event) ?? '', 'utf8');
+          if (size > EVENTBRIDGE_MAX_EVENT_BYTES) {
+            results.push({
+              eventId: eventIdOf(event),
+              outcome: 'rejected' as Outcome,
+              reason: `the event is ${size} bytes; EventBridge delivers no event over ${EVENTBRIDGE_MAX_EVENT_BYTES} bytes (256 KB)`,
+            });
+            continue;
+          }
           if (!matchesRule(event)) {
             const { source, 'detail-type': detailType } = event as Record<string, unknown>;
             results.push({

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { IncidentQueries } from '#adapters/incident-queries';
 import { InvalidCursorError } from '#adapters/incident-queries';
+import { personText, TEXT_LIMITS } from '#core/limits';
 import { ManualIncident, manualSignal } from '#core/manual';
 import { Category, Priority, Status } from '#core/model';
 import { IncidentPatch, PatchRequest } from '#core/patch';
@@ -31,10 +32,10 @@ export const PageQuery = z.strictObject({
 });
 
 export const ResolveBody = z.strictObject({
-  resolution: z.string().trim().min(1).max(4000),
-  rootCause: z.string().trim().min(1).max(4000).optional(),
+  resolution: personText(TEXT_LIMITS.note),
+  rootCause: personText(TEXT_LIMITS.note).optional(),
 });
-export const NoteBody = z.strictObject({ message: z.string().trim().min(1).max(4000) });
+export const NoteBody = z.strictObject({ message: personText(TEXT_LIMITS.note) });
 
 export interface IncidentRouteDeps {
   queries: IncidentQueries;

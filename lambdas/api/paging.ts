@@ -3,6 +3,7 @@ import type { IncidentStore } from '#adapters/incident-store';
 import type { SnsNotifier } from '#adapters/notifier';
 import { type EscalationConfig, selectPolicy } from '#core/escalation';
 import { isOpen } from '#core/lifecycle';
+import { personText, TEXT_LIMITS } from '#core/limits';
 import type { Incident } from '#core/model';
 import * as templates from '#core/templates';
 import { notifyOnce } from '../lifecycle/notify-once';
@@ -10,7 +11,7 @@ import { conflict, notFound } from './errors';
 
 export const StatusUpdate = z.strictObject({
   phase: z.enum(['Investigating', 'Identified', 'Monitoring']),
-  message: z.string().trim().min(1).max(4000),
+  message: personText(TEXT_LIMITS.note),
 });
 export type StatusUpdate = z.infer<typeof StatusUpdate>;
 

@@ -1,18 +1,19 @@
 import { z } from 'zod';
 import { SUBCATEGORIES } from './categorize';
+import { optionalPersonText, personText, TEXT_LIMITS } from './limits';
 import { Category, Level, type Severity, type Signal } from './model';
 
 /** A person reports an incident (`POST /incidents`). */
 export const ManualIncident = z.strictObject({
-  title: z.string().trim().min(1).max(300),
-  service: z.string().trim().min(1).max(200),
+  title: personText(TEXT_LIMITS.title),
+  service: personText(TEXT_LIMITS.name),
   impact: Level,
   urgency: Level,
   category: Category.optional(),
-  subcategory: z.string().trim().min(1).max(100).optional(),
-  description: z.string().max(10_000).optional(),
-  team: z.string().trim().min(1).max(200).optional(),
-  reporter: z.string().trim().min(1).max(200).optional(),
+  subcategory: personText(TEXT_LIMITS.name).optional(),
+  description: optionalPersonText(TEXT_LIMITS.description).optional(),
+  team: personText(TEXT_LIMITS.name).optional(),
+  reporter: personText(TEXT_LIMITS.name).optional(),
 });
 export type ManualIncident = z.infer<typeof ManualIncident>;
 

@@ -1,16 +1,17 @@
 import { z } from 'zod';
+import { personText, TEXT_LIMITS } from './limits';
 import { Category, type Incident, Level, Priority } from './model';
 import { DEFAULT_PRIORITY_POLICY, type PriorityPolicy, prioritize } from './priority';
 
 /** The fields a person may change on an incident, each change recorded with who and why. */
 export const IncidentPatchFields = z.strictObject({
-  title: z.string().trim().min(1).max(300).optional(),
+  title: personText(TEXT_LIMITS.title).optional(),
   priority: Priority.optional(),
   impact: Level.optional(),
   urgency: Level.optional(),
-  assignee: z.string().trim().min(1).max(200).optional(),
+  assignee: personText(TEXT_LIMITS.name).optional(),
   category: Category.optional(),
-  subcategory: z.string().trim().min(1).max(100).optional(),
+  subcategory: personText(TEXT_LIMITS.name).optional(),
 });
 const changesSomething = (patch: Record<string, unknown>) =>
   Object.entries(patch).some(([field, value]) => field !== 'reason' && value !== undefined);
@@ -20,7 +21,7 @@ export const IncidentPatch = IncidentPatchFields.refine(changesSomething, {
 });
 
 /** `PATCH /incidents/{id}`: the changes and why (every change is a timeline entry with who and why). */
-export const PatchRequest = IncidentPatchFields.extend({ reason: z.string().trim().min(1).max(1000) }).refine(
+export const PatchRequest = IncidentPatchFields.extend({ reason: personText(TEXT_LIMITS.reason) }).refine(
   changesSomething,
   { message: 'must change at least one field' },
 );

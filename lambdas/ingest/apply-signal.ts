@@ -1,5 +1,6 @@
 import type { IncidentIdAllocator } from '#adapters/incident-ids';
 import type { IncidentStore } from '#adapters/incident-store';
+import { boundSignal } from '#core/bound-signal';
 import { type Claim, canonicalTime, claimOpening } from '#core/dedup';
 import { openedEntryFromSnapshot, openIncident, signalActor, timelineEntryForSignal } from '#core/incident';
 import { isOpen } from '#core/lifecycle';
@@ -43,7 +44,8 @@ const MAX_CLAIM_ATTEMPTS = 5;
  * retry after a crash at any point (or a redelivery) completes the work without doubling it.
  */
 export async function applySignal(deps: ApplySignalDeps, input: Signal): Promise<SignalOutcome> {
-  const signal: Signal = { ...input, occurredAt: canonicalTime(input.occurredAt) };
+  // Every source's text is held to the stored limits here, the one door to the store.
+  const signal: Signal = boundSignal({ ...input, occurredAt: canonicalTime(input.occurredAt) });
   const flow = new SignalFlow(deps, signal);
   return signal.action === 'trigger' ? flow.trigger() : flow.change();
 }

@@ -124,6 +124,59 @@ describe('local mode (npm start) on embedded parts', () => {
 
     expect(answer).toMatchObject({ status: 202, body: { status: 'success' } });
   });
+
+  it('opens an incident from an event near EventBridge’s limit, its long description trimmed and marked', async () => {
+    const event = loadFixture('09-') as { id: string; detail: { configuration: { description?: string } } };
+    event.id = 'size-near-limit';
+    event.detail.configuration.description = 'd'.repeat(250_000);
+
+    const answer = await api('POST', '/local/events', event);
+    const [result] = answer.body.results as Array<{ outcome: string; incidentId: string }>;
+    const incident = await api('GET', `/incidents/${result?.incidentId}`);
+
+    // Its lifecycle settles before the suite stops local mode.
+    const id = String(result?.incidentId);
+    await until(notifications, (items) => items.some((n) => n.incidentId === id), 'the first page');
+    await api('POST', `/incidents/${id}/resolve`, { resolution: 'size test done' });
+    await until(
+      notifications,
+      (items) => items.some((n) => n.incidentId === id && n.kind === 'resolution'),
+      'the resolution notice',
+    );
+
+    expect(result?.outcome).toBe('opened');
+    expect(String(incident.body.description)).toMatch(/ …\[trimmed by Firebreak: 250000 bytes in all\]$/);
+    expect(Buffer.byteLength(String(incident.body.description))).toBeLessThanOrEqual(8192);
+  });
+
+  it('rejects an event over 256 KB as EventBridge would, and a body over the API limit with 413', async () => {
+    const event = loadFixture('08-') as { id: string; detail: { configuration: { description?: string } } };
+    event.id = 'size-over-eventbridge';
+    event.detail.configuration.description = 'd'.repeat(300_000);
+
+    const answer = await api('POST', '/local/events', event);
+    const huge = await api('POST', '/incidents', {
+      title: 'huge',
+      service: 'web',
+      impact: 'low',
+      urgency: 'low',
+      description: 'x'.repeat(900_000),
+    });
+
+    expect(answer.body.results).toEqual([
+      {
+        eventId: 'size-over-eventbridge',
+        outcome: 'rejected',
+        reason: expect.stringMatching(
+          /^the event is \d+ bytes; EventBridge delivers no event over 262144 bytes/,
+        ),
+      },
+    ]);
+    expect(huge).toMatchObject({
+      status: 413,
+      body: { error: { code: 'payload_too_large', message: 'the body is larger than 524288 bytes' } },
+    });
+  });
 });
 
 describe('README quick start', () => {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { type Categorization, parseCategoryTag, SUBCATEGORIES } from '#core/categorize';
+import { LABEL_LIMITS, TEXT_LIMITS, trimText, utf8Bytes } from '#core/limits';
 import { type Level, type Severity, Signal, type SignalAction } from '#core/model';
 import {
   compact,
@@ -48,19 +49,9 @@ export type PagerDutyResult =
 export const PAGERDUTY_SEVERITIES = ['critical', 'error', 'warning', 'info'] as const;
 type PagerDutySeverity = (typeof PAGERDUTY_SEVERITIES)[number];
 
-/** PagerDuty's documented limits. */
+/** PagerDuty's documented limits. A longer summary is trimmed (see #core/limits), never refused. */
 const MAX_DEDUP_KEY = 255;
-const MAX_SUMMARY = 1024;
 const ROUTING_KEY_LENGTH = 32;
-
-/** How much of `custom_details` the description shows; the rest stays in details (up to its own limit). */
-export const MAX_DESCRIPTION = 4000;
-/** Beyond this, `custom_details` is left out of the signal's details: incidents must stay storable. */
-export const MAX_DETAILS_JSON = 16_000;
-/** String custom details become labels, within reason: labels are indexed and shown everywhere. */
-const MAX_DETAIL_LABELS = 50;
-const MAX_LABEL_KEY = 128;
-const MAX_LABEL_VALUE = 256;
 
 const RoutingKey = z.string().superRefine((value, ctx) => {
   if (value.length !== ROUTING_KEY_LENGTH)
@@ -85,7 +76,7 @@ const PagerDutyEvent = z.object({
 
 /** A trigger's payload: what the alert is. Only read for triggers; PagerDuty ignores it on the others. */
 const TriggerPayload = z.object({
-  summary: z.string().min(1).max(MAX_SUMMARY),
+  summary: z.string().min(1),
   source: z.string().min(1),
   severity: z.enum(PAGERDUTY_SEVERITIES),
   timestamp: Timestamp.optional(),
@@ -261,7 +252,6 @@ export function normalizePagerDutyEvent(body: unknown, context: PagerDutyContext
         pagerdutySeverity: payload.severity,
         sourceTimestamp: payload.timestamp,
         customDetails: custom.details,
-        customDetailsOmitted: custom.omitted,
         ignoredCustomDetails: Object.keys(custom.ignored).length > 0 ? custom.ignored : undefined,
         ...integrationDetails,
       }),
@@ -278,9 +268,8 @@ interface CustomDetails {
   team?: string;
   category?: Categorization;
   labels: Record<string, string>;
-  /** custom_details as given, when small enough to store. */
+  /** custom_details as given; the store's limits shorten them if they are large (#core/bound-signal). */
   details?: unknown;
-  omitted?: string;
   ignored: Record<string, string>;
 }
 
@@ -289,11 +278,9 @@ function readCustomDetails(value: unknown): CustomDetails {
   const out: CustomDetails = { description: '', labels: {}, ignored: {} };
   if (value === undefined || value === null) return out;
 
-  const text = typeof value === 'string' ? value : render(value);
-  out.description = truncate(text, MAX_DESCRIPTION);
-  if (text.length <= MAX_DETAILS_JSON) out.details = value;
-  else
-    out.omitted = `${text.length} characters, over the ${MAX_DETAILS_JSON} stored; the description shows the start`;
+  // Trimmed here already so a huge body is not rendered twice; the marker records the size sent.
+  out.description = trimText(typeof value === 'string' ? value : render(value), TEXT_LIMITS.description).text;
+  out.details = value;
 
   if (!isRecord(value)) return out;
   const team = value.team;
@@ -306,10 +293,10 @@ function readCustomDetails(value: unknown): CustomDetails {
       out.ignored['firebreak:category'] =
         `expected a category from the catalogue, as Category or Category/Subcategory, got ${describe(category)}`;
   }
+  // Short string entries become labels (a stack trace is no label); boundSignal bounds their number.
   for (const [key, entry] of Object.entries(value)) {
     if (typeof entry !== 'string' || entry === '') continue;
-    if (Object.keys(out.labels).length >= MAX_DETAIL_LABELS) break;
-    if (key.length > MAX_LABEL_KEY || entry.length > MAX_LABEL_VALUE) continue;
+    if (utf8Bytes(key) > LABEL_LIMITS.key || utf8Bytes(entry) > LABEL_LIMITS.value) continue;
     out.labels[key] = entry;
   }
   return out;
@@ -322,11 +309,6 @@ function render(value: unknown): string {
   } catch {
     return describe(value);
   }
-}
-
-function truncate(text: string, max: number): string {
-  if (text.length <= max) return text;
-  return `${text.slice(0, max)}\n… (truncated, ${text.length} characters in all)`;
 }
 
 export function nonEmpty(value: string | undefined): string | undefined {

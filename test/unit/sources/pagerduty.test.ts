@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { TEXT_LIMITS, utf8Bytes } from '#core/limits';
 import { Signal } from '#core/model';
 import type { Rejection } from '#core/sources/index';
 import {
-  MAX_DESCRIPTION,
   normalizePagerDutyEvent,
   type PagerDutyContext,
   type PagerDutyResult,
@@ -315,19 +315,18 @@ describe('PagerDuty Events API v2', () => {
     expect(signal.action).toBe('acknowledge');
   });
 
-  it('truncates huge custom_details in the description and leaves them out of the details', () => {
+  it('trims huge custom_details in the description, with the size sent, and makes no label of them', () => {
     // Prepare
     const event = fixture('15');
     payloadOf(event).custom_details = { stack: 'at frame\n'.repeat(20_000) };
+    const sent = utf8Bytes(JSON.stringify(payloadOf(event).custom_details, null, 2));
 
     // Act
     const { signal } = accepted(normalizePagerDutyEvent(event, context()));
 
     // Assess
-    expect(signal.description.length).toBeLessThan(MAX_DESCRIPTION + 100);
-    expect(signal.description).toMatch(/truncated, \d+ characters in all\)$/);
-    expect(signal.details.customDetails).toBeUndefined();
-    expect(signal.details.customDetailsOmitted).toContain('characters, over the 16000 stored');
+    expect(utf8Bytes(signal.description)).toBeLessThanOrEqual(TEXT_LIMITS.description);
+    expect(signal.description).toMatch(new RegExp(`…\\[trimmed by Firebreak: ${sent} bytes in all\\]$`));
     expect(signal.labels.stack).toBeUndefined();
   });
 
@@ -389,13 +388,6 @@ describe('PagerDuty Events API v2', () => {
       'dedup_key: must be at most 255 characters long',
     ],
     ['a trigger without payload', (e) => delete e.payload, 'payload: is missing (expected an object)'],
-    [
-      'a summary over 1024 characters',
-      (e) => {
-        payloadOf(e).summary = 's'.repeat(1025);
-      },
-      'payload.summary: must be at most 1024 characters long',
-    ],
     [
       'an empty summary',
       (e) => {
