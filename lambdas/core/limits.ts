@@ -33,6 +33,7 @@ export const DETAILS_LIMITS = { total: 16_384, string: 2048, arrayItems: 50 } as
 export const ITEM_SIZE_BOUND = 64 * 1024;
 
 const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 
 export function utf8Bytes(text: string): number {
   return encoder.encode(text).length;
@@ -45,15 +46,13 @@ export function trimMarker(originalBytes: number): string {
 
 /** The longest prefix of `text` within `maxBytes` UTF-8 bytes, never splitting a character. */
 export function prefixWithin(text: string, maxBytes: number): string {
-  let bytes = 0;
-  let end = 0;
-  for (const char of text) {
-    const size = char.length === 2 ? 4 : utf8Bytes(char);
-    if (bytes + size > maxBytes) break;
-    bytes += size;
-    end += char.length;
-  }
-  return text.slice(0, end);
+  // A character takes at most 4 bytes: only the first maxBytes characters can matter.
+  const bytes = encoder.encode(text.slice(0, Math.max(0, maxBytes)));
+  if (bytes.length <= maxBytes) return decoder.decode(bytes);
+  let end = Math.max(0, maxBytes);
+  // Step back over continuation bytes (10xxxxxx) to the start of the character that does not fit.
+  while (end > 0 && ((bytes[end] ?? 0) & 0xc0) === 0x80) end -= 1;
+  return decoder.decode(bytes.subarray(0, end));
 }
 
 /** `text` within `maxBytes`, ending with the trim marker when it had to be cut; `originalBytes` when it was. */
