@@ -9,6 +9,7 @@ import { type ApplySignalDeps, applySignal } from '../ingest/apply-signal';
 import type { IncidentCommands } from './commands';
 import { ApiError, notFound } from './errors';
 import type { ApiRequest, Routes } from './http';
+import { NoBody, parseInput } from './input';
 import { type ManualPaging, StatusUpdate } from './paging';
 
 export const ListQuery = z.strictObject({
@@ -51,7 +52,7 @@ export function createIncidentRoutes(deps: IncidentRouteDeps): Routes {
     'GET /incidents': {
       scope: 'incidents:read',
       handler: async (request) => {
-        const { limit, cursor, ...filter } = ListQuery.parse(request.query);
+        const { limit, cursor, ...filter } = parseInput(ListQuery, request.query);
         return {
           status: 200,
           body: await page(() => queries.listIncidents(filter, { limit, ...(cursor ? { cursor } : {}) })),
@@ -61,7 +62,7 @@ export function createIncidentRoutes(deps: IncidentRouteDeps): Routes {
     'POST /incidents': {
       scope: 'incidents:write',
       handler: async (request) => {
-        const report = ManualIncident.parse(request.body ?? {});
+        const report = parseInput(ManualIncident, request.body);
         const signal = manualSignal(report, {
           requestKey: requestKey(request),
           actor: request.principal.id,
@@ -82,7 +83,7 @@ export function createIncidentRoutes(deps: IncidentRouteDeps): Routes {
       handler: async (request) => {
         const id = idOf(request);
         await incident(queries, id);
-        const { limit, cursor } = PageQuery.parse(request.query);
+        const { limit, cursor } = parseInput(PageQuery, request.query);
         return {
           status: 200,
           body: await page(() => queries.listTimeline(id, { limit, ...(cursor ? { cursor } : {}) })),
@@ -91,15 +92,15 @@ export function createIncidentRoutes(deps: IncidentRouteDeps): Routes {
     },
     'POST /incidents/{id}/acknowledge': {
       scope: 'incidents:write',
-      handler: async (request) => ({
-        status: 200,
-        body: await commands.acknowledge(idOf(request), request.principal.id),
-      }),
+      handler: async (request) => {
+        parseInput(NoBody, request.body);
+        return { status: 200, body: await commands.acknowledge(idOf(request), request.principal.id) };
+      },
     },
     'POST /incidents/{id}/resolve': {
       scope: 'incidents:write',
       handler: async (request) => {
-        const body = ResolveBody.parse(request.body ?? {});
+        const body = parseInput(ResolveBody, request.body);
         return {
           status: 200,
           body: await commands.resolve(idOf(request), request.principal.id, body.resolution, body.rootCause),
@@ -108,15 +109,15 @@ export function createIncidentRoutes(deps: IncidentRouteDeps): Routes {
     },
     'POST /incidents/{id}/close': {
       scope: 'incidents:write',
-      handler: async (request) => ({
-        status: 200,
-        body: await commands.close(idOf(request), request.principal.id),
-      }),
+      handler: async (request) => {
+        parseInput(NoBody, request.body);
+        return { status: 200, body: await commands.close(idOf(request), request.principal.id) };
+      },
     },
     'POST /incidents/{id}/notes': {
       scope: 'incidents:write',
       handler: async (request) => {
-        const body = NoteBody.parse(request.body ?? {});
+        const body = parseInput(NoteBody, request.body);
         const entry = await commands.addNote(
           idOf(request),
           request.principal.id,
@@ -129,7 +130,7 @@ export function createIncidentRoutes(deps: IncidentRouteDeps): Routes {
     'POST /incidents/{id}/updates': {
       scope: 'incidents:write',
       handler: async (request) => {
-        const update = StatusUpdate.parse(request.body ?? {});
+        const update = parseInput(StatusUpdate, request.body);
         return {
           status: 200,
           body: await paging.postUpdate(idOf(request), update, request.principal.id, requestKey(request)),
@@ -138,15 +139,18 @@ export function createIncidentRoutes(deps: IncidentRouteDeps): Routes {
     },
     'POST /incidents/{id}/escalate': {
       scope: 'incidents:write',
-      handler: async (request) => ({
-        status: 200,
-        body: await paging.escalateNow(idOf(request), request.principal.id, requestKey(request)),
-      }),
+      handler: async (request) => {
+        parseInput(NoBody, request.body);
+        return {
+          status: 200,
+          body: await paging.escalateNow(idOf(request), request.principal.id, requestKey(request)),
+        };
+      },
     },
     'PATCH /incidents/{id}': {
       scope: 'incidents:write',
       handler: async (request) => {
-        const { reason, ...patch } = PatchRequest.parse(request.body ?? {});
+        const { reason, ...patch } = parseInput(PatchRequest, request.body);
         const expectedVersion = ifMatch(request);
         return {
           status: 200,

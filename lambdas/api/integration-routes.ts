@@ -14,6 +14,7 @@ import { parseAt } from '#core/sources/parse';
 import { type ApplySignalDeps, applySignal, type SignalOutcome } from '../ingest/apply-signal';
 import { ApiError } from './errors';
 import type { ApiRequest, ApiResponse, Routes } from './http';
+import { NoBody, parseInput } from './input';
 
 export interface IntegrationRouteDeps {
   keys: IntegrationKeys;
@@ -26,7 +27,7 @@ export interface IntegrationRouteDeps {
 
 const randomIntegrationKey = () => randomBytes(INTEGRATION_KEY_LENGTH / 2).toString('hex');
 
-const CreateKeyBody = z.object({
+export const CreateKeyBody = z.strictObject({
   name: z.string().trim().min(1).max(100),
   kind: z.enum(INTEGRATION_KINDS),
 });
@@ -39,6 +40,9 @@ const RoutingKeyEnvelope = z.object({ routing_key: z.string() });
 /**
  * The integration routes. `/v2/enqueue` and `/integrations/alertmanager` are `scope: 'none'` for the
  * router: senders present an integration key instead of a JWT, and the handlers check it themselves.
+ * They are also the exception to the API's unknown-field rule: they take the sender's documented format and
+ * ignore fields Firebreak does not use, because senders add fields over time (Alertmanager added
+ * `truncatedAlerts`) and refusing them would drop real alerts. The key routes refuse unknown fields.
  * A store failure is thrown, never answered as success: the router turns it into a 5xx, which both
  * Alertmanager and PagerDuty senders retry, and the deterministic event ids make the retry safe.
  */
@@ -148,12 +152,9 @@ async function applyAll(deps: IntegrationRouteDeps, signals: Signal[]): Promise<
 }
 
 async function createKey(deps: IntegrationRouteDeps, request: ApiRequest): Promise<ApiResponse> {
-  const parsed = parseAt(CreateKeyBody, request.body);
-  if (!parsed.ok) {
-    throw new ApiError(400, 'invalid_request', parsed.rejection.reason, parsed.rejection.field ?? 'body');
-  }
+  const body = parseInput(CreateKeyBody, request.body);
   const created = await deps.keys.create(
-    { ...parsed.value, createdBy: request.principal.id },
+    { ...body, createdBy: request.principal.id },
     deps.ingest.clock(),
     deps.newKey ?? randomIntegrationKey,
   );
@@ -162,6 +163,7 @@ async function createKey(deps: IntegrationRouteDeps, request: ApiRequest): Promi
 }
 
 async function revokeKey(deps: IntegrationRouteDeps, request: ApiRequest): Promise<ApiResponse> {
+  parseInput(NoBody, request.body);
   const id = request.pathParameters.id ?? '';
   // Anything not shaped like an id is unknown without a read (and an empty or huge key would not be one).
   const revoked = INTEGRATION_ID.test(id)

@@ -1,8 +1,11 @@
 import { z } from 'zod';
+import { Integration } from '#adapters/integration-keys';
 import { ManualIncident } from '#core/manual';
 import { Incident, TimelineEntry } from '#core/model';
 import { PatchRequest } from '#core/patch';
 import { ListQuery, NoteBody, PageQuery, ResolveBody } from './incident-routes';
+import { NoBody } from './input';
+import { CreateKeyBody } from './integration-routes';
 import { StatusUpdate } from './paging';
 
 const ErrorBody = z.object({
@@ -10,6 +13,21 @@ const ErrorBody = z.object({
 });
 const IncidentPage = z.object({ items: z.array(Incident), nextCursor: z.string().optional() });
 const TimelinePage = z.object({ items: z.array(TimelineEntry), nextCursor: z.string().optional() });
+const CreatedKey = z.object({ integration: Integration, key: z.string() });
+const IntegrationList = z.object({ items: z.array(Integration) });
+
+/** The rule every write route's body follows, and its one exception; the README says the same. */
+const UNKNOWN_FIELDS =
+  'Write routes refuse a field they do not know: 400 invalid_request whose `field` names it (a nested one by ' +
+  'its dotted path), so a misspelt field is never silently dropped; a route without a body accepts none or `{}`. ' +
+  'The exception is the webhooks (`/v2/enqueue`, `/integrations/alertmanager`): they accept the sender’s ' +
+  'documented format and ignore fields Firebreak does not use, because senders add fields over time and ' +
+  'refusing them would drop real alerts.';
+const SENDER_FORMAT = {
+  type: 'object',
+  additionalProperties: true,
+  description: 'The sender’s format; fields Firebreak does not use are ignored, not refused',
+};
 
 const schema = (type: z.ZodType) =>
   z.toJSONSchema(type, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' });
@@ -47,12 +65,19 @@ function queryParameters(type: z.ZodObject) {
   }));
 }
 
+/** A route's body: `required` unless the route takes none (then only nothing or `{}`). */
+function requestBody(body?: z.ZodType) {
+  return body
+    ? { required: true, ...json(body) }
+    : { required: false, description: 'None, or `{}`: the route takes no fields', ...json(NoBody) };
+}
+
 function command(summary: string, scope: string, body?: z.ZodType, answer: z.ZodType = Incident) {
   return {
     summary,
     security: [{ jwt: [scope] }],
     parameters: [idParameter, idempotencyKey],
-    ...(body ? { requestBody: { required: true, ...json(body) } } : {}),
+    requestBody: requestBody(body),
     responses: { '200': { description: 'The incident after the change', ...json(answer) }, ...errors },
   };
 }
@@ -65,7 +90,8 @@ export function openApiDocument(serverUrl?: string) {
       title: 'Firebreak incident API',
       version: '1.0.0',
       description:
-        'Incidents for dashboards, chat tools and integrations. Errors are {"error": {"code", "message", "field"}}.',
+        'Incidents for dashboards, chat tools and integrations. Errors are {"error": {"code", "message", "field"}}. ' +
+        UNKNOWN_FIELDS,
     },
     ...(serverUrl ? { servers: [{ url: serverUrl }] } : {}),
     components: {
@@ -86,7 +112,7 @@ export function openApiDocument(serverUrl?: string) {
           summary: 'Report an incident; priority comes from the matrix',
           security: [{ jwt: ['incidents:write'] }],
           parameters: [idempotencyKey],
-          requestBody: { required: true, ...json(ManualIncident) },
+          requestBody: requestBody(ManualIncident),
           responses: { '201': { description: 'The incident', ...json(Incident) }, ...errors },
         },
       },
@@ -140,17 +166,51 @@ export function openApiDocument(serverUrl?: string) {
         post: {
           summary:
             'PagerDuty Events API v2 compatible: trigger, acknowledge, resolve (routing_key = integration key)',
+          description: 'Accepts PagerDuty’s Events API v2 format: fields Firebreak does not use are ignored.',
           security: [],
+          requestBody: { required: true, content: { 'application/json': { schema: SENDER_FORMAT } } },
           responses: { '202': { description: 'Event processed' }, '400': { description: 'invalid event' } },
         },
       },
       '/integrations/alertmanager': {
         post: {
           summary: 'Prometheus Alertmanager webhook (version 4); bearer integration key',
+          description:
+            'Accepts Alertmanager’s webhook format: fields Firebreak does not use (e.g. `truncatedAlerts`) are ignored.',
           security: [{ integrationKey: [] }],
+          requestBody: { required: true, content: { 'application/json': { schema: SENDER_FORMAT } } },
           responses: {
             '200': { description: 'Outcome per alert' },
             '400': { description: 'Invalid payload' },
+          },
+        },
+      },
+      '/integrations/keys': {
+        post: {
+          summary: 'Create an integration key; the key is in this answer only',
+          security: [{ jwt: ['admin'] }],
+          requestBody: requestBody(CreateKeyBody),
+          responses: {
+            '201': { description: 'The integration and its key', ...json(CreatedKey) },
+            ...errors,
+          },
+        },
+        get: {
+          summary: 'List integrations (never their keys)',
+          security: [{ jwt: ['admin'] }],
+          responses: { '200': { description: 'Every integration', ...json(IntegrationList) }, ...errors },
+        },
+      },
+      '/integrations/keys/{id}': {
+        delete: {
+          summary: 'Revoke an integration key; revoking it again is fine',
+          security: [{ jwt: ['admin'] }],
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          requestBody: requestBody(),
+          responses: {
+            '200': { description: 'The revoked integration', ...json(Integration) },
+            ...errors,
+            '404': { description: 'No such integration', ...json(ErrorBody) },
           },
         },
       },

@@ -3,6 +3,7 @@ import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyResultV2 }
 import { ZodError } from 'zod';
 import { ApiError } from './errors';
 import type { ApiRequest, ApiResponse, Principal, Routes, Scope } from './http';
+import { invalidRequest } from './input';
 
 /** Bodies larger than this are refused with 413 before they are parsed: PagerDuty's own event limit. */
 export const MAX_BODY_BYTES = 512 * 1024;
@@ -95,7 +96,9 @@ function parseBody(event: ApiEvent): unknown {
   }
 }
 
-function errorResponse(error: unknown, requestId: string, logger: Logger): ApiResponse {
+function errorResponse(thrown: unknown, requestId: string, logger: Logger): ApiResponse {
+  // A handler that parsed with zod directly still answers the one 400 shape parseInput gives.
+  const error = thrown instanceof ZodError ? invalidRequest(thrown) : thrown;
   if (error instanceof ApiError) {
     return {
       status: error.status,
@@ -103,16 +106,6 @@ function errorResponse(error: unknown, requestId: string, logger: Logger): ApiRe
       ...(error.status === 401 ? { headers: { 'www-authenticate': 'Bearer' } } : {}),
       body: {
         error: { code: error.code, message: error.message, ...(error.field ? { field: error.field } : {}) },
-      },
-    };
-  }
-  if (error instanceof ZodError) {
-    const issue = error.issues[0];
-    const field = issue?.path.join('.') || 'body';
-    return {
-      status: 400,
-      body: {
-        error: { code: 'invalid_request', message: `${field}: ${issue?.message ?? 'invalid'}`, field },
       },
     };
   }

@@ -436,8 +436,11 @@ describe('integration keys', () => {
 
   it('answers 400 naming the field for a bad create body, and creates nothing', async () => {
     const cases: [unknown, string][] = [
-      [undefined, 'body'],
+      [undefined, 'name'],
+      ['slack', 'body'],
       [{ kind: 'pagerduty' }, 'name'],
+      [{ nmae: 'grafana', kind: 'pagerduty' }, 'nmae'],
+      [{ name: 'grafana', kind: 'pagerduty', scopes: ['incidents:write'] }, 'scopes'],
       [{ name: '   ', kind: 'pagerduty' }, 'name'],
       [{ name: 'x'.repeat(101), kind: 'pagerduty' }, 'name'],
       [{ name: 'slack', kind: 'slack' }, 'kind'],
