@@ -279,10 +279,9 @@ describe('every stored item stays under the bound', () => {
     let ackAt: number | undefined;
     let reminders = 0;
     let updates = 0;
-    const offsets = plan.steps.reduce<number[]>(
-      (at, step, i) => [...at, (at[i - 1] ?? 0) + step.delaySeconds / 60],
-      [],
-    );
+    // Minutes after the cycle's first page at which each step is paged.
+    const offsets: number[] = [];
+    for (const step of plan.steps) offsets.push((offsets.at(-1) ?? 0) + step.delaySeconds / 60);
     for (let minute = 0; minute <= WEEK; minute += 5) {
       clock.now = new Date(Date.parse('2026-03-14T09:06:00.000Z') + minute * 60_000);
       const since = minute - cycleStart;

@@ -71,19 +71,19 @@ const CASES: Case[] = [
   [
     'PATCH /incidents/{id}',
     (id) => `/incidents/${id}`,
-    { title: euros(TEXT_LIMITS.title + 1), reason: 'clearer', version: 1 },
+    { title: euros(TEXT_LIMITS.title + 1), reason: 'clearer' },
     'title',
   ],
   [
     'PATCH /incidents/{id}',
     (id) => `/incidents/${id}`,
-    { assignee: euros(TEXT_LIMITS.name + 1), reason: 'handover', version: 1 },
+    { assignee: euros(TEXT_LIMITS.name + 1), reason: 'handover' },
     'assignee',
   ],
   [
     'PATCH /incidents/{id}',
     (id) => `/incidents/${id}`,
-    { title: 'Checkout 502s', reason: euros(TEXT_LIMITS.reason + 1), version: 1 },
+    { title: 'Checkout 502s', reason: euros(TEXT_LIMITS.reason + 1) },
     'reason',
   ],
 ];
