@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { DEFAULT_ESCALATION_CONFIG } from '#core/escalation';
 import { alarmStateChangeEvent } from './cloudwatch-events';
+import { DEMO_ALARMS, type DemoAlarm } from './demo-alarms';
 import { startLocal } from './runtime';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -37,7 +38,7 @@ async function call(method: string, path: string, body?: unknown): Promise<Recor
 }
 
 /** Sends one alarm state change through /local/events and returns the incident it touched. */
-async function alarm(name: string, state: 'ALARM' | 'OK', tags: Record<string, string>): Promise<string> {
+async function alarm({ name, metric, tags }: DemoAlarm, state: 'ALARM' | 'OK'): Promise<string> {
   const event = alarmStateChangeEvent({
     id: `demo-${name}-${state}-${Date.now()}`,
     alarmName: name,
@@ -45,6 +46,7 @@ async function alarm(name: string, state: 'ALARM' | 'OK', tags: Record<string, s
     previous: state === 'ALARM' ? 'OK' : 'ALARM',
     at: new Date().toISOString(),
     tags,
+    metric,
   });
   const answer = await call('POST', '/local/events', event);
   const [result] = answer.results as Array<{ outcome: string; incidentId?: string }>;
@@ -72,24 +74,9 @@ async function main() {
   }
 
   console.log('Alarms fire:');
-  const checkout = await alarm('checkout-api-5xx-rate-high', 'ALARM', {
-    'firebreak:service': 'checkout-api',
-    'firebreak:team': 'payments',
-    'firebreak:impact': 'high',
-    'firebreak:urgency': 'high',
-    'firebreak:category': 'Application/Errors',
-  });
-  const database = await alarm('orders-db-connections-high', 'ALARM', {
-    'firebreak:service': 'orders-db',
-    'firebreak:team': 'orders-platform',
-    'firebreak:urgency': 'high',
-    'firebreak:category': 'Database/Connections',
-  });
-  await alarm('search-p99-latency-high', 'ALARM', {
-    'firebreak:service': 'search',
-    'firebreak:impact': 'low',
-    'firebreak:urgency': 'medium',
-  });
+  const checkout = await alarm(DEMO_ALARMS.checkout, 'ALARM');
+  const database = await alarm(DEMO_ALARMS.database, 'ALARM');
+  await alarm(DEMO_ALARMS.search, 'ALARM');
   console.log('People respond:');
   await call('POST', `/incidents/${database}/acknowledge`);
   await call('POST', `/incidents/${database}/updates`, {
@@ -110,7 +97,7 @@ async function main() {
   });
   console.log(`  ${String(reported.id)} reported by support`);
   console.log('An alarm recovers:');
-  await alarm('search-p99-latency-high', 'OK', { 'firebreak:service': 'search' });
+  await alarm(DEMO_ALARMS.search, 'OK');
 
   console.log(`\nOpen the console: ${url}/?token=${token}`);
   if (keepRunning) console.log('Local mode keeps running; press Ctrl-C to stop.');

@@ -1,0 +1,71 @@
+import type { AlarmMetric } from './cloudwatch-events';
+
+/** One alarm of the demo: its name, what it watches, and the tags that steer its incident. */
+export interface DemoAlarm {
+  name: string;
+  metric: AlarmMetric;
+  tags: Record<string, string>;
+}
+
+/** The demo's alarms, each with a metric its name, description and reason agree on. */
+export const DEMO_ALARMS = {
+  checkout: {
+    name: 'checkout-api-5xx-rate-high',
+    metric: {
+      namespace: 'AWS/ApplicationELB',
+      name: 'HTTPCode_Target_5XX_Count',
+      dimensions: { LoadBalancer: 'app/checkout-prod/4f2a9c1e7b3d5a60' },
+      stat: 'Sum',
+      period: 60,
+      threshold: 50,
+      described: 'target 5XX responses per minute',
+      unit: '',
+      alarmValue: 412,
+      okValue: 3,
+    },
+    tags: {
+      'firebreak:service': 'checkout-api',
+      'firebreak:team': 'payments',
+      'firebreak:impact': 'high',
+      'firebreak:urgency': 'high',
+      'firebreak:category': 'Application/Errors',
+    },
+  },
+  database: {
+    name: 'orders-db-connections-high',
+    metric: {
+      namespace: 'AWS/RDS',
+      name: 'DatabaseConnections',
+      dimensions: { DBInstanceIdentifier: 'orders-prod-db-1' },
+      stat: 'Maximum',
+      period: 60,
+      threshold: 450,
+      described: 'maximum database connections',
+      unit: '',
+      alarmValue: 488,
+      okValue: 212,
+    },
+    tags: {
+      'firebreak:service': 'orders-db',
+      'firebreak:team': 'orders-platform',
+      'firebreak:urgency': 'high',
+      'firebreak:category': 'Database/Connections',
+    },
+  },
+  search: {
+    name: 'search-p99-latency-high',
+    metric: {
+      namespace: 'AWS/ApplicationELB',
+      name: 'TargetResponseTime',
+      dimensions: { LoadBalancer: 'app/search-prod/9b1d3e5f7a2c4e68' },
+      stat: 'p99',
+      period: 300,
+      threshold: 1.5,
+      described: 'p99 target response time',
+      unit: ' s',
+      alarmValue: 2.84,
+      okValue: 0.62,
+    },
+    tags: { 'firebreak:service': 'search', 'firebreak:impact': 'low', 'firebreak:urgency': 'medium' },
+  },
+} satisfies Record<string, DemoAlarm>;
