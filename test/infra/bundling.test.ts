@@ -1,7 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../../lib/function-defaults';
+import { esbuildOptions } from '../../lib/lambda-bundling';
 import { resourcesOfType, type Synthesized, synthesize } from './support';
 
 /** The one real bundling run of the suite: local esbuild, no Docker, no network. */
@@ -76,5 +79,19 @@ describe('ingest function bundle', () => {
     synthesized.templates.firebreak.hasResourceProperties('AWS::Lambda::Function', {
       Code: { S3Key: `${bundleDir.split('asset.')[1]}.zip` },
     });
+  });
+
+  it('is the file esbuildOptions builds, so the cold-start benchmark measures what deploys', async () => {
+    // Prepare
+    const outdir = join(synthesized.outdir, 'esbuild-options');
+
+    // Act
+    await build(esbuildOptions('lambdas/ingest/handler.ts', outdir, REPO_ROOT));
+
+    // Assess
+    expect(readFileSync(join(outdir, 'index.mjs'), 'utf8')).toBe(
+      readFileSync(join(bundleDir, 'index.mjs'), 'utf8'),
+    );
+    expect(readdirSync(outdir).sort()).toEqual(readdirSync(bundleDir).sort());
   });
 });
