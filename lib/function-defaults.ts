@@ -31,8 +31,9 @@ export interface FirebreakFunctionProps {
 
 /**
  * A Node.js Lambda with Firebreak's defaults, so no function repeats them: Node 22 on ARM64, bundled offline by
- * the local esbuild as minified ESM with source maps, X-Ray tracing, its own encrypted log group, and an
- * explicit role that may write only to that log group (instead of AWSLambdaBasicExecutionRole's `*`).
+ * the local esbuild as minified ESM with its source map beside it, not loaded at start (lib/lambda-bundling.ts),
+ * X-Ray tracing, its own encrypted log group, and an explicit role that may write only to that log group
+ * (instead of AWSLambdaBasicExecutionRole's `*`).
  */
 export class FirebreakFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: FirebreakFunctionProps) {

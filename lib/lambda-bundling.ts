@@ -24,13 +24,19 @@ export interface LambdaBundleSettings {
   readonly nodeOptions?: string;
 }
 
-/** What every Firebreak function deploys. */
+/**
+ * What every Firebreak function deploys, decided by `npm run bench:cold-start` (BENCHMARKS.md, "Cold start"):
+ * `--enable-source-maps` made Node read and parse the map at every cold start, about 50 ms of CPU, a quarter
+ * of the handler's import. So Node does not load it. The map, without the sources, still ships beside the
+ * bundle: it maps a stack trace's `index.mjs:1:<column>` offline, and setting `NODE_OPTIONS` to
+ * `--enable-source-maps` on one function maps its traces in the logs without a rebuild, at that cost. Kept
+ * names would name the functions in traces, but cost 5–10 % more import time on every cold start.
+ */
 export const LAMBDA_BUNDLE: LambdaBundleSettings = {
   minify: true,
   sourceMap: true,
-  sourcesContent: true,
+  sourcesContent: false,
   keepNames: false,
-  nodeOptions: '--enable-source-maps',
 };
 
 /** `NodejsFunction` bundling options for `settings`: the local esbuild (no Docker), the AWS SDK bundled. */
