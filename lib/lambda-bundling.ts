@@ -26,11 +26,11 @@ export interface LambdaBundleSettings {
 
 /**
  * What every Firebreak function deploys, decided by `npm run bench:cold-start` (BENCHMARKS.md, "Cold start"):
- * `--enable-source-maps` made Node read and parse the map at every cold start, about 50 ms of CPU, a quarter
- * of the handler's import. So Node does not load it. The map, without the sources, still ships beside the
- * bundle: it maps a stack trace's `index.mjs:1:<column>` offline, and setting `NODE_OPTIONS` to
+ * `--enable-source-maps` made Node read and parse the map at every cold start, 40–50 ms of CPU, a fifth to a
+ * quarter of the handler's import. So Node does not load it. The map, without the sources, still ships beside
+ * the bundle: it maps a stack trace's `index.mjs:1:<column>` offline, and setting `NODE_OPTIONS` to
  * `--enable-source-maps` on one function maps its traces in the logs without a rebuild, at that cost. Kept
- * names would name the functions in traces, but cost 5–10 % more import time on every cold start.
+ * names would name the functions in traces without it, but add about 5 % to every cold start's import.
  */
 export const LAMBDA_BUNDLE: LambdaBundleSettings = {
   minify: true,
