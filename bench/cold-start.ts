@@ -153,10 +153,9 @@ function baselineSource(imports: Map<string, Set<string>>): string {
   ].join('\n');
 }
 
-function baselineSummary(source: string): string {
-  const imports = [...source.matchAll(/import \{ ([^}]*) \} from '([^']+)'/g)];
-  const bindings = imports.reduce((count, [, names]) => count + (names ?? '').split(', ').length, 0);
-  return `${bindings} bindings from ${imports.map(([, , from]) => from).join(', ')}`;
+function describeImports(imports: Map<string, Set<string>>): string {
+  const bindings = [...imports.values()].reduce((count, names) => count + names.size, 0);
+  return `${bindings} bindings from ${[...imports.keys()].sort().join(', ')}`;
 }
 
 interface Bundle {
@@ -210,7 +209,8 @@ async function bundleVariants(dir: string, handler: string, variants: LambdaBund
   const code = await Promise.all(
     distinct.map((settings, i) => bundle(join(dir, `${i}`, 'handler'), settings, { handler })),
   );
-  const baseline = baselineSource(sdkImports((code[0] as { metafile: Metafile }).metafile));
+  const imports = sdkImports((code[0] as { metafile: Metafile }).metafile);
+  const baseline = baselineSource(imports);
   const base = await Promise.all(
     distinct.map((settings, i) => bundle(join(dir, `${i}`, 'baseline'), settings, { baseline })),
   );
@@ -225,7 +225,7 @@ async function bundleVariants(dir: string, handler: string, variants: LambdaBund
       baselineRuns: [],
     };
   });
-  return { baseline, cells };
+  return { imports, cells };
 }
 
 function timeImport(node: string, timer: string, file: string, settings: LambdaBundleSettings): Timing {
@@ -283,8 +283,8 @@ async function main() {
     const started = performance.now();
     const cells: Cell[] = [];
     for (const handler of discoverHandlers()) {
-      const { baseline, cells: own } = await bundleVariants(join(workdir, handler), handler, variants);
-      console.log(`${handler}: the baseline imports ${baselineSummary(baseline)}`);
+      const { imports, cells: own } = await bundleVariants(join(workdir, handler), handler, variants);
+      console.log(`${handler}: the baseline imports ${describeImports(imports)}`);
       cells.push(...own);
     }
     const buildSeconds = (performance.now() - started) / 1000;
