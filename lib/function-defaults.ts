@@ -2,9 +2,10 @@ import { fileURLToPath } from 'node:url';
 import { Duration, Validations } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { cdkBundling, nodeEnvironment } from './lambda-bundling';
 import type { OperationsKey } from './operations-key';
 
 /** The repository root: entries and the lock file are resolved from here, whatever the working directory. */
@@ -13,11 +14,6 @@ export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 export function fromRepoRoot(relativePath: string): string {
   return fileURLToPath(new URL(`../${relativePath}`, import.meta.url));
 }
-
-// ESM bundles still contain CommonJS dependencies that call require(); give them one.
-const REQUIRE_BANNER =
-  "import { createRequire as topLevelCreateRequire } from 'node:module';" +
-  'const require = topLevelCreateRequire(import.meta.url);';
 
 export interface FirebreakFunctionProps {
   /** Handler file, relative to the repository root, e.g. `lambdas/ingest/handler.ts`. */
@@ -35,8 +31,9 @@ export interface FirebreakFunctionProps {
 
 /**
  * A Node.js Lambda with Firebreak's defaults, so no function repeats them: Node 22 on ARM64, bundled offline by
- * the local esbuild as minified ESM with source maps, X-Ray tracing, its own encrypted log group, and an
- * explicit role that may write only to that log group (instead of AWSLambdaBasicExecutionRole's `*`).
+ * the local esbuild as minified ESM with its source map beside it, not loaded at start (lib/lambda-bundling.ts),
+ * X-Ray tracing, its own encrypted log group, and an explicit role that may write only to that log group
+ * (instead of AWSLambdaBasicExecutionRole's `*`).
  */
 export class FirebreakFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: FirebreakFunctionProps) {
@@ -66,20 +63,10 @@ export class FirebreakFunction extends NodejsFunction {
       environment: {
         POWERTOOLS_SERVICE_NAME: props.serviceName,
         POWERTOOLS_LOG_LEVEL: 'INFO',
-        NODE_OPTIONS: '--enable-source-maps',
+        ...nodeEnvironment(),
         ...props.environment,
       },
-      bundling: {
-        forceDockerBundling: false,
-        format: OutputFormat.ESM,
-        mainFields: ['module', 'main'],
-        banner: REQUIRE_BANNER,
-        minify: true,
-        sourceMap: true,
-        target: 'node22',
-        // Ship the SDK version the tests ran against, not whichever one the runtime carries today.
-        bundleAwsSDK: true,
-      },
+      bundling: cdkBundling(),
     });
 
     logGroup.grantWrite(role);

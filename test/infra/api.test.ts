@@ -288,7 +288,7 @@ describe('Firebreak: the incident HTTP API with its own user pool', () => {
         Variables: {
           POWERTOOLS_SERVICE_NAME: 'firebreak-api',
           POWERTOOLS_LOG_LEVEL: 'INFO',
-          NODE_OPTIONS: '--enable-source-maps',
+          NODE_OPTIONS: Match.absent(),
           TABLE_NAME: resolve(synthesized.data.store.table.tableName),
           STATE_MACHINE_ARN: resolve(lifecycle.stateMachine.stateMachineArn),
           TOPIC_ARNS: resolve(stack.toJsonString(synthesized.firebreak.notifications.topicArns)),

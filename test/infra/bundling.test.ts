@@ -1,7 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../../lib/function-defaults';
+import { esbuildOptions } from '../../lib/lambda-bundling';
 import { resourcesOfType, type Synthesized, synthesize } from './support';
 
 /** The one real bundling run of the suite: local esbuild, no Docker, no network. */
@@ -33,6 +36,24 @@ describe('ingest function bundle', () => {
     expect(code.length).toBeLessThan(1_500_000);
     expect(code).toContain('DynamoDBClient');
     expect(code).toMatch(/sourceMappingURL=index\.mjs\.map/);
+  });
+
+  it('ships a map of positions without the sources, which no function loads at start', () => {
+    // Prepare
+    const map = JSON.parse(readFileSync(join(bundleDir, 'index.mjs.map'), 'utf8')) as {
+      sources: string[];
+      sourcesContent?: unknown;
+    };
+    const functions = resourcesOfType(synthesized.templates.firebreak, 'AWS::Lambda::Function');
+
+    // Assess: mapping costs about 50 ms of every cold start (BENCHMARKS.md, "Cold start").
+    expect(map.sources.some((source) => source.endsWith('lambdas/ingest/handler.ts'))).toBe(true);
+    expect(map.sourcesContent).toBeUndefined();
+    expect(functions).toHaveLength(3);
+    for (const [, props] of functions) {
+      const variables = (props.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(variables.NODE_OPTIONS).toBeUndefined();
+    }
   });
 
   it('defines require for the CommonJS dependencies inside the ESM bundle', () => {
@@ -76,5 +97,19 @@ describe('ingest function bundle', () => {
     synthesized.templates.firebreak.hasResourceProperties('AWS::Lambda::Function', {
       Code: { S3Key: `${bundleDir.split('asset.')[1]}.zip` },
     });
+  });
+
+  it('is the file esbuildOptions builds, so the cold-start benchmark measures what deploys', async () => {
+    // Prepare
+    const outdir = join(synthesized.outdir, 'esbuild-options');
+
+    // Act
+    await build(esbuildOptions('lambdas/ingest/handler.ts', outdir, REPO_ROOT));
+
+    // Assess
+    expect(readFileSync(join(outdir, 'index.mjs'), 'utf8')).toBe(
+      readFileSync(join(bundleDir, 'index.mjs'), 'utf8'),
+    );
+    expect(readdirSync(outdir).sort()).toEqual(readdirSync(bundleDir).sort());
   });
 });

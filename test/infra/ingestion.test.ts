@@ -83,7 +83,7 @@ describe('Firebreak: ingestion', () => {
           TABLE_NAME: Match.anyValue(),
           POWERTOOLS_SERVICE_NAME: 'firebreak-ingest',
           POWERTOOLS_LOG_LEVEL: 'INFO',
-          NODE_OPTIONS: '--enable-source-maps',
+          NODE_OPTIONS: Match.absent(),
         },
       },
     });

@@ -149,7 +149,7 @@ describe('Firebreak: the incident lifecycle', () => {
           ESCALATION_CONFIG: JSON.stringify(DEFAULT_ESCALATION_CONFIG),
           INCIDENT_URL: INCIDENT_URL,
           POWERTOOLS_LOG_LEVEL: 'INFO',
-          NODE_OPTIONS: '--enable-source-maps',
+          NODE_OPTIONS: Match.absent(),
         },
       },
     });
