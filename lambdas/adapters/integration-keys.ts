@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type DocumentSender, isConditionFailure } from './incident-store';
 
 /** `any`: one key for every integration route (PagerDuty Events v2 and the Alertmanager webhook). */

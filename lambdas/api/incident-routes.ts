@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { IncidentQueries } from '#adapters/incident-queries';
 import { InvalidCursorError } from '#adapters/incident-queries';
 import { personText, TEXT_LIMITS } from '#core/limits';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { formatPath } from '#core/sources/parse';
 import { ApiError } from './errors';
 

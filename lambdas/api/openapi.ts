@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { Integration } from '#adapters/integration-keys';
 import { ManualIncident } from '#core/manual';
 import { Incident, TimelineEntry } from '#core/model';

@@ -1,6 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyResultV2 } from 'aws-lambda';
-import { ZodError } from 'zod';
+import * as z from 'zod';
 import { ApiError } from './errors';
 import type { ApiRequest, ApiResponse, Principal, Routes, Scope } from './http';
 import { invalidRequest } from './input';
@@ -98,7 +98,7 @@ function parseBody(event: ApiEvent): unknown {
 
 function errorResponse(thrown: unknown, requestId: string, logger: Logger): ApiResponse {
   // A handler that parsed with zod directly still answers the one 400 shape parseInput gives.
-  const error = thrown instanceof ZodError ? invalidRequest(thrown) : thrown;
+  const error = thrown instanceof z.ZodError ? invalidRequest(thrown) : thrown;
   if (error instanceof ApiError) {
     return {
       status: error.status,

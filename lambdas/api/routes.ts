@@ -28,7 +28,8 @@ export interface ApiDeps {
 /** Every route of the API, wired to the same domain core and store as the ingest path. */
 export function createApiRoutes(deps: ApiDeps): Routes {
   const ingest = { store: deps.store, ids: deps.ids, workflow: deps.workflow, clock: deps.clock };
-  const document = openApiDocument();
+  // Built on first request, not at cold start: only a few callers ever ask for it.
+  let document: ReturnType<typeof openApiDocument> | undefined;
   return {
     ...createIncidentRoutes({
       queries: deps.queries,
@@ -43,6 +44,12 @@ export function createApiRoutes(deps: ApiDeps): Routes {
       ingest,
     }),
     ...createIntegrationRoutes({ keys: deps.keys, ingest, newDedupKey: deps.newDedupKey }),
-    'GET /openapi.json': { scope: 'incidents:read', handler: async () => ({ status: 200, body: document }) },
+    'GET /openapi.json': {
+      scope: 'incidents:read',
+      handler: async () => {
+        document ??= openApiDocument();
+        return { status: 200, body: document };
+      },
+    },
   };
 }

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Which ordered range a cursor walks: one of the table's indexes for incident lists, or the table itself

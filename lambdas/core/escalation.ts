@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { Category, type Incident, type Priority } from '#core/model';
 
 /**

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { type EscalationConfig, escalationSchedule, selectPolicy } from './escalation';
 import type { Incident } from './model';
 import { Priority } from './model';

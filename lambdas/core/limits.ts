@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Size limits of every free-text field Firebreak stores, in UTF-8 bytes (what DynamoDB counts). Text from a

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { SUBCATEGORIES } from './categorize';
 import { optionalPersonText, personText, TEXT_LIMITS } from './limits';
 import { Category, Level, type Severity, type Signal } from './model';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** How widely the problem hurts and how fast it must be handled; together they give the priority. */
 export const Level = z.enum(['high', 'medium', 'low']);

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { personText, TEXT_LIMITS } from './limits';
 import { Category, type Incident, Level, Priority } from './model';
 import { DEFAULT_PRIORITY_POLICY, type PriorityPolicy, prioritize } from './priority';

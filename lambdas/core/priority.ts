@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { type Level, Priority } from './model';
 
 /** Impact (rows) × urgency (columns) → priority. */

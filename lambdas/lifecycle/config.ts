@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { type EscalationConfig, parseEscalationConfig } from '#core/escalation';
 
 const NotificationEnv = z.object({

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { type Categorization, parseCategoryTag, SUBCATEGORIES } from '#core/categorize';
 import { Level, type Severity, type Signal } from '#core/model';
 import { categoryHint, checkSignal, type IntegrationRef, nonEmpty } from './pagerduty';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { Timestamp } from './time';
 
 /** The EventBridge event as a Lambda target receives it; `detail` is parsed by the source's own schema. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Level, Severity, Signal } from '#core/model';
 import type { EventBridgeEnvelope } from './envelope';
 import { compact, labels, type NormalizeResult, parseAt, parseInformational } from './parse';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { type Categorization, parseCategoryTag, SUBCATEGORIES } from '#core/categorize';
 import { LABEL_LIMITS, TEXT_LIMITS, trimText, utf8Bytes } from '#core/limits';
 import { type Level, type Severity, Signal, type SignalAction } from '#core/model';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Level, Severity, Signal, SignalAction } from '#core/model';
 import type { EventBridgeEnvelope } from './envelope';
 import {

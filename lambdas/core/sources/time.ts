@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 // 2026-03-14T09:05:41.218+0000, 2026-03-14T09:05:41Z, 2026-03-14T09:05:41.218-05:30. The offset is required:
 // guessing the zone of a change would misorder it against its neighbours.
