@@ -26,6 +26,14 @@ export type DefinitionSubstitution = (typeof DEFINITION_SUBSTITUTIONS)[number];
 /** The executions the failed-execution rule reports, as Step Functions names their status. */
 export const FAILED_EXECUTION_STATUSES = ['FAILED', 'TIMED_OUT', 'ABORTED'] as const;
 
+/**
+ * How long one lifecycle step may run. Shorter than the TimeoutSeconds the definition gives its Lambda tasks
+ * (8 s), so an attempt Step Functions gave up on has stopped too and cannot page after its retry did; short
+ * enough that a page and the record of its failure, retries included, end within a minute, the shortest gap
+ * between two levels (test/infra/lifecycle.test.ts checks both against the definition).
+ */
+export const LIFECYCLE_STEP_TIMEOUT_SECONDS = 6;
+
 /** Lambda's limit on all environment variables of a function together (names and values). */
 const LAMBDA_ENVIRONMENT_LIMIT = 4096;
 /** The longest topic ARN prefix any partition and region gives, to size TOPIC_ARNS before ARNs exist. */
@@ -105,6 +113,7 @@ export class Lifecycle extends Construct {
         INCIDENT_URL: props.incidentUrl ?? '',
       },
       logRetention: props.logRetention,
+      timeout: Duration.seconds(LIFECYCLE_STEP_TIMEOUT_SECONDS),
       operationsKey,
     });
     // Single items plus the incident's own partition (its timeline); never the indexes.

@@ -30,25 +30,57 @@ export function localDefinition(tableName: string): { States: States } {
     // biome-ignore lint/suspicious/noTemplateCurlyInString: the ASL's substitution placeholder.
     .replaceAll('${TableName}', tableName);
   const definition = JSON.parse(text) as { States: States };
-  rewriteWaits(definition.States);
+  waitsAsTasks(definition.States, WAIT_ARN, () => true);
   return definition;
 }
 
-function rewriteWaits(states: States): void {
+/** What a Wait turned task receives: its seconds, or the instant it waits for. */
+export type WaitInput = { seconds: number } | { timestamp: string };
+
+/**
+ * Turns the chosen Wait states (Parallel branches included) into Tasks of `resource` under the same name,
+ * given the Wait's duration as `{ seconds }` or its end as `{ timestamp }`, evaluated from the same paths.
+ * For runtimes that keep their own time: aws-local-stepfunctions can only override a Wait by a fixed
+ * duration.
+ */
+export function waitsAsTasks(states: States, resource: string, chosen: (name: string) => boolean): void {
   for (const [name, state] of Object.entries(states)) {
-    for (const branch of state.Branches ?? []) rewriteWaits(branch.States);
-    if (state.Type !== 'Wait') continue;
-    const seconds = state.SecondsPath ? { 'seconds.$': state.SecondsPath } : { seconds: state.Seconds ?? 0 };
+    for (const branch of state.Branches ?? []) waitsAsTasks(branch.States, resource, chosen);
+    if (state.Type !== 'Wait' || !chosen(name)) continue;
     states[name] = {
       Type: 'Task',
-      Comment: `Local stand-in for the Wait ${name}, scaled by FIREBREAK_TIME_SCALE.`,
-      Resource: WAIT_ARN,
-      Parameters: seconds,
+      Comment: `Stand-in for the Wait ${name}.`,
+      Resource: resource,
+      Parameters: waitParameters(state),
       ResultPath: null,
       TimeoutSeconds: MAX_TIMER_SECONDS,
       Next: state.Next,
     };
   }
+}
+
+function waitParameters(state: State): Record<string, unknown> {
+  if (typeof state.TimestampPath === 'string') return { 'timestamp.$': state.TimestampPath };
+  if (typeof state.Timestamp === 'string') return { timestamp: state.Timestamp };
+  if (typeof state.SecondsPath === 'string') return { 'seconds.$': state.SecondsPath };
+  return { seconds: typeof state.Seconds === 'number' ? state.Seconds : 0 };
+}
+
+/**
+ * The context object the interpreter is given. aws-local-stepfunctions fills in only `Execution`; the
+ * lifecycle also reads `$$.State.EnteredTime` (when an escalation cycle starts), here the state machine's
+ * own clock read as the state is processed (the definition reads it only in Pass states, where the two agree).
+ */
+export function executionContext(executionId: string, token: string, stateMachineNow: () => Date) {
+  return {
+    Execution: { Id: executionId },
+    Task: { Token: token },
+    State: {
+      get EnteredTime() {
+        return stateMachineNow().toISOString();
+      },
+    },
+  };
 }
 
 /** Every state of a definition, the states of Parallel branches included, by name. */
@@ -78,6 +110,7 @@ export class LocalWorkflow {
   private readonly sleeps = new Set<() => void>();
   private readonly machine: StateMachine;
   private readonly handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
+  private readonly origin = Date.now();
 
   constructor(
     private readonly deps: {
@@ -95,7 +128,7 @@ export class LocalWorkflow {
       if (state.Resource === FUNCTION_ARN) {
         this.handlers[name] = (input) => deps.actions.run(parseLifecycleInput(input));
       } else if (state.Resource === WAIT_ARN) {
-        this.handlers[name] = (input) => this.sleep(Number((input as { seconds: number }).seconds));
+        this.handlers[name] = (input) => this.sleep(input as WaitInput);
       } else if (state.Resource === 'arn:aws:states:::dynamodb:getItem') {
         this.handlers[name] = (input) => deps.dynamo.send(new GetItemCommand(input as GetItemCommandInput));
       } else if (state.Resource === 'arn:aws:states:::lambda:invoke.waitForTaskToken') {
@@ -117,12 +150,11 @@ export class LocalWorkflow {
       {
         overrides: { taskResourceLocalHandlers: this.handlers as never },
         noThrowOnAbort: true,
-        context: {
-          Execution: {
-            Id: `arn:aws:states:local:000000000000:execution:firebreak-incident-lifecycle:${incidentId}`,
-          },
-          Task: { Token: `local-token-${incidentId}` },
-        } as never,
+        context: executionContext(
+          `arn:aws:states:local:000000000000:execution:firebreak-incident-lifecycle:${incidentId}`,
+          `local-token-${incidentId}`,
+          () => this.stateMachineNow(),
+        ) as never,
       },
     );
     this.aborts.set(incidentId, execution.abort);
@@ -160,8 +192,22 @@ export class LocalWorkflow {
     this.parked.clear();
   }
 
-  private sleep(seconds: number): Promise<null> {
-    const ms = Math.min((seconds * 1000) / this.deps.timeScale, MAX_TIMER_SECONDS * 1000);
+  /**
+   * The state machine's clock: it runs `timeScale` times as fast as the wall clock from the moment local mode
+   * started. Due times the lifecycle computes from it (`$$.State.EnteredTime` plus the plan's offsets) are
+   * turned back into wall-clock sleeps below, so a level due 15 minutes after its cycle started is paged
+   * 15 s after it at a scale of 60, however long the pages before it took.
+   */
+  private stateMachineNow(): Date {
+    return new Date(this.origin + (Date.now() - this.origin) * this.deps.timeScale);
+  }
+
+  private sleep(wait: WaitInput): Promise<null> {
+    const machineMs =
+      'timestamp' in wait
+        ? Math.max(0, Date.parse(wait.timestamp) - this.stateMachineNow().getTime())
+        : wait.seconds * 1000;
+    const ms = Math.min(machineMs / this.deps.timeScale, MAX_TIMER_SECONDS * 1000);
     return new Promise((resolve) => {
       const wake = () => {
         clearTimeout(timer);

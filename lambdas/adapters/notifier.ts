@@ -19,6 +19,12 @@ export class UnknownTargetError extends Error {
   }
 }
 
+/** The outcome of one message to several targets: message ids of the targets reached, errors of the rest. */
+export interface Delivery {
+  sent: Record<string, string>;
+  failed: Record<string, Error>;
+}
+
 /** What the notifier needs of an SNS client: an SNSClient, or local mode's recorder. */
 export interface PublishSender {
   send(command: PublishCommand): Promise<{ MessageId?: string }>;
@@ -40,29 +46,38 @@ export class SnsNotifier {
     return arn;
   }
 
-  /** Publishes to every target's topic; returns the message ids by target. */
-  async notify(
+  /**
+   * Publishes to every target's topic, each on its own: a target whose topic fails (deleted, throttled, no
+   * key access) does not keep the others from getting the message. Returns the message ids of the targets
+   * reached and the error of each one that was not.
+   */
+  async deliver(
     targets: readonly string[],
     kind: NotificationKind,
     incident: Incident,
     message: NotificationMessage,
-  ): Promise<Record<string, string>> {
+  ): Promise<Delivery> {
     const unique = [...new Set(targets)];
-    const topics = unique.map((target) => [target, this.topicFor(target)] as const);
-    const sent = await Promise.all(
-      topics.map(async ([target, topicArn]) => {
+    const outcomes = await Promise.allSettled(
+      unique.map(async (target) => {
         const result = await this.sns.send(
           new PublishCommand({
-            TopicArn: topicArn,
+            TopicArn: this.topicFor(target),
             Subject: message.subject,
             Message: message.text,
             MessageAttributes: attributes(kind, incident),
           }),
         );
-        return [target, result.MessageId ?? ''] as const;
+        return result.MessageId ?? '';
       }),
     );
-    return Object.fromEntries(sent);
+    const delivery: Delivery = { sent: {}, failed: {} };
+    outcomes.forEach((outcome, index) => {
+      const target = unique[index] as string;
+      if (outcome.status === 'fulfilled') delivery.sent[target] = outcome.value;
+      else delivery.failed[target] = asError(outcome.reason);
+    });
+    return delivery;
   }
 
   /** The pipeline's own operations topic, for failures of Firebreak itself. */
@@ -88,4 +103,8 @@ function attributes(kind: NotificationKind, incident: Incident) {
     incidentId: text(incident.id),
     ...(incident.team ? { team: text(incident.team) } : {}),
   };
+}
+
+function asError(reason: unknown): Error {
+  return reason instanceof Error ? reason : new Error(String(reason));
 }

@@ -64,3 +64,29 @@ export function planLifecycle(config: EscalationConfig, incident: Incident, now:
     watchLimit: Math.ceil((WATCH_DAYS * 86_400) / WATCH_INTERVAL_SECONDS),
   };
 }
+
+/** Where the escalation goes after one step of a cycle, and when. */
+export type EscalationProgress = {
+  nextIndex: number;
+  hasNext: boolean;
+  /** Seconds the plan puts between this step and the next (0 when there is none). */
+  delaySeconds: number;
+  /** When the next step is due (ISO 8601): this step's due time plus that delay. */
+  nextAt: string;
+};
+
+/**
+ * The step after `step`, due a fixed delay after `dueAt` (when `step` itself was due, not when it was
+ * done): time spent paging, retrying or recording a failure never pushes the rest of the chain back.
+ */
+export function escalationProgress(plan: LifecyclePlan, step: number, dueAt: Date): EscalationProgress {
+  if (Number.isNaN(dueAt.getTime())) throw new RangeError('the due time of an escalation step is not a time');
+  const next = plan.steps[step + 1];
+  const delaySeconds = next?.delaySeconds ?? 0;
+  return {
+    nextIndex: step + 1,
+    hasNext: next !== undefined,
+    delaySeconds,
+    nextAt: new Date(dueAt.getTime() + delaySeconds * 1000).toISOString(),
+  };
+}

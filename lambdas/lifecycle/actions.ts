@@ -1,10 +1,15 @@
 import type { IncidentStore } from '#adapters/incident-store';
 import type { SnsNotifier } from '#adapters/notifier';
 import type { EscalationConfig, EscalationPolicy } from '#core/escalation';
-import { type LifecyclePlan, planLifecycle } from '#core/lifecycle-plan';
+import {
+  type EscalationProgress,
+  escalationProgress,
+  type LifecyclePlan,
+  planLifecycle,
+} from '#core/lifecycle-plan';
 import type { Incident, Status, TimelineEntry } from '#core/model';
 import * as templates from '#core/templates';
-import type { LifecycleInput } from './inputs';
+import { describeTaskError, type LifecycleInput, type TaskError } from './inputs';
 import { type Notice, notifyOnce } from './notify-once';
 
 export interface LifecycleDeps {
@@ -34,13 +39,24 @@ export class AlreadyResolved extends Error {
   }
 }
 
-export type PageResult = {
-  status: Status;
-  paged: boolean;
-  nextIndex: number;
-  hasNext: boolean;
-  delaySeconds: number;
-};
+export type PageResult = { status: Status; paged: boolean } & EscalationProgress;
+
+/** The notice key of one page: escalation cycle and step. A failed page is recorded under the same key. */
+function pageKey(cycle: number, step: number): string {
+  return `page-c${cycle}-s${step}`;
+}
+
+/** What a failure record says besides the error: what failed, what happens next, and details to keep. */
+interface FailedStep {
+  incidentId: string;
+  execution?: string | undefined;
+  state: string;
+  key: string;
+  error: TaskError;
+  what: string;
+  next: string;
+  details: Record<string, unknown>;
+}
 
 type Input<A extends LifecycleInput['action']> = Extract<LifecycleInput, { action: A }>;
 
@@ -73,6 +89,10 @@ export class LifecycleActions {
         return this.resolution(input);
       case 'failure':
         return this.failure(input);
+      case 'step-failed':
+        return this.stepFailed(input);
+      case 'page-failed':
+        return this.pageFailed(input);
     }
   }
 
@@ -85,12 +105,7 @@ export class LifecycleActions {
     const { plan, step } = input;
     const current = plan.steps[step];
     if (!current) throw new RangeError(`plan has no step ${step}`);
-    const next = plan.steps[step + 1];
-    const progress = {
-      nextIndex: step + 1,
-      hasNext: next !== undefined,
-      delaySeconds: next?.delaySeconds ?? 0,
-    };
+    const progress = escalationProgress(plan, step, this.dueAt(input.dueAt));
     const incident = await this.incident(input.incidentId);
     if (incident.status !== 'triggered') return { status: incident.status, paged: false, ...progress };
 
@@ -112,17 +127,18 @@ export class LifecycleActions {
           minutesUnacknowledged: Math.floor((now.getTime() - Date.parse(incident.createdAt)) / 60_000),
           previousTargets: previous,
         });
-    await this.notifyOnce(incident, `page-c${input.cycle}-s${step}`, {
+    await this.notifyOnce(incident, pageKey(input.cycle, step), {
       kind: first ? 'initial' : 'escalation',
       targets: current.targets,
       message,
       entryKind: first ? 'notified' : 'escalated',
       entryMessage: `Paged level ${current.level} (${current.levelName}), round ${current.round}: ${current.targets.join(', ')}`,
       details: { round: current.round, level: current.level, step, cycle: input.cycle },
-      record: {
+      // Only the targets reached count as paged (they get the resolution notice).
+      record: (reached) => ({
         set: 'escalationLevel = :level, pagedTargets = list_append(if_not_exists(pagedTargets, :none), :targets)',
-        values: { ':level': current.level, ':targets': current.targets, ':none': [] },
-      },
+        values: { ':level': current.level, ':targets': reached, ':none': [] },
+      }),
     });
     return { status: 'triggered', paged: true, ...progress };
   }
@@ -173,11 +189,18 @@ export class LifecycleActions {
   async slaBreach(input: Input<'sla-breach'>): Promise<{ breached: boolean }> {
     const now = this.deps.clock();
     // A breach stands once the deadline passed unacknowledged, even if the incident resolves a moment later.
-    await this.deps.store.markSlaBreached(input.incidentId, now);
+    const marked = await this.deps.store.markSlaBreached(input.incidentId, now);
     const incident = await this.incident(input.incidentId);
     if (!incident.slaBreached) return { breached: false };
+    // Counted when it is marked, so the metric does not depend on the notice getting through.
+    if (marked) {
+      this.deps.metric('ResponseSlaBreached', {
+        Priority: incident.priority,
+        ...(incident.team ? { Team: incident.team } : {}),
+      });
+    }
     const policy = this.policy(input.plan);
-    const sent = await this.notifyOnce(incident, 'sla-breach', {
+    await this.notifyOnce(incident, 'sla-breach', {
       kind: 'sla-breach',
       targets: [policy.management],
       message: templates.slaBreach(incident, {
@@ -188,12 +211,6 @@ export class LifecycleActions {
       entryMessage: `Response SLA missed: not acknowledged by ${incident.respondBy}; ${policy.management} notified`,
       details: { respondBy: incident.respondBy, priority: incident.priority },
     });
-    if (sent) {
-      this.deps.metric('ResponseSlaBreached', {
-        Priority: incident.priority,
-        ...(incident.team ? { Team: incident.team } : {}),
-      });
-    }
     return { breached: true };
   }
 
@@ -251,8 +268,7 @@ export class LifecycleActions {
   }
 
   async failure(input: Input<'failure'>): Promise<{ recorded: boolean }> {
-    const error = input.error.Error ?? 'unknown error';
-    const cause = input.error.Cause ?? '';
+    const { error, cause } = describeTaskError(input.error);
     const now = this.deps.clock();
     const incident = await this.deps.store.getIncident(input.incidentId);
     const firstTime = incident ? await this.deps.store.recordNotice(incident.id, 'failure', now) : true;
@@ -286,6 +302,105 @@ export class LifecycleActions {
       );
     }
     return { recorded: incident !== undefined };
+  }
+
+  /** One step failed after its retries: recorded once (timeline and ops topic), and the lifecycle goes on. */
+  async stepFailed(input: Input<'step-failed'>): Promise<{ status: Status }> {
+    return this.recordStepFailure({
+      ...input,
+      what: `The lifecycle step ${input.state} (${input.key})`,
+      next: 'the lifecycle carries on without it',
+      details: {},
+    });
+  }
+
+  /**
+   * A page failed after its retries: recorded under the page's own key, and the escalation goes on from the
+   * step's due time, so the next level is paged when it would have been had this page worked.
+   */
+  async pageFailed(input: Input<'page-failed'>): Promise<PageResult> {
+    const { plan, step } = input;
+    const progress = escalationProgress(plan, step, this.dueAt(input.dueAt));
+    const current = plan.steps[step];
+    const level = current
+      ? `level ${current.level} (${current.levelName}), round ${current.round}: ${current.targets.join(', ')}`
+      : `step ${step}`;
+    const { status } = await this.recordStepFailure({
+      ...input,
+      key: pageKey(input.cycle, step),
+      what: `Paging ${level}`,
+      next: progress.hasNext
+        ? 'the escalation carries on and pages the next level on schedule'
+        : 'the escalation carries on to its end',
+      details: {
+        cycle: input.cycle,
+        step,
+        ...(current ? { level: current.level, round: current.round, targets: current.targets } : {}),
+      },
+    });
+    return { status, paged: false, ...progress };
+  }
+
+  /**
+   * Writes one `failure` timeline entry and one ops message per failed step, keyed by `failure:<key>` in the
+   * incident's notices: a retried record finds the key and rewrites the same entry (same time, same id,
+   * put-if-absent), and sends the ops message only if it is not recorded as sent. The timeline entry comes
+   * first, so a gone ops topic still leaves the failure on the timeline.
+   */
+  private async recordStepFailure(failed: FailedStep): Promise<{ status: Status }> {
+    const { error, cause } = describeTaskError(failed.error);
+    const now = this.deps.clock();
+    const incident = await this.incident(failed.incidentId);
+    const entryKey = `failure:${failed.key}`;
+    let at = incident.notices[entryKey];
+    if (!at) {
+      const recorded = await this.deps.store.recordNotice(incident.id, entryKey, now);
+      at = recorded ? now.toISOString() : (await this.incident(incident.id)).notices[entryKey];
+    }
+    const message = `${failed.what} failed after its retries (${error}${cause ? `: ${cause}` : ''}); ${failed.next}.`;
+    await this.deps.store.appendTimeline({
+      incidentId: incident.id,
+      entryId: `lifecycle:${entryKey}`,
+      at: at ?? now.toISOString(),
+      kind: 'failure',
+      actor: 'firebreak:lifecycle',
+      message,
+      details: {
+        state: failed.state,
+        key: failed.key,
+        error,
+        cause,
+        ...failed.details,
+        ...(failed.execution ? { execution: failed.execution } : {}),
+      },
+    });
+    const opsKey = `${entryKey}:ops`;
+    if (!incident.notices[opsKey]) {
+      await this.deps.notifier.notifyTopic(
+        this.deps.opsTopicArn,
+        {
+          subject: `Firebreak: ${failed.state} failed for ${incident.id} (${error})`
+            .replace(/[\r\n]+/g, ' ')
+            .slice(0, templates.MAX_SUBJECT_LENGTH),
+          text: [
+            message,
+            `Incident: ${this.deps.incidentLink(incident.id)}`,
+            `Step: ${failed.state} (${failed.key})`,
+            `Execution: ${failed.execution ?? 'unknown'}`,
+            '',
+            cause,
+          ].join('\n'),
+        },
+        'failure',
+      );
+      await this.deps.store.recordNotice(incident.id, opsKey, now);
+    }
+    return { status: incident.status };
+  }
+
+  /** When a step was due; a definition that does not say (an older one) gets "now". */
+  private dueAt(dueAt: string | undefined): Date {
+    return dueAt === undefined ? this.deps.clock() : new Date(dueAt);
   }
 
   private async incident(id: string): Promise<Incident> {

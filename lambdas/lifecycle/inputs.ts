@@ -7,6 +7,23 @@ const Base = {
 };
 /** Which escalation cycle (restarts after an acknowledgement timed out) a step belongs to: keys its notices. */
 const Cycle = z.number().int().min(0);
+const Step = z.number().int().min(0);
+/**
+ * When an escalation step was due ($$.State.EnteredTime as the cycle started, then each step's `nextAt`).
+ * Optional so that executions started by an older definition, which did not send it, keep paging.
+ */
+const DueAt = z.iso.datetime({ offset: true }).optional();
+
+/** What a Catch puts in the state's output: the error name, and its cause (JSON from Lambda). */
+export const TaskError = z
+  .object({ Error: z.string().optional(), Cause: z.string().optional() })
+  .passthrough();
+export type TaskError = z.infer<typeof TaskError>;
+
+/** The state that failed, as the definition names it. */
+const StateName = z.string().regex(/^[A-Za-z][A-Za-z0-9]{0,79}$/, 'must be a state name');
+/** Identifies one failed step of one execution (e.g. `reminder-3`): the failure is recorded once under it. */
+const FailureKey = z.string().regex(/^[a-z0-9][a-z0-9-]{0,99}$/, 'must be a failure key like reminder-3');
 
 /** What the state machine sends each task, one shape per action (see statemachines/incident-lifecycle.asl.json). */
 export const LifecycleInput = z.discriminatedUnion('action', [
@@ -14,7 +31,8 @@ export const LifecycleInput = z.discriminatedUnion('action', [
   z.object({
     action: z.literal('page'),
     ...Base,
-    step: z.number().int().min(0),
+    step: Step,
+    dueAt: DueAt,
     cycle: Cycle,
     plan: LifecyclePlan,
   }),
@@ -29,10 +47,26 @@ export const LifecycleInput = z.discriminatedUnion('action', [
     execution: Base.execution,
     token: z.string().min(1),
   }),
+  /** The lifecycle itself stopped (no plan, or the parallel part failed): page by hand from here. */
+  z.object({ action: z.literal('failure'), ...Base, error: TaskError }),
+  /** One step failed after its retries; the lifecycle carries on without it. */
   z.object({
-    action: z.literal('failure'),
+    action: z.literal('step-failed'),
     ...Base,
-    error: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).passthrough(),
+    state: StateName,
+    key: FailureKey,
+    error: TaskError,
+  }),
+  /** A page failed after its retries: recorded like any step, and the escalation moves on on schedule. */
+  z.object({
+    action: z.literal('page-failed'),
+    ...Base,
+    state: StateName,
+    step: Step,
+    dueAt: DueAt,
+    cycle: Cycle,
+    plan: LifecyclePlan,
+    error: TaskError,
   }),
 ]);
 export type LifecycleInput = z.infer<typeof LifecycleInput>;
@@ -50,4 +84,27 @@ export function parseLifecycleInput(raw: unknown): LifecycleInput {
   throw new InvalidLifecycleInput(
     parsed.error.issues.map((issue) => `${issue.path.join('.') || 'input'}: ${issue.message}`).join('; '),
   );
+}
+
+/** The longest cause kept on the timeline and in the ops message. */
+const MAX_CAUSE_LENGTH = 1000;
+/** The Cause Step Functions gives for an error a Lambda function threw. */
+const LambdaErrorCause = z.object({ errorMessage: z.string(), errorType: z.string().optional() });
+
+/** A caught error made readable: Lambda's JSON cause is reduced to its message. */
+export function describeTaskError(error: TaskError): { error: string; cause: string } {
+  const cause = error.Cause ?? '';
+  const fromLambda = LambdaErrorCause.safeParse(parseJson(cause));
+  return {
+    error: error.Error ?? 'unknown error',
+    cause: (fromLambda.success ? fromLambda.data.errorMessage : cause).slice(0, MAX_CAUSE_LENGTH),
+  };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }

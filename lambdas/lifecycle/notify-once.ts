@@ -10,16 +10,49 @@ export interface Notice {
   entryKind: TimelineKind;
   entryMessage: string;
   details: Record<string, unknown>;
-  /** More attributes to set on the incident in the same write as the notice's record. */
-  record?: { set: string; values: Record<string, unknown> };
+  /**
+   * More attributes to set on the incident in the same write as the notice's record; a function gets the
+   * targets that write records as reached (all of them, or those reached before another target failed).
+   */
+  record?: NoticeRecord | ((reached: readonly string[]) => NoticeRecord);
   /** Who the timeline entry names; the lifecycle by default. */
   actor?: string;
+}
+
+export type NoticeRecord = { set: string; values: Record<string, unknown> };
+
+/**
+ * A notice that some of its targets did not get. The targets that did are recorded, so a retry sends it
+ * only to the others; the name is the error the state machine sees.
+ */
+export class UndeliveredNotice extends Error {
+  constructor(
+    readonly key: string,
+    readonly delivered: readonly string[],
+    readonly failed: Readonly<Record<string, Error>>,
+  ) {
+    const reasons = Object.entries(failed).map(
+      ([target, error]) => `${target} (${error.name}: ${error.message})`,
+    );
+    super(
+      `notice ${key} was not delivered to ${reasons.join(', ')}` +
+        (delivered.length > 0 ? `; delivered to ${delivered.join(', ')}` : ''),
+    );
+    this.name = 'Notice.Undelivered';
+  }
+}
+
+/** The notices-map key remembering that one target of a notice got it while another target failed. */
+export function deliveredKey(key: string, target: string): string {
+  return `${key}>${target}`;
 }
 
 /**
  * Publishes a notice once per key. The key is recorded on the incident after the publish, so a retry
  * finds it and only finishes the timeline entry; a crash between the publish and the record can repeat a
- * page, never lose one. False when the notice had been sent already.
+ * page, never lose one. When some targets fail, the ones reached are recorded one by one and the notice
+ * fails as `Notice.Undelivered`: a retry sends it only to the targets still missing it. False when the
+ * notice had been sent already.
  */
 export async function notifyOnce(
   deps: { store: IncidentStore; notifier: SnsNotifier; clock: () => Date },
@@ -41,9 +74,33 @@ export async function notifyOnce(
     await deps.store.appendTimeline(entry(sentAt, {}));
     return false;
   }
+  const targets = [...new Set(notice.targets)];
+  const earlier = targets.filter((target) => incident.notices[deliveredKey(key, target)] !== undefined);
+  const missing = targets.filter((target) => !earlier.includes(target));
   const now = deps.clock();
-  const messageIds = await deps.notifier.notify(notice.targets, notice.kind, incident, notice.message);
-  if (!(await deps.store.recordNotice(incident.id, key, now, notice.record))) return false;
-  await deps.store.appendTimeline(entry(now.toISOString(), { messageIds }));
+  const { sent, failed } = await deps.notifier.deliver(missing, notice.kind, incident, notice.message);
+  const reached = Object.keys(sent);
+  const record = typeof notice.record === 'function' ? notice.record(reached) : notice.record;
+  if (Object.keys(failed).length > 0) {
+    // One write per target reached (the first also carries the notice's own record): a retry skips them.
+    await Promise.all(
+      reached.map((target, index) =>
+        deps.store.recordNotice(
+          incident.id,
+          deliveredKey(key, target),
+          now,
+          index === 0 ? record : undefined,
+        ),
+      ),
+    );
+    throw new UndeliveredNotice(key, [...earlier, ...reached], failed);
+  }
+  if (!(await deps.store.recordNotice(incident.id, key, now, record))) return false;
+  await deps.store.appendTimeline(
+    entry(now.toISOString(), {
+      messageIds: sent,
+      ...(earlier.length > 0 ? { deliveredEarlier: earlier } : {}),
+    }),
+  );
   return true;
 }

@@ -8,7 +8,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_ESCALATION_CONFIG, type EscalationConfig } from '#core/escalation';
 import { buildApp } from '../../lib/app';
 import { fromRepoRoot } from '../../lib/function-defaults';
-import { DEFINITION_SUBSTITUTIONS, LIFECYCLE_DEFINITION_FILE, STATE_MACHINE_NAME } from '../../lib/lifecycle';
+import {
+  DEFINITION_SUBSTITUTIONS,
+  LIFECYCLE_DEFINITION_FILE,
+  LIFECYCLE_STEP_TIMEOUT_SECONDS,
+  STATE_MACHINE_NAME,
+} from '../../lib/lifecycle';
 import { notificationTargets } from '../../lib/notifications';
 import {
   appContext,
@@ -76,6 +81,171 @@ describe('the lifecycle definition file', () => {
   });
 });
 
+type Retrier = {
+  ErrorEquals: string[];
+  IntervalSeconds?: number;
+  MaxAttempts?: number;
+  BackoffRate?: number;
+  MaxDelaySeconds?: number;
+};
+type Catcher = { ErrorEquals: string[]; ResultPath?: string | null; Next: string };
+type AslState = {
+  Type: string;
+  Resource?: string;
+  Parameters?: Record<string, unknown>;
+  TimeoutSeconds?: number;
+  Retry?: Retrier[];
+  Catch?: Catcher[];
+  Next?: string;
+  Error?: string;
+  Branches?: Array<{ States: Record<string, AslState> }>;
+};
+type AslStates = Record<string, AslState>;
+
+// biome-ignore lint/suspicious/noTemplateCurlyInString: the ASL's substitution placeholder.
+const LIFECYCLE_FUNCTION = '${LifecycleFunctionArn}';
+const RECORDING_ACTIONS = ['failure', 'step-failed', 'page-failed'];
+
+/** The top-level States and those of every Parallel branch, each map on its own (a Next stays inside it). */
+function stateMaps(states: AslStates): AslStates[] {
+  return [
+    states,
+    ...Object.values(states).flatMap((state) => (state.Branches ?? []).flatMap((b) => stateMaps(b.States))),
+  ];
+}
+const definition = () => JSON.parse(definitionText()) as { States: AslStates };
+const tasksOf = (states: AslStates) =>
+  stateMaps(states).flatMap((map) =>
+    Object.entries(map)
+      .filter(([, state]) => state.Type === 'Task')
+      .map(([name, state]) => ({ name, state, map })),
+  );
+/** The action a lifecycle-function Task sends (the token wait sends it in its Payload). */
+const actionOf = (state: AslState) =>
+  (state.Parameters?.action ?? (state.Parameters?.Payload as { action?: string } | undefined)?.action) as
+    | string
+    | undefined;
+
+/**
+ * The longest a Task can take before its Catch: every attempt running into TimeoutSeconds, and each back-off
+ * at its longest (FULL jitter only shortens it), for the retrier with the most attempts.
+ */
+function worstCaseSeconds(state: AslState): number {
+  const timeout = state.TimeoutSeconds ?? Number.POSITIVE_INFINITY;
+  return Math.max(
+    ...(state.Retry ?? []).map((retrier) => {
+      const attempts = retrier.MaxAttempts ?? 3;
+      const backoffs = Array.from({ length: attempts }, (_, k) =>
+        Math.min(
+          (retrier.IntervalSeconds ?? 1) * (retrier.BackoffRate ?? 2) ** k,
+          retrier.MaxDelaySeconds ?? Number.POSITIVE_INFINITY,
+        ),
+      );
+      return (attempts + 1) * timeout + backoffs.reduce((sum, seconds) => sum + seconds, 0);
+    }),
+  );
+}
+
+describe('the lifecycle definition: failures', () => {
+  it('gives every Task its own Retry and a Catch of everything, each leading to a state of its own branch', () => {
+    // Act
+    const tasks = tasksOf(definition().States);
+
+    // Assess
+    expect(tasks.length).toBeGreaterThan(20);
+    for (const { name, state, map } of tasks) {
+      expect(state.Retry?.length, `${name} has no Retry`).toBeGreaterThan(0);
+      expect(state.Catch?.length, `${name} has no Catch`).toBeGreaterThan(0);
+      expect(state.Catch?.at(-1)?.ErrorEquals, `${name} does not catch everything`).toEqual(['States.ALL']);
+      for (const catcher of state.Catch ?? []) expect(Object.keys(map), name).toContain(catcher.Next);
+      expect(state.TimeoutSeconds, `${name} has no TimeoutSeconds`).toBeGreaterThan(0);
+    }
+  });
+
+  it('calls only the lifecycle function, GetItem and the token wait: nothing local-only', () => {
+    // Act
+    const resources = new Set(tasksOf(definition().States).map(({ state }) => state.Resource));
+
+    // Assess
+    expect([...resources].sort()).toEqual(
+      [
+        LIFECYCLE_FUNCTION,
+        'arn:aws:states:::dynamodb:getItem',
+        'arn:aws:states:::lambda:invoke.waitForTaskToken',
+      ].sort(),
+    );
+  });
+
+  it('sends every failure of a working step to a record of that step, which carries on whether it works or not', () => {
+    // Prepare
+    const tasks = tasksOf(definition().States);
+    const recorders = tasks.filter(({ state }) => RECORDING_ACTIONS.includes(actionOf(state) ?? ''));
+
+    // Act
+    const steps = tasks.filter((task) => !recorders.includes(task));
+
+    // Assess: each step's catch-all leads to a record naming it (the plan alone, to the lifecycle's end).
+    for (const { name, state, map } of steps) {
+      const recorder = map[state.Catch?.at(-1)?.Next ?? ''];
+      expect(RECORDING_ACTIONS, name).toContain(actionOf(recorder ?? { Type: '' }));
+      if (name !== 'Prepare') expect(recorder?.Parameters?.state, name).toBe(name);
+    }
+    // A step's record goes on to the same state whether or not it could record; a page's record, which also
+    // schedules the next level, falls back to the plan's own delays.
+    for (const { name, state, map } of recorders) {
+      const fallback = state.Catch?.at(-1)?.Next;
+      if (actionOf(state) === 'page-failed') {
+        expect(map[fallback ?? '']?.Type, name).toBe('Pass');
+      } else {
+        expect(fallback, name).toBe(state.Next);
+      }
+    }
+    expect(recorders.map(({ name }) => name)).toContain('RecordPageFailure');
+  });
+
+  it('lets only the resolution errors end the parallel part, and no Task catch swallows them', () => {
+    // Prepare
+    const { States } = definition();
+    const lifecycle = States.Lifecycle as AslState;
+    const branchFails = stateMaps(States)
+      .slice(1)
+      .flatMap((map) => Object.values(map).filter((state) => state.Type === 'Fail'));
+
+    // Act
+    const tokenWait = tasksOf(States).find(({ name }) => name === 'AwaitResolution');
+
+    // Assess
+    expect(lifecycle.Catch?.[0]).toMatchObject({
+      ErrorEquals: ['Incident.Resolved', 'Incident.AlreadyResolved'],
+      Next: 'NotifyResolution',
+    });
+    expect(branchFails.map((state) => state.Error)).toEqual(branchFails.map(() => 'Incident.Resolved'));
+    expect(tokenWait?.state.Retry?.[0]).toEqual({
+      ErrorEquals: ['Incident.AlreadyResolved'],
+      MaxAttempts: 0,
+    });
+    expect(tokenWait?.state.Catch?.[0]?.ErrorEquals).toEqual(['Incident.AlreadyResolved']);
+    expect(tokenWait?.map[tokenWait.state.Catch?.[0]?.Next ?? '']?.Error).toBe('Incident.Resolved');
+  });
+
+  it('fits a page and the record of its failure, retries included, in the shortest gap between levels', () => {
+    // Prepare: delays are whole minutes, and a repeated round waits at least one, so the shortest gap that is
+    // not zero is 60 s (levels 0 minutes apart are paged one after the other anyway).
+    const tasks = tasksOf(definition().States);
+    const task = (name: string) => tasks.find((t) => t.name === name)?.state as AslState;
+
+    // Act
+    const budget = worstCaseSeconds(task('PageLevel')) + worstCaseSeconds(task('RecordPageFailure'));
+
+    // Assess
+    expect(budget).toBeLessThan(60);
+    // Each attempt of a lifecycle-function task outlasts the function, so an abandoned attempt has stopped.
+    for (const { name, state } of tasks.filter(({ state }) => state.Resource === LIFECYCLE_FUNCTION)) {
+      expect(state.TimeoutSeconds, name).toBeGreaterThan(LIFECYCLE_STEP_TIMEOUT_SECONDS);
+    }
+  });
+});
+
 describe('Firebreak: the incident lifecycle', () => {
   let synthesized: Synthesized;
   let firebreak: Template;
@@ -140,6 +310,7 @@ describe('Firebreak: the incident lifecycle', () => {
     // Assess
     firebreak.hasResourceProperties('AWS::Lambda::Function', {
       Role: resolve(fn.role?.roleArn),
+      Timeout: LIFECYCLE_STEP_TIMEOUT_SECONDS,
       Environment: {
         Variables: {
           POWERTOOLS_SERVICE_NAME: 'firebreak-lifecycle',

@@ -46,7 +46,8 @@ describe('the lifecycle Lambda handler', () => {
     const handler = await loadLifecycleHandler(table);
 
     const plan = (await handler({ action: 'prepare', incidentId })) as { steps: unknown[]; priority: string };
-    const page = await handler({ action: 'page', incidentId, step: 0, cycle: 0, plan });
+    const dueAt = '2026-11-27T10:00:00.000Z';
+    const page = await handler({ action: 'page', incidentId, step: 0, dueAt, cycle: 0, plan });
 
     expect(plan).toMatchObject({ priority: 'P1', ackTimeoutSeconds: 1800, reminderSeconds: 1800 });
     expect(plan.steps).toHaveLength(6);
@@ -56,6 +57,8 @@ describe('the lifecycle Lambda handler', () => {
       nextIndex: 1,
       hasNext: true,
       delaySeconds: 900,
+      // Due 15 minutes after this step was due, however long the page took.
+      nextAt: '2026-11-27T10:15:00.000Z',
     });
     const publish = sns.commandCalls(PublishCommand)[0]?.args[0].input;
     expect(publish?.TopicArn).toBe('arn:aws:sns:us-east-1:111122223333:firebreak-primary-on-call');

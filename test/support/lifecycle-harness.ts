@@ -12,8 +12,16 @@ import { applySignal } from '../../lambdas/ingest/apply-signal';
 import { LifecycleActions } from '../../lambdas/lifecycle/actions';
 import { targetsOf } from '../../lambdas/lifecycle/config';
 import { parseLifecycleInput } from '../../lambdas/lifecycle/inputs';
-import { allStates, type States } from '../../local/local-workflow';
+import {
+  allStates,
+  executionContext,
+  type State,
+  type States,
+  type WaitInput,
+  waitsAsTasks,
+} from '../../local/local-workflow';
 import type { DynamoServer } from './dynamo-server';
+import { SimulatedTime } from './simulated-time';
 
 export const ASL_PATH = new URL('../../statemachines/incident-lifecycle.asl.json', import.meta.url);
 const FUNCTION_ARN = 'arn:aws:lambda:us-east-1:111122223333:function:firebreak-lifecycle';
@@ -22,6 +30,8 @@ const OPS_TOPIC = 'arn:aws:sns:us-east-1:111122223333:firebreak-ops';
 const LAMBDA_RESOURCE = '${LifecycleFunctionArn}';
 // biome-ignore lint/suspicious/noTemplateCurlyInString: the ASL's substitution placeholder, replaced below.
 const TABLE_RESOURCE = '${TableName}';
+/** The Task that stands in for a Wait in simulated time. */
+const SIMULATED_WAIT = 'arn:aws:lambda:us-east-1:111122223333:function:simulated-wait';
 
 export interface Published {
   topic: string;
@@ -29,6 +39,12 @@ export interface Published {
   kind: string;
   subject: string;
   text: string;
+  /** The harness clock when it was published (ISO 8601). */
+  at: string;
+}
+
+export interface FailedPublish extends Omit<Published, 'subject' | 'text'> {
+  error: string;
 }
 
 export type TaskHook = (
@@ -39,18 +55,35 @@ export type TaskHook = (
 
 export interface HarnessOptions {
   escalation?: EscalationConfig;
-  /** Milliseconds per Wait state name; any Wait not named waits 0 ms. */
+  /**
+   * Real milliseconds per Wait state name (aws-local-stepfunctions' own override). Any Wait not named waits
+   * 0 ms with the clock standing still, or, with `simulatedTime`, as long as the definition says on the clock.
+   */
   waits?: Record<string, number>;
+  /**
+   * The clock moves as the execution would see it: a Wait not named in `waits` ends when the clock reaches its
+   * end (the clock jumps there once nothing else is running), and each retry waits its back-off (the upper
+   * bound of the definition's interval, no jitter) on the clock before the task runs again.
+   */
+  simulatedTime?: boolean;
+  /** Records the name of every state entered, in `entered` (reads the execution's event log). */
+  trace?: boolean;
   /** Runs after each lifecycle Task with its input and output: where a test acknowledges or resolves. */
   afterTask?: TaskHook;
-  /** Stands in front of the lifecycle handler of one Task state (fault injection); `real` runs the handler. */
+  /**
+   * Stands in front of the handler of one Task state (fault injection): lifecycle functions, the status
+   * reads and the resolution wait; `real` runs the handler.
+   */
   faults?: Record<string, (input: Record<string, unknown>, real: () => Promise<unknown>) => Promise<unknown>>;
+  /** Decides whether one SNS publish fails, by returning the error the SNS client throws. */
+  publishFault?: (publish: { target: string; kind: string; at: Date }) => Error | undefined;
 }
 
 /**
  * Executes statemachines/incident-lifecycle.asl.json itself with aws-local-stepfunctions: Lambda Tasks go
  * to the real lifecycle actions, DynamoDB reads to the local DynamoDB-protocol server, and SNS is captured
- * at the SDK client. The clock is the test's to move.
+ * at the SDK client. The clock is the test's to move, or, with `simulatedTime`, moves as the execution's
+ * waits and retries say.
  */
 export function lifecycleHarness(server: DynamoServer, table: string, options: HarnessOptions = {}) {
   const escalation = options.escalation ?? DEFAULT_ESCALATION_CONFIG;
@@ -58,6 +91,9 @@ export function lifecycleHarness(server: DynamoServer, table: string, options: H
     .replaceAll(LAMBDA_RESOURCE, FUNCTION_ARN)
     .replaceAll(TABLE_RESOURCE, table);
   const definition = JSON.parse(definitionText) as { States: States };
+  // In simulated time the Waits not given a real duration become tasks that wait on the harness clock.
+  if (options.simulatedTime)
+    waitsAsTasks(definition.States, SIMULATED_WAIT, (name) => !(name in (options.waits ?? {})));
 
   const topicArns = Object.fromEntries(
     targetsOf(escalation).map((target) => [target, `arn:aws:sns:us-east-1:111122223333:firebreak-${target}`]),
@@ -66,20 +102,25 @@ export function lifecycleHarness(server: DynamoServer, table: string, options: H
     ...Object.entries(topicArns).map(([target, arn]): [string, string] => [arn, target]),
     [OPS_TOPIC, 'ops'],
   ]);
+  const clock = { now: new Date('2026-11-27T10:00:00.000Z') };
   const published: Published[] = [];
+  const unpublished: FailedPublish[] = [];
   const sns = mockClient(SNSClient);
   sns.on(PublishCommand).callsFake((input: PublishCommandInput) => {
-    published.push({
-      topic: input.TopicArn ?? '',
-      target: targetOfTopic.get(input.TopicArn ?? '') ?? 'unknown',
-      kind: input.MessageAttributes?.kind?.StringValue ?? '',
-      subject: input.Subject ?? '',
-      text: input.Message ?? '',
-    });
+    const topic = input.TopicArn ?? '';
+    const target = targetOfTopic.get(topic) ?? 'unknown';
+    const kind = input.MessageAttributes?.kind?.StringValue ?? '';
+    const at = clock.now.toISOString();
+    const fault = options.publishFault?.({ target, kind, at: clock.now });
+    if (fault) {
+      unpublished.push({ topic, target, kind, at, error: fault.name });
+      throw fault;
+    }
+    published.push({ topic, target, kind, subject: input.Subject ?? '', text: input.Message ?? '', at });
     return { MessageId: `msg-${published.length}` };
   });
 
-  const clock = { now: new Date('2026-11-27T10:00:00.000Z') };
+  const time = options.simulatedTime ? new SimulatedTime(clock) : undefined;
   const store = new IncidentStore(server.doc, table);
   const metrics: Array<{ name: string; dimensions: Record<string, string> }> = [];
   const actions = new LifecycleActions({
@@ -107,31 +148,83 @@ export function lifecycleHarness(server: DynamoServer, table: string, options: H
   };
   const ids = new IncidentIdAllocator(store);
 
-  const calls: Array<{ state: string; action: string }> = [];
+  const calls: Array<{ state: string; action: string; at: string }> = [];
+  const call = (state: string, action: string) => calls.push({ state, action, at: clock.now.toISOString() });
+  const retrying = new Map<string, { attempts: number[]; backoffMs?: number }>();
+  /** Runs one Task attempt: its fault if any, and in simulated time its retry back-off first. */
+  const attempt = async (
+    name: string,
+    state: State,
+    action: string,
+    input: unknown,
+    real: () => Promise<unknown>,
+    after?: (output: unknown) => Promise<void> | void,
+  ) => {
+    const fault = options.faults?.[name];
+    // What the test does after a task (`after`) happens before the clock moves on.
+    const work = async () => {
+      const output = await (fault ? fault(input as Record<string, unknown>, real) : real());
+      await after?.(output);
+      return output;
+    };
+    if (!time) {
+      call(name, action);
+      return work();
+    }
+    return time.busyWhile(async () => {
+      const memo = retrying.get(name) ?? { attempts: [] };
+      if (memo.backoffMs !== undefined) await time.pause(memo.backoffMs);
+      memo.backoffMs = undefined;
+      call(name, action);
+      try {
+        const output = await work();
+        retrying.delete(name);
+        return output;
+      } catch (error) {
+        const retry = nextRetry(state, error, memo.attempts);
+        if (retry === undefined) retrying.delete(name);
+        else retrying.set(name, { attempts: memo.attempts, backoffMs: retry });
+        throw error;
+      }
+    });
+  };
+
   const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
   for (const [name, state] of allStates(definition.States)) {
     if (state.Type !== 'Task') continue;
     if (state.Resource === FUNCTION_ARN) {
       handlers[name] = async (raw) => {
         const input = raw as Record<string, unknown>;
-        calls.push({ state: name, action: String(input.action) });
-        const fault = options.faults?.[name];
-        const real = () => actions.run(parseLifecycleInput(input));
-        const output = fault ? await fault(input, real) : await real();
-        await options.afterTask?.(name, input, output);
-        return output;
+        return attempt(
+          name,
+          state,
+          String(input.action),
+          input,
+          () => actions.run(parseLifecycleInput(input)),
+          (output) => options.afterTask?.(name, input, output),
+        );
       };
     } else if (state.Resource === 'arn:aws:states:::dynamodb:getItem') {
       handlers[name] = (input) => {
-        calls.push({ state: name, action: 'getItem' });
-        return server.client.send(new GetItemCommand(input as GetItemCommandInput));
+        return attempt(name, state, 'getItem', input, () =>
+          server.client.send(new GetItemCommand(input as GetItemCommandInput)),
+        );
       };
     } else if (state.Resource === 'arn:aws:states:::lambda:invoke.waitForTaskToken') {
       handlers[name] = async (raw) => {
         const payload = (raw as { Payload: Record<string, unknown> }).Payload;
-        calls.push({ state: name, action: String(payload.action) });
-        await actions.run(parseLifecycleInput(payload));
+        await attempt(name, state, String(payload.action), payload, () =>
+          actions.run(parseLifecycleInput(payload)),
+        );
         return new Promise((resolve) => parked.set(String(payload.token), resolve));
+      };
+    } else if (state.Resource === SIMULATED_WAIT && time) {
+      handlers[name] = async (raw) => {
+        const wait = raw as WaitInput;
+        const end =
+          'timestamp' in wait ? Date.parse(wait.timestamp) : clock.now.getTime() + wait.seconds * 1000;
+        await time.until(end);
+        return null;
       };
     }
   }
@@ -148,9 +241,12 @@ export function lifecycleHarness(server: DynamoServer, table: string, options: H
 
   const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
 
+  const entered: string[] = [];
+
   return {
     store,
     published,
+    unpublished,
     metrics,
     calls,
     clock,
@@ -165,6 +261,20 @@ export function lifecycleHarness(server: DynamoServer, table: string, options: H
     async recover(signal: Signal) {
       return applySignal({ store, ids, workflow, clock: () => clock.now }, signal);
     },
+    /** Runs `work` when the simulated clock reaches `at` (simulated time only): where a test resolves. */
+    at(at: string, work: () => Promise<unknown>) {
+      if (!time) throw new Error('h.at needs simulatedTime');
+      const when = Date.parse(at);
+      if (Number.isNaN(when)) throw new RangeError(`h.at needs an ISO 8601 time, not "${at}"`);
+      return time.until(when).then(() => time.busyWhile(work));
+    },
+    /** Lets `ms` of simulated time pass inside a fault (a call that hangs until it times out). */
+    sleep(ms: number) {
+      if (!time) throw new Error('h.sleep needs simulatedTime');
+      return time.pause(ms);
+    },
+    /** Every state entered, in order (with `trace`). */
+    entered,
     run(incidentId: string) {
       const execution = machine.run(
         { incidentId },
@@ -174,16 +284,63 @@ export function lifecycleHarness(server: DynamoServer, table: string, options: H
             waitTimeOverrides: waitOverrides,
             retryIntervalOverrides: retryOverrides,
           },
-          context: {
-            Execution: { Id: `arn:aws:states:us-east-1:111122223333:execution:lifecycle:${incidentId}` },
-            Task: { Token: `token-${incidentId}` },
-          } as never,
+          context: executionContext(
+            `arn:aws:states:us-east-1:111122223333:execution:lifecycle:${incidentId}`,
+            `token-${incidentId}`,
+            () => clock.now,
+          ) as never,
         },
       );
-      return execution;
+      const traced = options.trace
+        ? (async () => {
+            for await (const event of execution.eventLogs) {
+              if (event.type === 'StateEntered') entered.push(event.state.name);
+            }
+          })()
+        : Promise.resolve();
+      const result = (async () => {
+        try {
+          return await execution.result;
+        } finally {
+          time?.stop();
+          await traced;
+        }
+      })();
+      return { ...execution, result };
     },
     restore() {
       sns.restore();
     },
   };
+}
+
+/**
+ * The back-off before the next attempt when a task attempt fails with `error`, as aws-local-stepfunctions
+ * picks the retrier (first whose ErrorEquals matches) and counts its attempts; undefined when the error is
+ * not retried (it is caught, or fails the state).
+ */
+function nextRetry(state: State, error: unknown, attempts: number[]): number | undefined {
+  const name = error instanceof Error ? error.name : '';
+  const retriers = (state.Retry ?? []) as Array<{
+    ErrorEquals: string[];
+    IntervalSeconds?: number;
+    MaxAttempts?: number;
+    BackoffRate?: number;
+    MaxDelaySeconds?: number;
+  }>;
+  const index = retriers.findIndex((retrier) =>
+    retrier.ErrorEquals.some(
+      (match) =>
+        match === name ||
+        match === 'States.ALL' ||
+        (match === 'States.TaskFailed' && name !== 'States.Timeout'),
+    ),
+  );
+  const retrier = retriers[index];
+  if (!retrier) return undefined;
+  const done = attempts[index] ?? 0;
+  if (done >= (retrier.MaxAttempts ?? 3)) return undefined;
+  attempts[index] = done + 1;
+  const seconds = (retrier.IntervalSeconds ?? 1) * (retrier.BackoffRate ?? 2) ** done;
+  return Math.min(seconds, retrier.MaxDelaySeconds ?? Number.POSITIVE_INFINITY) * 1000;
 }

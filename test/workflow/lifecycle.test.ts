@@ -243,14 +243,15 @@ describe('lifecycle: failures', () => {
     expect(h.published.some((p) => p.kind === 'failure')).toBe(false);
   });
 
-  it('records the failure on the timeline and tells the ops topic when a task always fails', async () => {
+  it('stops, records the failure once and tells the ops topic when no plan can be made', async () => {
     let attempts = 0;
     const { h, incidentId } = await setup('medium', 'medium', {
-      waits: { WaitForResponseDeadline: NEVER },
       faults: {
-        PageLevel: async () => {
+        Prepare: async () => {
           attempts += 1;
-          throw Object.assign(new Error('SNS is down'), { name: 'ServiceUnavailable' });
+          throw Object.assign(new Error('escalation policy "gone" is no longer configured'), {
+            name: 'Error',
+          });
         },
       },
     });
@@ -261,12 +262,39 @@ describe('lifecycle: failures', () => {
     );
 
     expect(outcome?.cause?.name).toBe('Lifecycle.Failed');
-    expect(attempts).toBe(4);
-    expect(h.calls.map((c) => c.action)).toContain('failure');
+    expect(attempts).toBe(3);
+    expect(h.calls.map((c) => c.action)).toEqual(['prepare', 'prepare', 'prepare', 'failure']);
     const ops = h.published.filter((p) => p.target === 'ops');
     expect(ops).toHaveLength(1);
     expect(ops[0]?.subject).toContain(incidentId);
-    const failure = (await h.store.listTimeline(incidentId)).find((e) => e.kind === 'failure');
-    expect(failure?.message).toMatch(/no longer automatic/);
+    const failures = (await h.store.listTimeline(incidentId)).filter((e) => e.kind === 'failure');
+    expect(failures).toHaveLength(1);
+    expect(failures[0]?.message).toMatch(/no longer automatic/);
+    expect(pagesOf(h)).toEqual([]);
+  });
+
+  it('records a page that always fails once and carries on with the chain (see lifecycle-failures.test.ts)', async () => {
+    let attempts = 0;
+    const { h, incidentId, signal } = await setup('medium', 'medium', {
+      waits: { WaitForResponseDeadline: NEVER, WatchForAck: NEVER },
+      faults: {
+        PageLevel: async () => {
+          attempts += 1;
+          throw Object.assign(new Error('SNS is down'), { name: 'ServiceUnavailable' });
+        },
+      },
+    });
+
+    const execution = h.run(incidentId);
+    await until(() => h.published.some((p) => p.kind === 'exhausted'), 'escalation exhausted');
+    await recoverAlarm(h, signal);
+    await execution.result;
+
+    expect(attempts).toBe(6 * 3);
+    expect(pagesOf(h)).toEqual([]);
+    const failures = (await h.store.listTimeline(incidentId)).filter((e) => e.kind === 'failure');
+    expect(failures.map((e) => e.details?.key)).toEqual([0, 1, 2, 3, 4, 5].map((step) => `page-c0-s${step}`));
+    expect(h.published.filter((p) => p.target === 'ops')).toHaveLength(6);
+    expect(h.published.filter((p) => p.kind === 'resolution').map((p) => p.target)).toEqual(['stakeholders']);
   });
 });
