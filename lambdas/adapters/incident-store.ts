@@ -2,6 +2,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { Claim } from '#core/dedup';
 import { Incident, type Signal, TimelineEntry } from '#core/model';
+import { expiredNotices } from '#core/notices';
 
 /** The one method of the document client the store uses; tests wrap it to inject faults. */
 export type DocumentSender = Pick<DynamoDBDocumentClient, 'send'>;
@@ -293,20 +294,23 @@ export class IncidentStore {
   }
 
   /**
-   * Records that the lifecycle sent a notice, once: false when the key is already there (a retry, or a
-   * concurrent step got there first). `extra` sets more attributes in the same write.
+   * Records that a notice was sent, once: false when the key is already there (a retry, or a concurrent
+   * step got there first). `extra` sets more attributes in the same write, which also drops the records
+   * of notices old enough that no retry can need them (see #core/notices).
    */
   async recordNotice(
-    incidentId: string,
+    incident: Pick<Incident, 'id' | 'notices'>,
     key: string,
     at: Date,
     extra: { set?: string; values?: Record<string, unknown> } = {},
   ): Promise<boolean> {
-    const updated = await this.updateIncident(incidentId, at, {
+    const expired = expiredNotices(incident.notices, at, key);
+    const updated = await this.updateIncident(incident.id, at, {
       set: `notices.#key = :now${extra.set ? `, ${extra.set}` : ''}`,
       condition: 'attribute_not_exists(notices.#key)',
-      names: { '#key': key },
+      names: { '#key': key, ...Object.fromEntries(expired.map((old, i) => [`#old${i}`, old])) },
       values: extra.values ?? {},
+      ...(expired.length > 0 ? { remove: expired.map((_, i) => `notices.#old${i}`).join(', ') } : {}),
       bumpVersion: false,
     });
     return updated !== undefined;
@@ -470,6 +474,8 @@ export class IncidentStore {
       condition: string;
       names?: Record<string, string>;
       values: Record<string, unknown>;
+      /** Attributes to remove in the same write. */
+      remove?: string;
       bumpVersion?: boolean;
     },
   ): Promise<Incident | undefined> {
@@ -483,7 +489,7 @@ export class IncidentStore {
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.incident(incidentId),
-          UpdateExpression: `SET ${change.set}, updatedAt = :now${bump}`,
+          UpdateExpression: `SET ${change.set}, updatedAt = :now${bump}${change.remove ? ` REMOVE ${change.remove}` : ''}`,
           ConditionExpression: `attribute_exists(PK) AND ${change.condition}`,
           // DynamoDB refuses an empty map here.
           ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),

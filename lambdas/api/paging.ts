@@ -6,7 +6,7 @@ import { isOpen } from '#core/lifecycle';
 import { personText, TEXT_LIMITS } from '#core/limits';
 import type { Incident } from '#core/model';
 import * as templates from '#core/templates';
-import { notifyOnce } from '../lifecycle/notify-once';
+import { notifyOnce, pageRecord } from '../lifecycle/notify-once';
 import { conflict, notFound } from './errors';
 
 export const StatusUpdate = z.strictObject({
@@ -71,10 +71,7 @@ export class ManualPaging {
       entryMessage: `Escalated by hand to level ${number} (${level.name}) by ${actor}: ${level.targets.join(', ')}`,
       details: { level: number, byHand: true },
       actor,
-      record: {
-        set: 'escalationLevel = :level, pagedTargets = list_append(if_not_exists(pagedTargets, :none), :targets)',
-        values: { ':level': number, ':targets': level.targets, ':none': [] },
-      },
+      record: pageRecord(incident, number, level.targets),
     });
     return this.get(id);
   }

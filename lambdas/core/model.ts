@@ -110,7 +110,7 @@ export const Incident = z.object({
   labels: z.record(z.string(), z.string()),
   related: z.array(z.string()),
   assignee: z.string().optional(),
-  /** Every notification target paged so far (in order, may repeat): the resolution notice goes to them. */
+  /** Every notification target paged so far, each once, in the order first paged: the resolution notice goes to them. */
   pagedTargets: z.array(z.string()).optional(),
   escalationLevel: z.number().int().min(0),
   alertCount: z.number().int().min(1),

@@ -10,7 +10,7 @@ import {
 import type { Incident, Status, TimelineEntry } from '#core/model';
 import * as templates from '#core/templates';
 import { describeTaskError, type LifecycleInput, type TaskError } from './inputs';
-import { type Notice, notifyOnce } from './notify-once';
+import { type Notice, notifyOnce, pageRecord } from './notify-once';
 
 export interface LifecycleDeps {
   store: IncidentStore;
@@ -135,10 +135,7 @@ export class LifecycleActions {
       entryMessage: `Paged level ${current.level} (${current.levelName}), round ${current.round}: ${current.targets.join(', ')}`,
       details: { round: current.round, level: current.level, step, cycle: input.cycle },
       // Only the targets reached count as paged (they get the resolution notice).
-      record: (reached) => ({
-        set: 'escalationLevel = :level, pagedTargets = list_append(if_not_exists(pagedTargets, :none), :targets)',
-        values: { ':level': current.level, ':targets': reached, ':none': [] },
-      }),
+      record: (reached) => pageRecord(incident, current.level, reached),
     });
     return { status: 'triggered', paged: true, ...progress };
   }
@@ -271,7 +268,7 @@ export class LifecycleActions {
     const { error, cause } = describeTaskError(input.error);
     const now = this.deps.clock();
     const incident = await this.deps.store.getIncident(input.incidentId);
-    const firstTime = incident ? await this.deps.store.recordNotice(incident.id, 'failure', now) : true;
+    const firstTime = incident ? await this.deps.store.recordNotice(incident, 'failure', now) : true;
     if (incident && firstTime) {
       await this.deps.store.appendTimeline({
         incidentId: incident.id,
@@ -354,7 +351,7 @@ export class LifecycleActions {
     const entryKey = `failure:${failed.key}`;
     let at = incident.notices[entryKey];
     if (!at) {
-      const recorded = await this.deps.store.recordNotice(incident.id, entryKey, now);
+      const recorded = await this.deps.store.recordNotice(incident, entryKey, now);
       at = recorded ? now.toISOString() : (await this.incident(incident.id)).notices[entryKey];
     }
     const message = `${failed.what} failed after its retries (${error}${cause ? `: ${cause}` : ''}); ${failed.next}.`;
@@ -393,7 +390,7 @@ export class LifecycleActions {
         },
         'failure',
       );
-      await this.deps.store.recordNotice(incident.id, opsKey, now);
+      await this.deps.store.recordNotice(incident, opsKey, now);
     }
     return { status: incident.status };
   }

@@ -22,6 +22,24 @@ export interface Notice {
 export type NoticeRecord = { set: string; values: Record<string, unknown> };
 
 /**
+ * What a page records on its incident: the level reached, and the targets paged for the first time (each
+ * target is listed once, so the list stays as short as the policy however often the chain repeats).
+ */
+export function pageRecord(
+  incident: Pick<Incident, 'pagedTargets'>,
+  level: number,
+  targets: readonly string[],
+): NoticeRecord {
+  const known = new Set(incident.pagedTargets ?? []);
+  const fresh = [...new Set(targets)].filter((target) => !known.has(target));
+  if (fresh.length === 0) return { set: 'escalationLevel = :level', values: { ':level': level } };
+  return {
+    set: 'escalationLevel = :level, pagedTargets = list_append(if_not_exists(pagedTargets, :none), :targets)',
+    values: { ':level': level, ':targets': fresh, ':none': [] },
+  };
+}
+
+/**
  * A notice that some of its targets did not get. The targets that did are recorded, so a retry sends it
  * only to the others; the name is the error the state machine sees.
  */
@@ -85,17 +103,12 @@ export async function notifyOnce(
     // One write per target reached (the first also carries the notice's own record): a retry skips them.
     await Promise.all(
       reached.map((target, index) =>
-        deps.store.recordNotice(
-          incident.id,
-          deliveredKey(key, target),
-          now,
-          index === 0 ? record : undefined,
-        ),
+        deps.store.recordNotice(incident, deliveredKey(key, target), now, index === 0 ? record : undefined),
       ),
     );
     throw new UndeliveredNotice(key, [...earlier, ...reached], failed);
   }
-  if (!(await deps.store.recordNotice(incident.id, key, now, record))) return false;
+  if (!(await deps.store.recordNotice(incident, key, now, record))) return false;
   await deps.store.appendTimeline(
     entry(now.toISOString(), {
       messageIds: sent,

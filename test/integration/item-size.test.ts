@@ -219,7 +219,7 @@ describe('every stored item stays under the bound', () => {
     const incident = await allIncidents(server, table);
     expect(incident.map((i) => i.alertCount)).toEqual([1000]);
     expect(items[0]?.bytes).toBeLessThan(ITEM_SIZE_BOUND);
-  });
+  }, 180_000);
 
   it('after a P1 incident open for 7 days with every page, reminder, update and notice recorded', async () => {
     const table = await server.createTable('size-week');
