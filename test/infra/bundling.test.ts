@@ -26,7 +26,8 @@ describe('ingest function bundle', () => {
     if (!ingest) throw new Error('no ingest function in the template');
     const s3Key = (ingest[1].Code as { S3Key: string }).S3Key;
     bundleDir = join(synthesized.outdir, `asset.${s3Key.replace(/\.zip$/, '')}`);
-  });
+    // Synthesis with three real esbuild runs: far over the default hook time on a loaded 2-core machine.
+  }, 180_000);
   afterAll(() => synthesized.dispose());
 
   it('is one minified ESM file, AWS SDK included, within a cold-start budget, with its source map', () => {
