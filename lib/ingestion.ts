@@ -7,6 +7,7 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { ALERTS_INDEX } from '#adapters/table-definition';
 import { DeadLetterQueue } from './dead-letter-queue';
 import { INGEST_SOURCES } from './event-sources';
 import { FirebreakFunction } from './function-defaults';
@@ -63,11 +64,17 @@ export class Ingestion extends Construct {
       maxEventAge: Duration.hours(1),
     });
 
-    // Ingest reads and writes single items only; Query on the table or its indexes belongs to other functions.
+    // Ingest reads and writes single items; its one query finds a resolved incident's alerts to release them.
     this.function.addToRolePolicy(
       new PolicyStatement({
         actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
         resources: [props.table.tableArn],
+      }),
+    );
+    this.function.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:Query'],
+        resources: [`${props.table.tableArn}/index/${ALERTS_INDEX}`],
       }),
     );
     // Named actions rather than kms:GenerateDataKey*: the pair and without-plaintext variants are never used.

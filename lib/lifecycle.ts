@@ -10,6 +10,7 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { ALERTS_INDEX } from '#adapters/table-definition';
 import type { EscalationConfig } from '#core/escalation';
 import { DeadLetterQueue } from './dead-letter-queue';
 import { FirebreakFunction, fromRepoRoot } from './function-defaults';
@@ -116,11 +117,18 @@ export class Lifecycle extends Construct {
       timeout: Duration.seconds(LIFECYCLE_STEP_TIMEOUT_SECONDS),
       operationsKey,
     });
-    // Single items plus the incident's own partition (its timeline); never the indexes.
+    // Single items plus the incident's own partition (its timeline), and the one index that finds a resolved
+    // incident's alerts to release them.
     this.function.addToRolePolicy(
       new PolicyStatement({
         actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
         resources: [table.tableArn],
+      }),
+    );
+    this.function.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:Query'],
+        resources: [`${table.tableArn}/index/${ALERTS_INDEX}`],
       }),
     );
     tableKey.grant(this.function, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey');

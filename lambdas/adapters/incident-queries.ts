@@ -1,8 +1,9 @@
 import { GetCommand, type NativeAttributeValue, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { type CursorIndex, decodeCursor, encodeCursor, InvalidCursorError } from '#core/cursor';
+import { readIncident } from '#core/incident';
 import {
   type Category,
-  Incident,
+  type Incident,
   OPEN_STATUSES,
   type Priority,
   type Status,
@@ -107,7 +108,7 @@ export class IncidentQueries {
     const result = await this.db.send(
       new GetCommand({ TableName: this.tableName, Key: keys.incident(id), ConsistentRead: true }),
     );
-    return result.Item ? Incident.parse(result.Item) : undefined;
+    return result.Item ? readIncident(result.Item) : undefined;
   }
 
   /**
@@ -149,7 +150,7 @@ export class IncidentQueries {
     const since = filter.since === undefined ? undefined : normalizeSince(filter.since);
     const statuses = [...new Set(filter.status ?? [])];
     const onlyOpen = statuses.length > 0 && statuses.every((status) => OPEN_STATUSES.includes(status));
-    const parse = (item: Item) => Incident.parse(item);
+    const parse = (item: Item) => readIncident(item);
     const conditions: Conditions = new Conditions();
     conditions.in('status', statuses);
     conditions.equals('team', filter.team);

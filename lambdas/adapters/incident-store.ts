@@ -1,18 +1,14 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { Claim } from '#core/dedup';
-import { Incident, type Signal, TimelineEntry } from '#core/model';
+import type { Alert } from '#core/alerts';
+import { readIncident, storedIncident } from '#core/incident';
+import type { Incident, Priority } from '#core/model';
+import { TimelineEntry } from '#core/model';
 import { expiredNotices } from '#core/notices';
+import { AlertClaims } from './alert-claims';
+import { conditional, type DocumentSender, keys } from './store-keys';
+import { UpdateExpression } from './update-expression';
 
-/** The one method of the document client the store uses; tests wrap it to inject faults. */
-export type DocumentSender = Pick<DynamoDBDocumentClient, 'send'>;
-
-export const keys = {
-  incident: (id: string) => ({ PK: `INC#${id}`, SK: 'META' }),
-  timeline: (id: string, at: string, entryId: string) => ({ PK: `INC#${id}`, SK: `TL#${at}#${entryId}` }),
-  claim: (dedupKey: string) => ({ PK: `DEDUP#${dedupKey}`, SK: 'CLAIM' }),
-  counter: (day: string) => ({ PK: `COUNTER#${day}`, SK: 'COUNTER' }),
-};
+export { conditional, type DocumentSender, isConditionFailure, keys } from './store-keys';
 
 /** Index attributes of an incident item, so the dashboard's queries never scan. */
 export function indexAttributes(incident: Incident): Record<string, string> {
@@ -28,28 +24,6 @@ export function indexAttributes(incident: Incident): Record<string, string> {
   };
 }
 
-function parseClaim(item: Record<string, unknown>): Claim {
-  const present = Object.fromEntries(Object.entries(item).filter(([, value]) => value !== NONE));
-  return Claim.parse(present);
-}
-
-export function isConditionFailure(error: unknown): boolean {
-  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
-}
-
-/** Runs a conditional write; false when its condition did not hold, any other error propagates. */
-async function conditional<T>(write: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await write();
-  } catch (error) {
-    if (isConditionFailure(error)) return undefined;
-    throw error;
-  }
-}
-
-/** Stands for "no previous change" in the claim's copy of it (an expression cannot copy a missing attribute). */
-const NONE = '-';
-
 const OPEN_VALUES = { ':triggered': 'triggered', ':acknowledged': 'acknowledged' };
 
 /**
@@ -58,10 +32,15 @@ const OPEN_VALUES = { ':triggered': 'triggered', ':acknowledged': 'acknowledged'
  * prefix of a sequence completes it instead of duplicating it.
  */
 export class IncidentStore {
+  /** The alert and group claims, in the same table. */
+  readonly claims: AlertClaims;
+
   constructor(
     private readonly db: DocumentSender,
     private readonly tableName: string,
-  ) {}
+  ) {
+    this.claims = new AlertClaims(db, tableName);
+  }
 
   /** Reserves `count` numbers of the day's incident sequence; returns the last one reserved. */
   async reserveSequence(day: string, count: number): Promise<number> {
@@ -80,138 +59,18 @@ export class IncidentStore {
     return seq;
   }
 
-  /**
-   * Claims the key for a new incident: succeeds only if this change is newer than every applied one and
-   * no incident is open for the key. False when another change holds the key or is newer.
-   */
-  async claimToOpen(signal: Signal, opening: Incident): Promise<boolean> {
-    const result = await conditional(() =>
-      this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keys.claim(signal.dedupKey),
-          UpdateExpression:
-            // The previous change is kept (one generation) so that a late retry of the recovery that
-            // released the key can still finish its work; the operands read the item as it was.
-            'SET previousIncidentId = if_not_exists(incidentId, :none), previousEventId = if_not_exists(lastEventId, :none), ' +
-            'previousAction = if_not_exists(lastAction, :none), dedupKey = :key, incidentId = :id, #open = :true, ' +
-            'watermark = :t, lastEventId = :e, lastAction = :a, openedBy = :e, opening = :opening',
-          ConditionExpression: 'attribute_not_exists(PK) OR (watermark < :t AND #open = :false)',
-          ExpressionAttributeNames: { '#open': 'open' },
-          ExpressionAttributeValues: {
-            ':key': signal.dedupKey,
-            ':id': opening.id,
-            ':true': true,
-            ':false': false,
-            ':t': signal.occurredAt,
-            ':e': signal.eventId,
-            ':a': signal.action,
-            // One string rather than a nested map: it is only read back whole, and is far cheaper to marshal.
-            ':opening': JSON.stringify(opening),
-            ':none': NONE,
-          },
-        }),
-      ),
-    );
-    return result !== undefined;
-  }
-
-  /**
-   * A trigger that was counted on the key's incident found that incident resolved by hand meanwhile: it
-   * opens the next incident instead. Only while the key still points at that incident and this trigger was
-   * the last change applied, so a redelivery, or a trigger that lost a race, cannot open a second one.
-   */
-  async claimToReopen(signal: Signal, opening: Incident, closedIncidentId: string): Promise<boolean> {
-    const result = await conditional(() =>
-      this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keys.claim(signal.dedupKey),
-          UpdateExpression:
-            'SET previousIncidentId = incidentId, previousEventId = lastEventId, previousAction = lastAction, ' +
-            'incidentId = :id, #open = :true, openedBy = :e, opening = :opening',
-          ConditionExpression: 'incidentId = :closed AND lastEventId = :e',
-          ExpressionAttributeNames: { '#open': 'open' },
-          ExpressionAttributeValues: {
-            ':id': opening.id,
-            ':true': true,
-            ':e': signal.eventId,
-            ':closed': closedIncidentId,
-            ':opening': JSON.stringify(opening),
-          },
-        }),
-      ),
-    );
-    return result !== undefined;
-  }
-
-  /** Applies a newer trigger to the key's open incident. Returns the claim after, or undefined if not open / not newer. */
-  async claimToAddAlert(signal: Signal): Promise<Claim | undefined> {
-    const result = await conditional(() =>
-      this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keys.claim(signal.dedupKey),
-          UpdateExpression: 'SET watermark = :t, lastEventId = :e, lastAction = :a',
-          ConditionExpression: 'attribute_exists(PK) AND watermark < :t AND #open = :true',
-          ExpressionAttributeNames: { '#open': 'open' },
-          ExpressionAttributeValues: {
-            ':t': signal.occurredAt,
-            ':e': signal.eventId,
-            ':a': signal.action,
-            ':true': true,
-          },
-          ReturnValues: 'ALL_NEW',
-        }),
-      ),
-    );
-    return result?.Attributes ? parseClaim(result.Attributes) : undefined;
-  }
-
-  /**
-   * Applies a newer resolve or note to the key, creating the claim if it has none (so a late older
-   * change is recognised as stale). `close` releases the key's open incident. Returns the claim before.
-   */
-  async claimChange(signal: Signal, close: boolean): Promise<{ before: Claim | undefined } | undefined> {
-    const result = await conditional(() =>
-      this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keys.claim(signal.dedupKey),
-          UpdateExpression: `SET dedupKey = :key, watermark = :t, lastEventId = :e, lastAction = :a, #open = ${
-            close ? ':false' : 'if_not_exists(#open, :false)'
-          }`,
-          ConditionExpression: 'attribute_not_exists(PK) OR watermark < :t',
-          ExpressionAttributeNames: { '#open': 'open' },
-          ExpressionAttributeValues: {
-            ':key': signal.dedupKey,
-            ':t': signal.occurredAt,
-            ':e': signal.eventId,
-            ':a': signal.action,
-            ':false': false,
-          },
-          ReturnValues: 'ALL_OLD',
-        }),
-      ),
-    );
-    if (!result) return undefined;
-    return { before: result.Attributes ? parseClaim(result.Attributes) : undefined };
-  }
-
-  async getClaim(dedupKey: string): Promise<Claim | undefined> {
-    const result = await this.db.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.claim(dedupKey), ConsistentRead: true }),
-    );
-    return result.Item ? parseClaim(result.Item) : undefined;
-  }
-
   /** Creates the incident unless it exists; never overwrites one that has moved on. */
   async putIncidentIfAbsent(incident: Incident, openedBy: string): Promise<boolean> {
     const written = await conditional(() =>
       this.db.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...keys.incident(incident.id), ...incident, ...indexAttributes(incident), openedBy },
+          Item: {
+            ...keys.incident(incident.id),
+            ...storedIncident(incident),
+            ...indexAttributes(incident),
+            openedBy,
+          },
           ConditionExpression: 'attribute_not_exists(PK)',
         }),
       ),
@@ -223,74 +82,138 @@ export class IncidentStore {
     const result = await this.db.send(
       new GetCommand({ TableName: this.tableName, Key: keys.incident(id), ConsistentRead: true }),
     );
-    return result.Item ? Incident.parse(result.Item) : undefined;
+    return result.Item ? readIncident(result.Item) : undefined;
   }
 
   /**
-   * Counts a newer alert on an open incident. The `lastSignalAt` condition makes a retried delivery a
-   * no-op rather than a second count. False when the incident is missing, not open, or already has it.
+   * Adds a new alert to the open incident of its group: only while the incident takes alerts of the group,
+   * its last alert arrived at or after `windowStart`, and it has room. Repeating it changes nothing but the
+   * version. Returns the incident after, or undefined when it cannot take the alert (or does not exist).
    */
-  async recordAlert(incidentId: string, signal: Signal, now: Date): Promise<boolean> {
-    const updated = await this.applySignalToOpenIncident(incidentId, signal, now, {
-      set: 'alertCount = alertCount + :one',
-    });
-    return updated !== undefined;
-  }
-
-  /**
-   * Resolves an open incident from a recovery signal. Returns the lifecycle's parked task token (if any) so
-   * the caller can wake it; undefined when the incident is missing, not open, or already past this signal.
-   */
-  async resolveFromSignal(
+  joinAlert(
     incidentId: string,
-    signal: Signal,
+    join: { groupKey: string; alertId: string; entry: string; at: string; windowStart: string; cap: number },
     now: Date,
-  ): Promise<{ lifecycleToken?: string } | undefined> {
-    const updated = await this.applySignalToOpenIncident(incidentId, signal, now, {
-      set: '#status = :resolved, resolvedAt = :t, resolvedBy = :e',
+  ): Promise<Incident | undefined> {
+    const path = `alerts.${join.alertId}`;
+    const update = new UpdateExpression()
+      .set({ [path]: join.entry, lastAlertAt: join.at })
+      .when((u) => `contains(${u.name('groupKeys')}, ${u.value(join.groupKey)})`)
+      .when((u) => `${u.name('lastAlertAt')} >= ${u.value(join.windowStart)}`)
+      .when((u) => `attribute_not_exists(${u.name('mergedInto')})`)
+      .when(
+        (u) =>
+          `(attribute_exists(${u.name(path)}) AND ${u.name(path)} <= ${u.value(join.entry)}) OR ` +
+          `(attribute_not_exists(${u.name(path)}) AND size(${u.name('alerts')}) < ${u.value(join.cap)})`,
+      );
+    return this.updateOpenIncident(incidentId, now, update);
+  }
+
+  /**
+   * Records an alert's newer state on its open incident (it resolved, or fired again). Repeating it changes
+   * nothing but the version; an older state than the one recorded is refused. Returns the incident after.
+   */
+  setAlertState(
+    incidentId: string,
+    change: { alertId: string; entry: string; firedAt?: string },
+    now: Date,
+  ): Promise<Incident | undefined> {
+    const path = `alerts.${change.alertId}`;
+    const update = new UpdateExpression()
+      .set({ [path]: change.entry, ...(change.firedAt ? { lastAlertAt: change.firedAt } : {}) })
+      .when((u) => `attribute_exists(${u.name(path)}) AND ${u.name(path)} <= ${u.value(change.entry)}`);
+    return this.updateOpenIncident(incidentId, now, update);
+  }
+
+  /**
+   * Resolves an incident whose alerts have all recovered, as read at `version`: a concurrent change (an
+   * alert firing again) makes the caller look again. Returns the incident and the lifecycle's parked token.
+   */
+  async resolveRecovered(
+    incidentId: string,
+    version: number,
+    by: { at: string; eventId: string },
+    now: Date,
+  ): Promise<{ incident: Incident; lifecycleToken?: string } | undefined> {
+    const update = new UpdateExpression()
+      .set({ status: 'resolved', resolvedAt: by.at, resolvedBy: by.eventId })
       // Leaves the sparse open-incidents index.
-      remove: 'gsi1pk, gsi1sk',
-      values: { ':resolved': 'resolved', ':e': signal.eventId },
-    });
-    if (!updated) return undefined;
-    const token = updated.lifecycleToken;
-    return typeof token === 'string' ? { lifecycleToken: token } : {};
+      .remove('gsi1pk', 'gsi1sk')
+      .when((u) => `${u.name('version')} = ${u.value(version)}`);
+    return this.withToken(await this.updateOpenIncident(incidentId, now, update, true));
   }
 
   /**
-   * One conditional update of an open incident for a signal newer than the last one it applied: the
-   * change itself plus the bookkeeping every such change carries (signal time, version).
+   * A joining alert outranks the incident: its priority and the response deadline it brings (never later
+   * than the one standing), from `from` only. Returns the incident and the lifecycle's parked token.
    */
-  private async applySignalToOpenIncident(
-    incidentId: string,
-    signal: Signal,
+  async raisePriority(
+    incident: Pick<Incident, 'id' | 'createdAt'>,
+    raise: { from: Priority; to: Priority; respondBy: string },
     now: Date,
-    change: { set: string; remove?: string; values?: Record<string, unknown> },
-  ): Promise<Record<string, unknown> | undefined> {
-    const { set, remove, values = {} } = change;
+  ): Promise<{ incident: Incident; lifecycleToken?: string } | undefined> {
+    const update = new UpdateExpression()
+      .set({
+        priority: raise.to,
+        respondBy: raise.respondBy,
+        priorityRaisedAt: now.toISOString(),
+        // The open-incidents index orders by priority first.
+        gsi1sk: `${raise.to}#${incident.createdAt}#${incident.id}`,
+      })
+      .when((u) => `${u.name('priority')} = ${u.value(raise.from)}`);
+    return this.withToken(await this.updateOpenIncident(incident.id, now, update, true));
+  }
+
+  /** The record an incident keeps of an alert that left it (put once; a retry writes nothing new). */
+  async putAlertRecord(alert: Alert): Promise<boolean> {
+    const written = await conditional(() =>
+      this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...keys.alert(alert.incidentId, alert.alertId), ...alert },
+          ConditionExpression: 'attribute_not_exists(PK)',
+        }),
+      ),
+    );
+    return written !== undefined;
+  }
+
+  /** One conditional update of an open incident that stamps updatedAt and bumps version. */
+  private async updateOpenIncident(
+    incidentId: string,
+    now: Date,
+    update: UpdateExpression,
+    keepItem = false,
+  ): Promise<(Incident & { lifecycleToken?: string }) | undefined> {
+    update
+      .set({ updatedAt: now.toISOString() })
+      .add('version', 1)
+      .when(() => 'attribute_exists(PK)')
+      .when((u) => `${u.name('status')} IN (${u.value('triggered')}, ${u.value('acknowledged')})`);
     const result = await conditional(() =>
       this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.incident(incidentId),
-          UpdateExpression: `SET ${set}, lastSignalAt = :t, updatedAt = :now, version = version + :one${
-            remove ? ` REMOVE ${remove}` : ''
-          }`,
-          ConditionExpression:
-            'attribute_exists(PK) AND #status IN (:triggered, :acknowledged) AND lastSignalAt < :t',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':one': 1,
-            ':t': signal.occurredAt,
-            ':now': now.toISOString(),
-            ...OPEN_VALUES,
-            ...values,
-          },
+          ...update.build(),
           ReturnValues: 'ALL_NEW',
         }),
       ),
     );
-    return result?.Attributes;
+    const item = result?.Attributes;
+    if (!item) return undefined;
+    const incident = readIncident(item);
+    return keepItem && typeof item.lifecycleToken === 'string'
+      ? { ...incident, lifecycleToken: item.lifecycleToken }
+      : incident;
+  }
+
+  private withToken(
+    updated: (Incident & { lifecycleToken?: string }) | undefined,
+  ): { incident: Incident; lifecycleToken?: string } | undefined {
+    if (!updated) return undefined;
+    const { lifecycleToken, ...incident } = updated;
+    return { incident, ...(lifecycleToken ? { lifecycleToken } : {}) };
   }
 
   /**
@@ -364,29 +287,9 @@ export class IncidentStore {
     const item = result?.Attributes;
     if (!item) return undefined;
     return {
-      incident: Incident.parse(item),
+      incident: readIncident(item),
       ...(typeof item.lifecycleToken === 'string' ? { lifecycleToken: item.lifecycleToken } : {}),
     };
-  }
-
-  /**
-   * Releases the dedup key of an incident resolved by hand, so the next trigger for it opens a new incident.
-   * Only if the key still points at this incident. The watermark stays: ordering still holds.
-   */
-  async releaseClaim(dedupKey: string, incidentId: string): Promise<boolean> {
-    const result = await conditional(() =>
-      this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keys.claim(dedupKey),
-          UpdateExpression: 'SET #open = :false',
-          ConditionExpression: 'incidentId = :id AND #open = :true',
-          ExpressionAttributeNames: { '#open': 'open' },
-          ExpressionAttributeValues: { ':id': incidentId, ':true': true, ':false': false },
-        }),
-      ),
-    );
-    return result !== undefined;
   }
 
   /** Closes a resolved incident (after its review); false when it is not resolved. */
@@ -502,7 +405,7 @@ export class IncidentStore {
         }),
       ),
     );
-    return result?.Attributes ? Incident.parse(result.Attributes) : undefined;
+    return result?.Attributes ? readIncident(result.Attributes) : undefined;
   }
 
   /** Appends a timeline entry; an entry with the same key is never replaced (append-only audit trail). */

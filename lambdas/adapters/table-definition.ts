@@ -11,7 +11,12 @@ export const TABLE_INDEXES = [
   { indexName: 'by-service', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
   /** `MONTH#<yyyy-mm>` → `<createdAt>#<id>`: newest first within a month. */
   { indexName: 'by-created', partitionKey: 'gsi3pk', sortKey: 'gsi3sk' },
+  /** An incident's live alerts (their claims): `ALERTS#<incident id>` → `<first seen>#<alert id>`. */
+  { indexName: 'alerts-by-incident', partitionKey: 'gsi4pk', sortKey: 'gsi4sk' },
 ] as const;
+
+/** The index of an incident's live alerts, which the release of a resolved incident's alerts reads. */
+export const ALERTS_INDEX = 'alerts-by-incident';
 
 /** TTL attribute: only idempotency records expire; incidents and timelines never do. */
 export const TTL_ATTRIBUTE = 'expiresAt';

@@ -3,6 +3,7 @@ import { indexAttributes } from '#adapters/incident-store';
 import type { Incident, TimelineEntry } from '#core/model';
 import { type IncidentPatch, planPatch } from '#core/patch';
 import { DEFAULT_PRIORITY_POLICY, type PriorityPolicy } from '#core/priority';
+import { releaseAlerts } from '../incidents/settle-alerts';
 import type { LifecycleStarter } from '../ingest/apply-signal';
 import { conflict, notFound } from './errors';
 
@@ -50,8 +51,10 @@ export class IncidentCommands {
     if (!resolved && incident.status !== 'resolved') {
       throw conflict(`incident ${id} is ${incident.status}; it cannot be resolved`);
     }
-    // Repeated on a retry: each step is conditional or put-if-absent.
-    await store.releaseClaim(incident.dedupKey, id);
+    // Repeated on a retry: each step is conditional or put-if-absent. The incident's alerts are released,
+    // so their next trigger opens a new incident (the lifecycle's resolution step releases any the index
+    // did not show yet).
+    await releaseAlerts(store, incident);
     await store.appendTimeline({
       incidentId: id,
       entryId: 'api:resolve',

@@ -1,12 +1,18 @@
-import type { Incident, Signal, TimelineEntry, TimelineKind } from './model';
+import { alertEntry, countAlerts } from './alerts';
+import { alertId } from './grouping';
+import { Incident, OPEN_STATUSES, type Signal, type TimelineEntry, type TimelineKind } from './model';
 import { DEFAULT_PRIORITY_POLICY, type PriorityPolicy, prioritize, respondBy } from './priority';
 
-/** A new incident for a trigger signal: priority from the matrix, response deadline from its SLA. */
+/**
+ * A new incident for a trigger signal: priority from the matrix, response deadline from its SLA, the
+ * signal's alert as its first, and the group it gathers alerts for (if any).
+ */
 export function openIncident(
   signal: Signal,
   id: string,
   now: Date,
   policy: PriorityPolicy = DEFAULT_PRIORITY_POLICY,
+  groupKey?: string,
 ): Incident {
   const priority = prioritize(signal.impact, signal.urgency, policy);
   const createdAt = now.toISOString();
@@ -30,7 +36,11 @@ export function openIncident(
     related: signal.related,
     escalationLevel: 0,
     notices: {},
+    ...(groupKey ? { groupKeys: [groupKey] } : {}),
+    alerts: { [alertId(signal.dedupKey)]: alertEntry(signal.occurredAt, 'firing', signal.autoResolve) },
     alertCount: 1,
+    firingCount: 1,
+    lastAlertAt: signal.occurredAt,
     slaBreached: false,
     respondBy: respondBy(priority, createdAt, policy),
     detectedAt: signal.occurredAt,
@@ -48,6 +58,10 @@ export function signalActor(signal: Signal): string {
 const MESSAGE_PREFIX: Record<TimelineKind, string> = {
   opened: 'Opened',
   alert: 'Alert',
+  'alert-joined': 'Alert joined',
+  'alert-resolved': 'Alert resolved',
+  merged: 'Merged',
+  'priority-raised': 'Priority raised',
   note: 'Note',
   resolved: 'Resolved',
   acknowledged: 'Acknowledged',
@@ -116,4 +130,26 @@ export function openedEntryFromSnapshot(opening: Incident, openedBy: string): Ti
       recoveredFrom: 'the dedup claim, after the opening delivery stopped before writing the incident',
     },
   };
+}
+
+/**
+ * An incident as stored (an item, or the claim's JSON copy) read into the model: the alert counts are
+ * derived from its alert map, never stored. An incident written before alerts were tracked one by one
+ * counts as one alert.
+ */
+export function readIncident(item: Record<string, unknown>): Incident {
+  const alerts = item.alerts;
+  const counts =
+    typeof alerts === 'object' && alerts !== null
+      ? countAlerts(alerts as Record<string, string>)
+      : { alertCount: 1, firingCount: OPEN_STATUSES.includes(item.status as Incident['status']) ? 1 : 0 };
+  // Stored as a string set, so a group can be taken off by value.
+  const groupKeys = item.groupKeys instanceof Set ? [...item.groupKeys].map(String).sort() : item.groupKeys;
+  return Incident.parse({ ...item, ...counts, ...(groupKeys === undefined ? {} : { groupKeys }) });
+}
+
+/** The attributes an incident is stored with: everything but what is derived when read. */
+export function storedIncident(incident: Incident): Record<string, unknown> {
+  const { alertCount: _alertCount, firingCount: _firingCount, groupKeys, ...stored } = incident;
+  return groupKeys && groupKeys.length > 0 ? { ...stored, groupKeys: new Set(groupKeys) } : stored;
 }

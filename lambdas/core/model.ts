@@ -87,6 +87,10 @@ export const Signal = z.object({
   related: z.array(z.string()),
   /** False when the source asks that recovery must not resolve the incident (tag firebreak:auto-resolve=false). */
   autoResolve: z.boolean(),
+  /** `off` when the source asks that this alert is never grouped with others (tag firebreak:group=off). */
+  group: z.literal('off').optional(),
+  /** The source's own grouping of its alerts (Alertmanager's `groupKey`), for rules that group by it. */
+  sourceGroupKey: z.string().min(1).optional(),
 });
 export type Signal = z.infer<typeof Signal>;
 
@@ -113,7 +117,22 @@ export const Incident = z.object({
   /** Every notification target paged so far, each once, in the order first paged: the resolution notice goes to them. */
   pagedTargets: z.array(z.string()).optional(),
   escalationLevel: z.number().int().min(0),
-  alertCount: z.number().int().min(1),
+  /**
+   * The groups whose new alerts join this incident (see #core/grouping): its own, plus those of incidents
+   * merged into it. None when its alert stands alone.
+   */
+  groupKeys: z.array(z.string()).optional(),
+  /** Its alerts: alert id → newest change and state (see #core/alerts). */
+  alerts: z.record(z.string(), z.string()).default({}),
+  /** Alerts in it, and how many fire now: derived from `alerts` when read, never stored. */
+  alertCount: z.number().int().min(0),
+  firingCount: z.number().int().min(0),
+  /** When the last alert joined or fired again: a new alert of the group joins within the group's window. */
+  lastAlertAt: z.string().optional(),
+  /** Set when a person merged this incident into another: its alerts moved there. */
+  mergedInto: z.string().optional(),
+  /** When a joining alert raised the priority (the lifecycle re-plans from it). */
+  priorityRaisedAt: z.string().optional(),
   slaBreached: z.boolean(),
   /** Response deadline from the priority's SLA (ISO 8601). */
   respondBy: z.string(),
@@ -146,6 +165,10 @@ export type Incident = z.infer<typeof Incident>;
 export const TimelineKind = z.enum([
   'opened',
   'alert',
+  'alert-joined',
+  'alert-resolved',
+  'merged',
+  'priority-raised',
   'note',
   'resolved',
   'acknowledged',

@@ -46,3 +46,24 @@ export function respondBy(
 ): string {
   return new Date(Date.parse(detectedAt) + policy.responseSlaMinutes[priority] * 60_000).toISOString();
 }
+
+const RANK: Record<Priority, number> = { P1: 1, P2: 2, P3: 3, P4: 4 };
+
+/** Whether `candidate` is more urgent than `current` (P1 outranks P2). */
+export function outranks(candidate: Priority, current: Priority): boolean {
+  return RANK[candidate] < RANK[current];
+}
+
+/**
+ * The response deadline after an incident's priority was raised at `now`: the new priority's SLA from
+ * now, never later than the deadline already standing.
+ */
+export function raisedRespondBy(
+  priority: Priority,
+  standing: string,
+  now: Date,
+  policy: PriorityPolicy = DEFAULT_PRIORITY_POLICY,
+): string {
+  const fresh = respondBy(priority, now.toISOString(), policy);
+  return fresh < standing ? fresh : standing;
+}

@@ -1,18 +1,43 @@
 import type { IncidentIdAllocator } from '#adapters/incident-ids';
 import type { IncidentStore } from '#adapters/incident-store';
+import { alertEntry, alertsAllRecovered, MAX_ALERTS_PER_INCIDENT, readAlertEntry } from '#core/alerts';
 import { boundSignal } from '#core/bound-signal';
-import { type Claim, canonicalTime, claimOpening } from '#core/dedup';
+import {
+  alertOfClaim,
+  type Claim,
+  canonicalTime,
+  claimOpening,
+  firingOnOpenIncident,
+  groupOpening,
+  previousAlertOfClaim,
+} from '#core/dedup';
+import { type AlertGroup, alertId, type GroupingConfig, groupOf } from '#core/grouping';
 import { openedEntryFromSnapshot, openIncident, signalActor, timelineEntryForSignal } from '#core/incident';
 import { isOpen } from '#core/lifecycle';
 import type { Incident, Signal } from '#core/model';
-import { DEFAULT_PRIORITY_POLICY, type PriorityPolicy } from '#core/priority';
+import {
+  DEFAULT_PRIORITY_POLICY,
+  outranks,
+  type PriorityPolicy,
+  prioritize,
+  raisedRespondBy,
+} from '#core/priority';
+import type { AlertHints } from '../incidents/alert-hints';
+import { releaseAlerts } from '../incidents/settle-alerts';
 
 export type SignalOutcome =
   | { outcome: 'opened'; incidentId: string }
-  /** A newer alert for an open incident: counted on it, no new incident. */
+  /** A new alert joined its group's open incident: counted there, nobody paged. */
+  | { outcome: 'joined'; incidentId: string }
+  /** A newer trigger of an alert already firing on an open incident: counted on the alert. */
   | { outcome: 'deduplicated'; incidentId: string }
+  /** A resolved alert fired again while its incident is open. */
+  | { outcome: 'refired'; incidentId: string }
   | { outcome: 'acknowledged'; incidentId: string }
+  /** The alert recovered and so did its incident (every alert that resolves by itself has). */
   | { outcome: 'resolved'; incidentId: string }
+  /** The alert recovered; its incident stays open for its other alerts. */
+  | { outcome: 'recovered'; incidentId: string }
   /** Recorded on the open incident's timeline (INSUFFICIENT_DATA, recovery with auto-resolve off). */
   | { outcome: 'noted'; incidentId: string }
   /** This change was applied before (a redelivery): its work was completed, nothing doubled. */
@@ -25,6 +50,8 @@ export type SignalOutcome =
 export interface LifecycleStarter {
   start(incidentId: string): Promise<unknown>;
   signalResolved(token: string): Promise<unknown>;
+  /** Wakes the lifecycle to re-plan for a raised priority (pages the new priority's first level once). */
+  signalPriorityRaised?(token: string): Promise<unknown>;
 }
 
 export interface ApplySignalDeps {
@@ -33,15 +60,20 @@ export interface ApplySignalDeps {
   workflow: LifecycleStarter;
   clock: () => Date;
   policy?: PriorityPolicy;
+  /** How alerts are grouped into incidents; without it every alert has an incident of its own. */
+  grouping?: GroupingConfig;
+  /** What this process learnt of alerts and groups: saves requests, never decides an outcome. */
+  hints?: AlertHints;
 }
 
-/** Claims are never deleted, so losing both claim races more than this often means a live storm on one key. */
-const MAX_CLAIM_ATTEMPTS = 5;
+/** Claims are never deleted, so losing a race on them more than this often means a live storm on one key. */
+const MAX_ATTEMPTS = 6;
 
 /**
- * Turns one normalized signal into incident changes. The dedup claim is written first and serializes
- * every change for the key; the incident and timeline writes that follow are each idempotent, so a
- * retry after a crash at any point (or a redelivery) completes the work without doubling it.
+ * Turns one normalized signal into incident changes. The alert's claim is written first and serializes
+ * every change of the alert; a group's claim serializes the opening of the group's incident. The incident
+ * and timeline writes that follow are each idempotent, so a retry after a crash at any point (or a
+ * redelivery) completes the work without doubling it.
  */
 export async function applySignal(deps: ApplySignalDeps, input: Signal): Promise<SignalOutcome> {
   // Every source's text is held to the stored limits here, the one door to the store.
@@ -50,122 +82,288 @@ export async function applySignal(deps: ApplySignalDeps, input: Signal): Promise
   return signal.action === 'trigger' ? flow.trigger() : flow.change();
 }
 
+/** What the flow knows of the alert's claim before writing it. */
+type View =
+  | { kind: 'firing' }
+  | { kind: 'free' }
+  /** Recovered on an incident still open; `claim` when read (its recovery may not be finished). */
+  | { kind: 'resolved-on-open'; incidentId: string; claim?: Claim }
+  | { kind: 'past'; claim: Claim };
+
 class SignalFlow {
   private readonly store: IncidentStore;
+  private readonly group: AlertGroup | undefined;
+  private readonly facts: { alertId: string; priority: Incident['priority'] };
+  private readonly policy: PriorityPolicy;
 
   constructor(
     private readonly deps: ApplySignalDeps,
     private readonly signal: Signal,
   ) {
     this.store = deps.store;
+    this.policy = deps.policy ?? DEFAULT_PRIORITY_POLICY;
+    this.group = deps.grouping ? groupOf(signal, deps.grouping) : undefined;
+    this.facts = {
+      alertId: alertId(signal.dedupKey),
+      priority: prioritize(signal.impact, signal.urgency, this.policy),
+    };
   }
 
   async trigger(): Promise<SignalOutcome> {
-    const { signal } = this;
-    for (let attempt = 0; attempt < MAX_CLAIM_ATTEMPTS; attempt++) {
-      const now = this.deps.clock();
-      const id = await this.deps.ids.next(now);
-      const opening = openIncident(signal, id, now, this.deps.policy ?? DEFAULT_PRIORITY_POLICY);
-      if (await this.store.claimToOpen(signal, opening)) {
-        await this.completeOpen(opening);
-        return { outcome: 'opened', incidentId: id };
-      }
-      this.deps.ids.release(id);
-
-      const claim = await this.store.claimToAddAlert(signal);
-      if (claim?.incidentId) {
-        if (await this.completeAlert(claim, claim.incidentId)) {
-          return { outcome: 'deduplicated', incidentId: claim.incidentId };
+    let view = this.hintedView();
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      let outcome: SignalOutcome | undefined;
+      if (view.kind === 'past') return this.alreadyPast(view.claim);
+      if (view.kind === 'firing') outcome = await this.repeat();
+      else if (view.kind === 'resolved-on-open') {
+        // A recovery that stopped half way is finished first, as a replay in time order would have it.
+        if (view.claim && (await this.finishPendingRecovery(view.incidentId, view.claim))) {
+          view = await this.read();
+          continue;
         }
-        const reopened = await this.reopenAfterClosed(claim.incidentId);
-        if (reopened) return reopened;
-        continue;
-      }
-
-      const current = await this.store.getClaim(signal.dedupKey);
-      if (current && current.watermark >= signal.occurredAt) return this.alreadyPast(current);
-      // The claim moved between our two writes (opened or resolved by a concurrent change): go again.
+        outcome = await this.refire(view.incidentId);
+      } else outcome = this.group ? await this.joinGroup() : await this.openNew();
+      if (outcome) return outcome;
+      view = await this.read();
     }
     throw new Error(
-      `dedup claim for ${signal.dedupKey} kept changing; giving up this attempt so it is retried`,
+      `claim for ${this.signal.dedupKey} kept changing; giving up this attempt so it is retried`,
     );
   }
 
-  /** Resolve and note signals: one claim write, then the follow-up on the incident open before it. */
+  /** Resolve, acknowledge and note signals: one claim write, then the follow-up on the alert's incident. */
   async change(): Promise<SignalOutcome> {
     const { signal } = this;
-    const close = this.closes();
-    const applied = await this.store.claimChange(signal, close);
+    const applied = await this.store.claims.change(
+      signal,
+      signal.action === 'resolve' ? 'resolved' : undefined,
+    );
     if (!applied) {
-      const current = await this.store.getClaim(signal.dedupKey);
-      if (!current) throw new Error(`dedup claim for ${signal.dedupKey} refused a change but does not exist`);
+      const current = await this.store.claims.get(signal.dedupKey);
+      if (!current) throw new Error(`claim for ${signal.dedupKey} refused a change but does not exist`);
       return this.alreadyPast(current);
     }
     const before = applied.before;
     if (!before?.open || !before.incidentId) {
       return { outcome: 'ignored', reason: `${signal.title}: no open incident for ${signal.dedupKey}` };
     }
-    if (close) return this.completeResolve(before.incidentId, before);
-    if (signal.action === 'acknowledge') return this.completeAcknowledge(before.incidentId);
-    return this.completeNote(before.incidentId);
+    return this.completeChange(before.incidentId, before);
   }
 
-  /** A change not newer than the claim: a redelivery of the last change (finish its work) or stale. */
-  private async alreadyPast(current: Claim): Promise<SignalOutcome> {
-    const { signal } = this;
-    const incidentId = current.incidentId;
-    if (current.previousEventId === signal.eventId && current.previousIncidentId) {
-      // A late retry of the recovery that released the key before it fired again: finish that recovery.
-      if (this.closes()) await this.finishResolveOf(current.previousIncidentId, current);
-      return { outcome: 'duplicate', incidentId: current.previousIncidentId };
-    }
-    if (current.lastEventId !== signal.eventId || !incidentId) {
-      const redelivered = current.watermark === signal.occurredAt;
-      return { outcome: redelivered ? 'duplicate' : 'stale', ...(incidentId ? { incidentId } : {}) };
-    }
-    if (signal.action === 'trigger') {
-      const opening = current.openedBy === signal.eventId ? claimOpening(current, incidentId) : undefined;
-      if (opening) await this.completeOpen(opening);
-      else if (!(await this.completeAlert(current, incidentId))) {
-        return (await this.reopenAfterClosed(incidentId)) ?? { outcome: 'duplicate', incidentId };
-      }
-    } else if (this.closes()) {
-      await this.finishResolveOf(incidentId, current);
-    } else if (signal.action === 'acknowledge' && current.open) {
-      await this.completeAcknowledge(incidentId);
-    } else if (current.open) {
-      await this.completeNote(incidentId);
-    }
-    return { outcome: 'duplicate', incidentId };
+  private completeChange(incidentId: string, claim: Claim): Promise<SignalOutcome> {
+    if (this.signal.action === 'resolve') return this.completeRecovery(incidentId, claim);
+    if (this.signal.action === 'acknowledge') return this.completeAcknowledge(incidentId);
+    return this.completeNote(incidentId);
   }
 
-  private closes(): boolean {
-    return this.signal.action === 'resolve' && this.signal.autoResolve;
+  /** What this process last saw of the alert, or, knowing nothing, a new alert (the common case in a storm). */
+  private hintedView(): View {
+    const hint = this.deps.hints?.alert(this.signal.dedupKey);
+    if (hint?.state === 'firing') return { kind: 'firing' };
+    if (hint?.state === 'resolved') return { kind: 'resolved-on-open', incidentId: hint.incidentId };
+    return { kind: 'free' };
+  }
+
+  /** Reads the claim to choose the next write, after a write whose guess about it was wrong. */
+  private async read(): Promise<View> {
+    const claim = await this.store.claims.get(this.signal.dedupKey);
+    if (!claim) return { kind: 'free' };
+    if (claim.watermark >= this.signal.occurredAt) return { kind: 'past', claim };
+    if (firingOnOpenIncident(claim)) return { kind: 'firing' };
+    if (claim.open && claim.state === 'resolved' && claim.incidentId)
+      return { kind: 'resolved-on-open', incidentId: claim.incidentId, claim };
+    return { kind: 'free' };
   }
 
   /**
-   * Finishes a redelivered recovery only if it was the one releasing the incident: the incident is still
-   * open, never got written, or carries this recovery's time. An older, long-resolved incident is left alone.
+   * The claim's last change is a recovery whose incident does not show it yet (its delivery stopped after
+   * the claim write): finish it now, under that delivery's identity. True when that resolved the incident.
    */
-  private async finishResolveOf(incidentId: string, claim: Claim): Promise<void> {
+  private async finishPendingRecovery(incidentId: string, claim: Claim): Promise<boolean> {
+    if (claim.lastAction !== 'resolve' || claim.transitionedBy !== claim.lastEventId) return false;
     const incident = await this.store.getIncident(incidentId);
-    const unwritten = !incident && claimOpening(claim, incidentId) !== undefined;
+    const recorded = incident?.alerts[this.facts.alertId];
     if (
-      unwritten ||
-      (incident && (isOpen(incident.status) || incident.resolvedAt === this.signal.occurredAt))
-    ) {
-      await this.completeResolve(incidentId, claim);
+      incident &&
+      (!isOpen(incident.status) || (recorded && readAlertEntry(recorded).at >= claim.watermark))
+    )
+      return false;
+    const recovery: Signal = {
+      ...this.signal,
+      action: 'resolve',
+      eventId: claim.lastEventId,
+      occurredAt: claim.watermark,
+      autoResolve: claim.autoResolve ?? true,
+      summary: `${this.signal.title}: recovered (finished after its delivery stopped half way)`,
+      details: {},
+    };
+    const outcome = await new SignalFlow(this.deps, recovery).completeRecovery(incidentId, claim);
+    return outcome.outcome === 'resolved';
+  }
+
+  /** A repeat of a firing alert: one write, on the alert. */
+  private async repeat(): Promise<SignalOutcome | undefined> {
+    const repeated = await this.store.claims.repeat(this.signal, this.facts);
+    if (!repeated?.incidentId) {
+      this.deps.hints?.forget(this.signal.dedupKey);
+      return undefined;
     }
+    this.deps.hints?.markFiring(this.signal.dedupKey, repeated.incidentId);
+    return { outcome: 'deduplicated', incidentId: repeated.incidentId };
+  }
+
+  /** A resolved alert fires again on its open incident. */
+  private async refire(incidentId: string): Promise<SignalOutcome | undefined> {
+    const refired = await this.store.claims.refire(this.signal, this.facts, incidentId);
+    if (!refired) return undefined;
+    return this.completeRefire(incidentId);
+  }
+
+  private async completeRefire(incidentId: string): Promise<SignalOutcome | undefined> {
+    const { signal } = this;
+    const now = this.deps.clock();
+    const entry = alertEntry(signal.occurredAt, 'firing', signal.autoResolve);
+    const incident = await this.store.setAlertState(
+      incidentId,
+      { alertId: this.facts.alertId, entry, firedAt: signal.occurredAt },
+      now,
+    );
+    // Its incident is over (resolved by hand meanwhile): the alert starts over elsewhere.
+    if (!incident) return this.moveElsewhere(incidentId, true);
+    this.deps.hints?.markFiring(signal.dedupKey, incidentId);
+    await this.raiseIfOutranked(incident);
+    await this.store.appendTimeline(
+      timelineEntryForSignal(incidentId, signal, 'alert', { firedAgain: true, alertId: this.facts.alertId }),
+    );
+    return { outcome: 'refired', incidentId };
+  }
+
+  /** A new alert of a group: joins the group's open incident, or opens it. */
+  private async joinGroup(): Promise<SignalOutcome | undefined> {
+    const group = this.group;
+    if (!group) return this.openNew();
+    const hinted = this.deps.hints?.groupIncident(group.key);
+    const target = hinted ?? (await this.store.claims.getGroup(group.key))?.incidentId;
+    if (!target) return this.openNew();
+    const attached = await this.store.claims.attach(this.signal, this.facts, {
+      incidentId: target,
+      groupKey: group.key,
+    });
+    if (!attached) return undefined;
+    await this.recordLeftAlert(attached.before, target);
+    return (await this.completeJoin(target)) ?? this.moveElsewhere(target, false);
+  }
+
+  /**
+   * Adds the alert (already attached to `incidentId`) to that incident. Undefined when the incident cannot
+   * take it (over, out of the window, full): the caller moves it on.
+   */
+  private async completeJoin(incidentId: string): Promise<SignalOutcome | undefined> {
+    const { signal, group } = this;
+    if (!group) return undefined;
+    const now = this.deps.clock();
+    const join = {
+      groupKey: group.key,
+      alertId: this.facts.alertId,
+      entry: alertEntry(signal.occurredAt, 'firing', signal.autoResolve),
+      at: signal.occurredAt,
+      windowStart: new Date(Date.parse(signal.occurredAt) - group.windowMinutes * 60_000).toISOString(),
+      cap: MAX_ALERTS_PER_INCIDENT,
+    };
+    let incident = await this.store.joinAlert(incidentId, join, now);
+    if (!incident && (await this.materializeGroupIncident(incidentId))) {
+      incident = await this.store.joinAlert(incidentId, join, now);
+    }
+    if (!incident) {
+      this.deps.hints?.forgetGroup(group.key);
+      return undefined;
+    }
+    this.deps.hints?.markGroup(group.key, incidentId);
+    this.deps.hints?.markFiring(signal.dedupKey, incidentId);
+    await this.raiseIfOutranked(incident);
+    await this.store.appendTimeline(
+      timelineEntryForSignal(incidentId, signal, 'alert-joined', {
+        alertId: this.facts.alertId,
+        priority: this.facts.priority,
+        group: group.values,
+        rule: group.rule,
+      }),
+    );
+    return { outcome: 'joined', incidentId };
+  }
+
+  /**
+   * The alert is attached to `from`, which cannot take it: it goes to the group's incident of now, or to a
+   * new one that replaces `from` as the group's. The alert moves first and the group after, as when an
+   * incident opens, so a group never points at an incident its alert did not reach. `restart` starts the
+   * alert's count again (it had fired on `from` before).
+   */
+  private async moveElsewhere(from: string, restart: boolean, depth = 0): Promise<SignalOutcome | undefined> {
+    const { signal, group } = this;
+    if (depth >= MAX_ATTEMPTS) return undefined;
+    if (group) {
+      const current = await this.store.claims.getGroup(group.key);
+      if (current && current.incidentId !== from) {
+        const moved = await this.store.claims.retarget(signal, this.facts, from, {
+          incidentId: current.incidentId,
+          groupKey: group.key,
+          restart,
+        });
+        if (!moved) return undefined;
+        return (
+          (await this.completeJoin(current.incidentId)) ??
+          this.moveElsewhere(current.incidentId, false, depth + 1)
+        );
+      }
+    }
+    const now = this.deps.clock();
+    const id = await this.deps.ids.next(now);
+    const opening = openIncident(signal, id, now, this.policy, group?.key);
+    const moved = await this.store.claims.retarget(signal, this.facts, from, {
+      incidentId: id,
+      ...(group ? { groupKey: group.key } : {}),
+      opening,
+      restart,
+    });
+    if (!moved) {
+      this.deps.ids.release(id);
+      return undefined;
+    }
+    if (group && !(await this.store.claims.claimGroup(group.key, opening, signal.eventId, from))) {
+      // Another alert moved the group first: go where it points now. The id stays unused (the alert
+      // referred to it for a moment), a gap in the day's numbers rather than a risk of reuse.
+      return this.moveElsewhere(id, false, depth + 1);
+    }
+    await this.completeOpen(opening);
+    return { outcome: 'opened', incidentId: id };
+  }
+
+  /** Opens a new incident for the alert (and, for a grouped one, for its group). */
+  private async openNew(): Promise<SignalOutcome | undefined> {
+    const { signal, group } = this;
+    const now = this.deps.clock();
+    const id = await this.deps.ids.next(now);
+    const opening = openIncident(signal, id, now, this.policy, group?.key);
+    const attached = await this.store.claims.attach(signal, this.facts, {
+      incidentId: id,
+      ...(group ? { groupKey: group.key } : {}),
+      opening,
+    });
+    if (!attached) {
+      this.deps.ids.release(id);
+      return undefined;
+    }
+    await this.recordLeftAlert(attached.before, id);
+    if (group && !(await this.store.claims.claimGroup(group.key, opening, signal.eventId))) {
+      // Another alert of the group opened its incident first: join that one instead (the id stays unused,
+      // as in moveElsewhere).
+      return this.moveElsewhere(id, false);
+    }
+    await this.completeOpen(opening);
+    return { outcome: 'opened', incidentId: id };
   }
 
   private async completeOpen(opening: Incident): Promise<void> {
-    await this.writeOpening(opening);
-    // After the incident exists: the lifecycle's first step reads it. Named by the incident id, a second
-    // start (a retry, a redelivery) is refused and changes nothing.
-    await this.deps.workflow.start(opening.id);
-  }
-
-  private async writeOpening(opening: Incident): Promise<void> {
     await Promise.all([
       this.store.putIncidentIfAbsent(opening, this.signal.eventId),
       this.store.appendTimeline(
@@ -175,66 +373,196 @@ class SignalFlow {
           urgency: opening.urgency,
           category: opening.category,
           subcategory: opening.subcategory,
+          ...(this.group ? { group: this.group.values, rule: this.group.rule } : {}),
         }),
       ),
     ]);
+    if (this.group) this.deps.hints?.markGroup(this.group.key, opening.id);
+    this.deps.hints?.markFiring(this.signal.dedupKey, opening.id);
+    // After the incident exists: the lifecycle's first step reads it. Named by the incident id, a second
+    // start (a retry, a redelivery) is refused and changes nothing.
+    await this.deps.workflow.start(opening.id);
   }
 
-  /** The incident this trigger was counted on was resolved by hand meanwhile: open the next one. */
-  private async reopenAfterClosed(closedIncidentId: string): Promise<SignalOutcome | undefined> {
+  /** The incident the alert left (the claim as it was before it moved to `to`) keeps a record of it. */
+  private async recordLeftAlert(before: Claim | undefined, to: string): Promise<void> {
+    if (!before?.incidentId || before.incidentId === to) return;
+    const left = alertOfClaim(before);
+    if (left) await this.store.putAlertRecord(left);
+  }
+
+  /** The group claim points at an incident whose item was never written (its opener stopped): write it. */
+  private async materializeGroupIncident(incidentId: string): Promise<boolean> {
+    const group = this.group;
+    if (!group || (await this.store.getIncident(incidentId))) return false;
+    const claim = await this.store.claims.getGroup(group.key);
+    const opening = claim && groupOpening(claim, incidentId);
+    if (!claim || !opening) return false;
+    await this.writeMaterialized(opening, claim.openedBy);
+    return true;
+  }
+
+  private async writeMaterialized(opening: Incident, openedBy: string): Promise<void> {
+    await Promise.all([
+      this.store.putIncidentIfAbsent(opening, openedBy),
+      this.store.appendTimeline(openedEntryFromSnapshot(opening, openedBy)),
+    ]);
+    await this.deps.workflow.start(opening.id);
+  }
+
+  /** A joining or re-firing alert that outranks its incident raises the incident's priority, once. */
+  private async raiseIfOutranked(incident: Incident): Promise<void> {
+    if (!outranks(this.facts.priority, incident.priority)) return;
     const now = this.deps.clock();
-    const id = await this.deps.ids.next(now);
-    const opening = openIncident(this.signal, id, now, this.deps.policy ?? DEFAULT_PRIORITY_POLICY);
-    if (!(await this.store.claimToReopen(this.signal, opening, closedIncidentId))) {
-      this.deps.ids.release(id);
-      return undefined;
+    const raised = await this.store.raisePriority(
+      incident,
+      {
+        from: incident.priority,
+        to: this.facts.priority,
+        respondBy: raisedRespondBy(this.facts.priority, incident.respondBy, now, this.policy),
+      },
+      now,
+    );
+    if (!raised) return;
+    await this.store.appendTimeline({
+      ...timelineEntryForSignal(incident.id, this.signal, 'priority-raised', {
+        from: incident.priority,
+        to: this.facts.priority,
+        respondBy: raised.incident.respondBy,
+      }),
+      entryId: `sig:${this.signal.eventId}:priority`,
+      message: `Priority raised from ${incident.priority} to ${this.facts.priority}: ${this.signal.title}`,
+    });
+    if (raised.lifecycleToken) await this.deps.workflow.signalPriorityRaised?.(raised.lifecycleToken);
+  }
+
+  /** A change not newer than the claim: a redelivery of the last change (finish its work) or stale. */
+  private async alreadyPast(current: Claim): Promise<SignalOutcome> {
+    const { signal } = this;
+    const incidentId = current.incidentId;
+    if (current.previousEventId === signal.eventId && current.previousIncidentId) {
+      // A late retry of the recovery before the alert moved to a new incident: finish that recovery.
+      if (signal.action === 'resolve') await this.finishRecoveryOf(current.previousIncidentId, current);
+      return { outcome: 'duplicate', incidentId: current.previousIncidentId };
     }
-    await this.completeOpen(opening);
-    return { outcome: 'opened', incidentId: id };
+    if (current.lastEventId !== signal.eventId || !incidentId) {
+      const redelivered = current.watermark === signal.occurredAt;
+      return { outcome: redelivered ? 'duplicate' : 'stale', ...(incidentId ? { incidentId } : {}) };
+    }
+    if (signal.action === 'trigger') {
+      await this.finishTrigger(current, incidentId);
+    } else if (signal.action === 'resolve') {
+      await this.finishRecoveryOf(incidentId, current);
+    } else if (current.open) {
+      await this.completeChange(incidentId, current);
+    }
+    return { outcome: 'duplicate', incidentId };
+  }
+
+  /** A redelivered trigger that was the last change: finish what it started, if it changed anything. */
+  private async finishTrigger(current: Claim, incidentId: string): Promise<void> {
+    if (current.transitionedBy !== this.signal.eventId) return; // a repeat: it was counted in its one write
+    const left = previousAlertOfClaim(current);
+    if (left) await this.store.putAlertRecord(left);
+    const opening = current.openedBy === this.signal.eventId ? claimOpening(current, incidentId) : undefined;
+    if (opening) {
+      if (this.group) await this.store.claims.claimGroup(this.group.key, opening, this.signal.eventId);
+      await this.completeOpen(opening);
+      return;
+    }
+    const incident = await this.store.getIncident(incidentId);
+    if (incident && !isOpen(incident.status)) return;
+    if (current.firstSeen === this.signal.occurredAt && this.group) {
+      if (!(await this.completeJoin(incidentId))) await this.moveElsewhere(incidentId, false);
+    } else {
+      await this.completeRefire(incidentId);
+    }
   }
 
   /**
-   * Counts the alert on the open incident. False only when the incident turned out resolved or closed (by a
-   * person, between this trigger's claim write and now): then the trigger belongs to a new incident.
+   * Finishes a redelivered recovery only if it was the one recovering the alert on that incident: the
+   * incident is still open, never got written, or carries this recovery's time. An older, long-resolved
+   * incident is left alone.
    */
-  private async completeAlert(claim: Claim, incidentId: string): Promise<boolean> {
-    const { signal } = this;
-    const now = this.deps.clock();
-    const [, counted] = await Promise.all([
-      this.store.appendTimeline(timelineEntryForSignal(incidentId, signal, 'alert')),
-      this.store.recordAlert(incidentId, signal, now),
-    ]);
-    // Not counted: already counted (a retry), no longer open, or never written because the delivery
-    // that opened it stopped half way. Only the last needs work: finish the open, then count.
-    if (counted) return true;
-    if (await this.materializeIfMissing(incidentId, claim)) {
-      await this.store.recordAlert(incidentId, signal, now);
-      return true;
-    }
+  private async finishRecoveryOf(incidentId: string, claim: Claim): Promise<void> {
     const incident = await this.store.getIncident(incidentId);
-    return incident === undefined || isOpen(incident.status);
+    const unwritten = !incident && claimOpening(claim, incidentId) !== undefined;
+    if (
+      unwritten ||
+      (incident && (isOpen(incident.status) || incident.resolvedAt === this.signal.occurredAt))
+    ) {
+      await this.completeRecovery(incidentId, claim);
+    }
   }
 
-  private async completeResolve(incidentId: string, claim: Claim): Promise<SignalOutcome> {
+  /** The alert recovered: recorded on its incident, which resolves if every self-resolving alert has. */
+  async completeRecovery(incidentId: string, claim: Claim): Promise<SignalOutcome> {
     const { signal } = this;
     const now = this.deps.clock();
-    let resolved = await this.store.resolveFromSignal(incidentId, signal, now);
-    if (!resolved && (await this.materializeIfMissing(incidentId, claim))) {
-      resolved = await this.store.resolveFromSignal(incidentId, signal, now);
+    const entry = alertEntry(signal.occurredAt, 'resolved', signal.autoResolve);
+    const change = { alertId: this.facts.alertId, entry };
+    let incident = await this.store.setAlertState(incidentId, change, now);
+    if (!incident && (await this.materializeIfMissing(incidentId, claim))) {
+      incident = await this.store.setAlertState(incidentId, change, now);
     }
-    // Wake the lifecycle parked on the resolution, so the resolution notice goes out now.
-    if (resolved?.lifecycleToken) await this.deps.workflow.signalResolved(resolved.lifecycleToken);
-    const incident = resolved ? undefined : await this.store.getIncident(incidentId);
-    const ours = resolved || incident?.resolvedAt === signal.occurredAt;
+    this.deps.hints?.forget(signal.dedupKey);
+    if (!incident) {
+      const current = await this.store.getIncident(incidentId);
+      const ours = current?.resolvedAt === signal.occurredAt;
+      await this.store.appendTimeline(
+        timelineEntryForSignal(
+          incidentId,
+          signal,
+          ours ? 'resolved' : 'alert-resolved',
+          ours ? {} : { ignoredBecause: `incident was already ${current?.status ?? 'gone'}` },
+        ),
+      );
+      return ours ? { outcome: 'resolved', incidentId } : { outcome: 'noted', incidentId };
+    }
+    if (!signal.autoResolve) {
+      this.deps.hints?.markResolved(signal.dedupKey, incidentId);
+      await this.store.appendTimeline(
+        timelineEntryForSignal(incidentId, signal, 'note', {
+          autoResolve: false,
+          why: 'recovered; auto-resolve is off for this source',
+        }),
+      );
+      return { outcome: 'noted', incidentId };
+    }
+    const resolved = await this.resolveIfAllRecovered(incident, claim);
+    if (!resolved) this.deps.hints?.markResolved(signal.dedupKey, incidentId);
     await this.store.appendTimeline(
-      timelineEntryForSignal(
-        incidentId,
-        signal,
-        ours ? 'resolved' : 'alert',
-        ours ? {} : { ignoredBecause: `incident was already ${incident?.status ?? 'gone'}` },
-      ),
+      timelineEntryForSignal(incidentId, signal, resolved ? 'resolved' : 'alert-resolved', {
+        alertId: this.facts.alertId,
+        ...(resolved ? {} : { firing: incident.firingCount }),
+      }),
     );
-    return ours ? { outcome: 'resolved', incidentId } : { outcome: 'noted', incidentId };
+    return resolved ? { outcome: 'resolved', incidentId } : { outcome: 'recovered', incidentId };
+  }
+
+  /**
+   * Resolves the incident when its alerts say it is over, against the version read: if another alert
+   * fired meanwhile, it looks again. Then wakes the lifecycle and releases the incident's alerts.
+   */
+  private async resolveIfAllRecovered(read: Incident, claim: Claim): Promise<boolean> {
+    let incident: Incident | undefined = read;
+    for (let attempt = 0; incident && attempt < MAX_ATTEMPTS; attempt++) {
+      if (!isOpen(incident.status) || !alertsAllRecovered(incident.alerts)) return false;
+      const resolved = await this.store.resolveRecovered(
+        incident.id,
+        incident.version,
+        { at: this.signal.occurredAt, eventId: this.signal.eventId },
+        this.deps.clock(),
+      );
+      if (resolved) {
+        // Wake the lifecycle parked on the resolution, so the resolution notice goes out now.
+        if (resolved.lifecycleToken) await this.deps.workflow.signalResolved(resolved.lifecycleToken);
+        await releaseAlerts(this.store, resolved.incident, [claim]);
+        return true;
+      }
+      incident = await this.store.getIncident(incident.id);
+    }
+    return false;
   }
 
   /** Acknowledges from the source (PagerDuty-style `acknowledge`); already acknowledged is a note. */
@@ -251,26 +579,18 @@ class SignalFlow {
   }
 
   private async completeNote(incidentId: string): Promise<SignalOutcome> {
-    const { signal } = this;
-    const extra =
-      signal.action === 'resolve'
-        ? { autoResolve: false, why: 'recovered; auto-resolve is off for this source' }
-        : {};
-    await this.store.appendTimeline(timelineEntryForSignal(incidentId, signal, 'note', extra));
+    await this.store.appendTimeline(timelineEntryForSignal(incidentId, this.signal, 'note'));
     return { outcome: 'noted', incidentId };
   }
 
-  /** Writes the claim's opening snapshot if the incident item does not exist. True if it had to. */
+  /** Writes the opening snapshot (the claim's, or its group's) if the incident item does not exist. */
   private async materializeIfMissing(incidentId: string, claim: Claim): Promise<boolean> {
     const opening = claimOpening(claim, incidentId);
-    if (!opening) return false;
-    if (await this.store.getIncident(incidentId)) return false;
-    const openedBy = claim.openedBy ?? this.signal.eventId;
-    await Promise.all([
-      this.store.putIncidentIfAbsent(opening, openedBy),
-      this.store.appendTimeline(openedEntryFromSnapshot(opening, openedBy)),
-    ]);
-    await this.deps.workflow.start(incidentId);
-    return true;
+    if (opening) {
+      if (await this.store.getIncident(incidentId)) return false;
+      await this.writeMaterialized(opening, claim.openedBy ?? this.signal.eventId);
+      return true;
+    }
+    return this.materializeGroupIncident(incidentId);
   }
 }

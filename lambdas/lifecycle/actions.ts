@@ -9,6 +9,7 @@ import {
 } from '#core/lifecycle-plan';
 import type { Incident, Status, TimelineEntry } from '#core/model';
 import * as templates from '#core/templates';
+import { releaseAlerts } from '../incidents/settle-alerts';
 import { describeTaskError, type LifecycleInput, type TaskError } from './inputs';
 import { type Notice, notifyOnce, pageRecord } from './notify-once';
 
@@ -246,6 +247,9 @@ export class LifecycleActions {
 
   async resolution(input: Input<'resolution'>): Promise<{ notified: string[] }> {
     const incident = await this.incident(input.incidentId);
+    // Whoever resolved it released its alerts; this catches any the index did not show them yet, so no
+    // alert stays counted on an incident that is over.
+    await releaseAlerts(this.deps.store, incident);
     const policy = this.policy(input.plan);
     const targets = [...new Set([...(incident.pagedTargets ?? []), ...policy.stakeholders])];
     const now = this.deps.clock().toISOString();

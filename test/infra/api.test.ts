@@ -300,7 +300,7 @@ describe('Firebreak: the incident HTTP API with its own user pool', () => {
     });
   });
 
-  it('lets the API function use the table and its three indexes, named, with exactly the actions it needs', () => {
+  it('lets the API function use the table and its four indexes, named, with exactly the actions it needs', () => {
     // Prepare
     const tableArn = resolve(synthesized.data.store.table.tableArn);
 
@@ -319,7 +319,7 @@ describe('Firebreak: the incident HTTP API with its own user pool', () => {
     expect(dynamo).toContainEqual(
       expect.objectContaining({
         Action: 'dynamodb:Query',
-        Resource: ['by-created', 'by-service', 'open-by-priority'].map((index) => ({
+        Resource: ['alerts-by-incident', 'by-created', 'by-service', 'open-by-priority'].map((index) => ({
           'Fn::Join': ['', [tableArn, `/index/${index}`]],
         })),
       }),

@@ -64,12 +64,12 @@ describe('FirebreakData: the incidents table and its key', () => {
     });
   });
 
-  it('has exactly three indexes', () => {
+  it('has exactly four indexes', () => {
     // Assess
     const [[, table]] = resourcesOfType(data, 'AWS::DynamoDB::Table') as [
       [string, Record<string, unknown[]>],
     ];
-    expect(table.GlobalSecondaryIndexes).toHaveLength(3);
+    expect(table.GlobalSecondaryIndexes).toHaveLength(4);
   });
 
   it('encrypts with the customer-managed key, keeps point-in-time recovery and expires on expiresAt', () => {

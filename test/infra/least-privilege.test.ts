@@ -42,18 +42,21 @@ const TABLE_ACCESS: Array<{ role: string; actions: string[]; on: string[] }> = [
   {
     role: 'ApiFunctionRole',
     actions: ['dynamodb:Query'],
-    on: ['index/by-created', 'index/by-service', 'index/open-by-priority'],
+    on: ['index/alerts-by-incident', 'index/by-created', 'index/by-service', 'index/open-by-priority'],
   },
   {
     role: 'IngestionFunctionRole',
     actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
     on: ['table'],
   },
+  // Releasing a resolved incident's alerts finds them by this index.
+  { role: 'IngestionFunctionRole', actions: ['dynamodb:Query'], on: ['index/alerts-by-incident'] },
   {
     role: 'LifecycleFunctionRole',
     actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
     on: ['table'],
   },
+  { role: 'LifecycleFunctionRole', actions: ['dynamodb:Query'], on: ['index/alerts-by-incident'] },
   { role: 'LifecycleStateMachineRole', actions: ['dynamodb:GetItem'], on: ['table'] },
 ];
 

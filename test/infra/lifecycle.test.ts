@@ -350,13 +350,13 @@ describe('Firebreak: the incident lifecycle', () => {
     for (const target of targets) expect(topicArns[target]).toBe(`arn:topic:${target}`);
   });
 
-  it('lets the lifecycle function read and write the table (no index), use its key, and publish', () => {
+  it('lets the lifecycle function read and write the table, query the alerts index only, use its key, and publish', () => {
     // Act
     const statements = statementsOfRole(lifecycle().function.role?.roleArn);
 
     // Assess
     const dynamo = statements.filter((s) => asArray(s.Action).some((a) => a.startsWith('dynamodb:')));
-    expect(dynamo).toHaveLength(1);
+    expect(dynamo).toHaveLength(2);
     expect(asArray(dynamo[0]?.Action).sort()).toEqual([
       'dynamodb:GetItem',
       'dynamodb:PutItem',
@@ -364,6 +364,10 @@ describe('Firebreak: the incident lifecycle', () => {
       'dynamodb:UpdateItem',
     ]);
     expect(dynamo[0]?.Resource).toEqual(resolve(tableArn()));
+    expect(dynamo[1]).toMatchObject({
+      Action: 'dynamodb:Query',
+      Resource: { 'Fn::Join': ['', [resolve(tableArn()), '/index/alerts-by-incident']] },
+    });
 
     const publish = statements.filter((s) => asArray(s.Action).includes('sns:Publish'));
     const published = publish.flatMap((s) => asArray(s.Resource));

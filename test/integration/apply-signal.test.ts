@@ -70,9 +70,16 @@ describe('applySignal: opening and deduplication', () => {
     const result = await applySignal(deps, alarmSignal({ at: T2 }));
 
     expect(result).toEqual({ outcome: 'deduplicated', incidentId: 'INC-20260314-0001' });
+    // A repeat is counted on the alert alone: the incident and its timeline are untouched.
     const incident = await store.getIncident('INC-20260314-0001');
-    expect(incident).toMatchObject({ alertCount: 2, lastSignalAt: T2, version: 2 });
-    expect((await store.listTimeline('INC-20260314-0001')).map((e) => e.kind)).toEqual(['opened', 'alert']);
+    expect(incident).toMatchObject({ alertCount: 1, firingCount: 1, version: 1 });
+    expect(await store.claims.get(alarmSignal({ at: T1 }).dedupKey)).toMatchObject({
+      fired: 2,
+      firstSeen: T1,
+      lastSeen: T2,
+      state: 'firing',
+    });
+    expect((await store.listTimeline('INC-20260314-0001')).map((e) => e.kind)).toEqual(['opened']);
   });
 
   it('keeps the same alarm name in two accounts and two regions apart', async () => {
@@ -105,7 +112,8 @@ describe('applySignal: opening and deduplication', () => {
     expect(results.filter((r) => r.outcome === 'duplicate')).toHaveLength(49);
     const incidents = await allIncidents(server, table);
     expect(incidents).toHaveLength(1);
-    expect(incidents[0]?.alertCount).toBe(1);
+    expect((await store.getIncident(String(incidents[0]?.id)))?.alertCount).toBe(1);
+    expect((await store.claims.get(signal.dedupKey))?.fired).toBe(1);
     expect(await store.listTimeline(String(incidents[0]?.id))).toHaveLength(1);
   });
 
@@ -122,7 +130,8 @@ describe('applySignal: opening and deduplication', () => {
     const incidents = await allIncidents(server, table);
     expect(incidents).toHaveLength(1);
     const counted = results.filter((r) => r.outcome === 'opened' || r.outcome === 'deduplicated').length;
-    expect(incidents[0]?.alertCount).toBe(counted);
+    expect((await store.claims.get(String(signals[0]?.dedupKey)))?.fired).toBe(counted);
+    expect((await store.getIncident(String(incidents[0]?.id)))?.alertCount).toBe(1);
     expect(results.every((r) => ['opened', 'deduplicated', 'stale'].includes(r.outcome))).toBe(true);
   });
 });
@@ -138,14 +147,15 @@ describe('applySignal: recovery, notes and ordering', () => {
     expect(await store.getIncident('INC-20260314-0001')).toMatchObject({
       status: 'resolved',
       resolvedAt: T2,
-      version: 2,
+      alertCount: 1,
+      firingCount: 0,
     });
     expect((await store.listTimeline('INC-20260314-0001')).map((e) => e.kind)).toEqual([
       'opened',
       'resolved',
     ]);
     expect(await openIncidentsIndex(server, table)).toHaveLength(0);
-    expect((await store.getClaim(alarmSignal({ at: T1 }).dedupKey))?.open).toBe(false);
+    expect((await store.claims.get(alarmSignal({ at: T1 }).dedupKey))?.open).toBe(false);
   });
 
   it('ignores an OK with nothing open, and then treats the older ALARM as stale', async () => {
@@ -203,8 +213,11 @@ describe('applySignal: recovery, notes and ordering', () => {
     const refire = await applySignal(deps, alarmSignal({ at: T3, autoResolve: false }));
 
     expect(result).toEqual({ outcome: 'noted', incidentId: 'INC-20260314-0001' });
-    expect(refire).toEqual({ outcome: 'deduplicated', incidentId: 'INC-20260314-0001' });
-    expect((await store.getIncident('INC-20260314-0001'))?.status).toBe('triggered');
+    expect(refire).toEqual({ outcome: 'refired', incidentId: 'INC-20260314-0001' });
+    expect(await store.getIncident('INC-20260314-0001')).toMatchObject({
+      status: 'triggered',
+      firingCount: 1,
+    });
   });
 
   it('acknowledges the open incident on an acknowledge signal, once, and still resolves it later', async () => {

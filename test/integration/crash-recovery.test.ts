@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IncidentStore } from '#adapters/incident-store';
-import type { Signal } from '#core/model';
+import type { Incident, Signal } from '#core/model';
 import { applySignal } from '../../lambdas/ingest/apply-signal';
 import { type DynamoServer, startDynamoServer } from '../support/dynamo-server';
 import { alarmSignal } from '../support/signals';
@@ -28,7 +28,9 @@ interface Scenario {
   before: Signal[];
   crashing: Signal;
   expectStatuses: string[];
+  /** Alerts on each incident, and how often the alarm fired on each. */
   expectAlertCounts: number[];
+  expectFired: number[];
   expectTimelines: string[][];
 }
 
@@ -40,6 +42,7 @@ function scenarios(): Scenario[] {
       crashing: alarmSignal({ at: T1 }),
       expectStatuses: ['triggered'],
       expectAlertCounts: [1],
+      expectFired: [1],
       expectTimelines: [['opened']],
     },
     {
@@ -47,8 +50,9 @@ function scenarios(): Scenario[] {
       before: [alarmSignal({ at: T1 })],
       crashing: alarmSignal({ at: T2 }),
       expectStatuses: ['triggered'],
-      expectAlertCounts: [2],
-      expectTimelines: [['opened', 'alert']],
+      expectAlertCounts: [1],
+      expectFired: [2],
+      expectTimelines: [['opened']],
     },
     {
       name: 'resolving on recovery',
@@ -56,6 +60,7 @@ function scenarios(): Scenario[] {
       crashing: alarmSignal({ at: T2, action: 'resolve' }),
       expectStatuses: ['resolved'],
       expectAlertCounts: [1],
+      expectFired: [1],
       expectTimelines: [['opened', 'resolved']],
     },
     {
@@ -64,6 +69,7 @@ function scenarios(): Scenario[] {
       crashing: alarmSignal({ at: T3 }),
       expectStatuses: ['resolved', 'triggered'],
       expectAlertCounts: [1, 1],
+      expectFired: [1, 1],
       expectTimelines: [['opened', 'resolved'], ['opened']],
     },
   ];
@@ -77,11 +83,21 @@ async function finalState(table: string) {
   const timelines = await Promise.all(
     incidents.map(async (i) => (await store.listTimeline(String(i.id))).map((e) => e.kind)),
   );
+  const read = await Promise.all(incidents.map((i) => store.getIncident(String(i.id))));
   return {
     statuses: incidents.map((i) => i.status),
-    alertCounts: incidents.map((i) => i.alertCount),
+    alertCounts: read.map((i) => i?.alertCount),
+    fired: await Promise.all(read.map((incident) => firedOn(store, incident))),
     timelines,
   };
+}
+
+/** How often the alarm fired on the incident: its claim while it is on it, else the record the incident kept. */
+async function firedOn(store: IncidentStore, incident: Incident | undefined): Promise<number | undefined> {
+  if (!incident) return undefined;
+  const claim = await store.claims.get(incident.dedupKey);
+  if (claim?.incidentId === incident.id) return claim.fired;
+  return claim?.previousIncidentId === incident.id ? claim.previousFired : undefined;
 }
 
 describe('a crash between any two writes, then a retry of the same delivery', () => {
@@ -102,6 +118,7 @@ describe('a crash between any two writes, then a retry of the same delivery', ()
         const state = await finalState(table);
         expect(state.statuses, `crash after ${writesAllowed} writes`).toEqual(scenario.expectStatuses);
         expect(state.alertCounts, `crash after ${writesAllowed} writes`).toEqual(scenario.expectAlertCounts);
+        expect(state.fired, `crash after ${writesAllowed} writes`).toEqual(scenario.expectFired);
         expect(state.timelines, `crash after ${writesAllowed} writes`).toEqual(scenario.expectTimelines);
         if (!(first instanceof SimulatedCrash)) {
           // The whole sequence fitted in the allowed writes: the retry was a plain redelivery.

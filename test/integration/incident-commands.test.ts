@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { IncidentStore } from '#adapters/incident-store';
 import { IncidentCommands } from '../../lambdas/api/commands';
 import { ApiError } from '../../lambdas/api/errors';
+import { releaseAlerts } from '../../lambdas/incidents/settle-alerts';
 import { applySignal } from '../../lambdas/ingest/apply-signal';
 import { type DynamoServer, startDynamoServer } from '../support/dynamo-server';
 import { alarmSignal } from '../support/signals';
@@ -90,10 +91,17 @@ describe('resolve and close', () => {
     expect(await kinds(id)).toEqual(['opened', 'resolved']);
   });
 
-  it('opens a new incident for an ALARM counted on an incident resolved by hand meanwhile', async () => {
+  it('counts a repeat on the alert while a hand resolve is releasing it, and opens a new incident after', async () => {
     const id = await openOne();
-    // The person's resolve landed, its claim release had not yet: the next ALARM still finds the key open.
-    await store.resolveByHand(id, { actor: 'bob', resolution: 'fixed' }, NOW);
+    // The person's resolve landed, its release of the alerts had not yet: the next ALARM still finds the
+    // alert firing there and is counted on it (nothing is lost), until the release runs (the API's retry,
+    // or the lifecycle's resolution step).
+    const resolved = await store.resolveByHand(id, { actor: 'bob', resolution: 'fixed' }, NOW);
+    const counted = await applySignal(
+      depsFor(server.doc, table),
+      alarmSignal({ at: '2026-03-14T09:30:00.000Z' }),
+    );
+    await releaseAlerts(store, resolved?.incident ?? (await store.getIncident(id)) ?? fail(id));
 
     const refire = await applySignal(
       depsFor(server.doc, table),
@@ -104,6 +112,7 @@ describe('resolve and close', () => {
       alarmSignal({ at: '2026-03-14T09:05:41.218Z' }),
     );
 
+    expect(counted).toEqual({ outcome: 'deduplicated', incidentId: id });
     expect(refire.outcome).toBe('opened');
     expect(redelivered.outcome).toBe('stale');
     const incidents = await allIncidents(server, table);
@@ -190,3 +199,7 @@ describe('notes and field changes', () => {
     expect((await store.getIncident(id))?.version).toBe(2);
   });
 });
+
+function fail(id: string): never {
+  throw new Error(`incident ${id} is gone`);
+}

@@ -150,7 +150,9 @@ describe('fixtures through the real ingest handler', () => {
 
     expect(outcomes([...first.results, ...second.results])).toEqual(['opened', 'deduplicated']);
     const incident = await store.getIncident(incidentIdOf(first.results[0]));
-    expect(incident).toMatchObject({ severity: 'high', category: 'Security', alertCount: 2, priority: 'P1' });
+    expect(incident).toMatchObject({ severity: 'high', category: 'Security', alertCount: 1, priority: 'P1' });
+    // The update is the same alert again: counted on it, not a second alert.
+    expect((await store.claims.get(String(incident?.dedupKey)))?.fired).toBe(2);
     expect(await allIncidents(server, table)).toHaveLength(1);
   });
 

@@ -6,6 +6,7 @@ import { ITEM_SIZE_BOUND, TEXT_LIMITS } from '#core/limits';
 import type { Signal } from '#core/model';
 import { normalizeEventBridgeEvent } from '#core/sources/index';
 import { ManualPaging } from '../../lambdas/api/paging';
+import { AlertHints } from '../../lambdas/incidents/alert-hints';
 import { applySignal } from '../../lambdas/ingest/apply-signal';
 import { LifecycleActions } from '../../lambdas/lifecycle/actions';
 import { targetsOf } from '../../lambdas/lifecycle/config';
@@ -205,7 +206,8 @@ describe('every stored item stays under the bound', () => {
     if (normalized.kind !== 'signals' || !normalized.signals[0])
       throw new Error('the alarm did not normalize');
     const signal = normalized.signals[0];
-    const deps = depsFor(server.doc, table);
+    // A warm container: it has seen the alert fire, so each repeat is one write on the alert.
+    const deps = { ...depsFor(server.doc, table), hints: new AlertHints() };
 
     const outcomes = new Map<string, number>();
     for (let i = 0; i < 1000; i++) {
@@ -216,8 +218,9 @@ describe('every stored item stays under the bound', () => {
 
     expect(Object.fromEntries(outcomes)).toEqual({ opened: 1, deduplicated: 999 });
     const items = await storedItemSizes(server, table);
-    const incident = await allIncidents(server, table);
-    expect(incident.map((i) => i.alertCount)).toEqual([1000]);
+    const [incident] = await allIncidents(server, table);
+    expect((await deps.store.getIncident(String(incident?.id)))?.alertCount).toBe(1);
+    expect((await deps.store.claims.get(signal.dedupKey))?.fired).toBe(1000);
     expect(items[0]?.bytes).toBeLessThan(ITEM_SIZE_BOUND);
   }, 180_000);
 
