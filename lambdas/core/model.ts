@@ -87,6 +87,10 @@ export const Signal = z.object({
   related: z.array(z.string()),
   /** False when the source asks that recovery must not resolve the incident (tag firebreak:auto-resolve=false). */
   autoResolve: z.boolean(),
+  /** `off` when the source asks that this alert is never grouped with others (tag firebreak:group=off). */
+  group: z.literal('off').optional(),
+  /** The source's own grouping of its alerts (Alertmanager's `groupKey`), for rules that group by it. */
+  sourceGroupKey: z.string().min(1).optional(),
 });
 export type Signal = z.infer<typeof Signal>;
 
