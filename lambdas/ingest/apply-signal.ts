@@ -33,6 +33,7 @@ export interface ApplySignalDeps {
   workflow: LifecycleStarter;
   clock: () => Date;
   policy?: PriorityPolicy;
+  grouping?: import('#core/grouping').GroupingConfig;
 }
 
 /** Claims are never deleted, so losing both claim races more than this often means a live storm on one key. */
