@@ -17,6 +17,7 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createTableInput, waitForActiveTable } from '#adapters/table-definition';
+import { DEFAULT_GROUPING_CONFIG } from '#core/grouping';
 import { openIncident } from '#core/incident';
 import { normalizeEventBridgeEvent } from '#core/sources/index';
 import { alarmStateChangeEvent } from '../local/cloudwatch-events';
@@ -114,6 +115,7 @@ async function main() {
     .resolves({ executionArn: 'arn:aws:states:us-east-1:111122223333:execution:x' });
   // Logging each of 10,000 outcomes to this terminal would measure the terminal, not the pipeline.
   process.env.POWERTOOLS_LOG_LEVEL = 'WARN';
+  process.env.GROUPING_CONFIG = JSON.stringify(DEFAULT_GROUPING_CONFIG);
 
   const client = new DynamoDBClient({ endpoint: dynamo.endpoint, maxAttempts: 1 });
   for (const table of ['incidents-baseline', 'incidents-storm', 'incidents-warmup']) {

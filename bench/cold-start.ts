@@ -19,6 +19,7 @@ import { parseArgs } from 'node:util';
 import { build, type Metafile } from 'esbuild';
 import ts from 'typescript';
 import { DEFAULT_ESCALATION_CONFIG } from '#core/escalation';
+import { DEFAULT_GROUPING_CONFIG } from '#core/grouping';
 import { targetsOf } from '../lambdas/lifecycle/config';
 import { fromRepoRoot, REPO_ROOT } from '../lib/function-defaults';
 import { esbuildOptions, LAMBDA_BUNDLE, type LambdaBundleSettings } from '../lib/lambda-bundling';
@@ -63,6 +64,7 @@ function lambdaEnvironment(): Record<string, string> {
       ),
     ),
     ESCALATION_CONFIG: JSON.stringify(DEFAULT_ESCALATION_CONFIG),
+    GROUPING_CONFIG: JSON.stringify(DEFAULT_GROUPING_CONFIG),
     INCIDENT_URL: '',
     SCOPE_PREFIX: 'firebreak/',
   };

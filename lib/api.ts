@@ -31,7 +31,9 @@ import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { TABLE_INDEXES } from '#adapters/table-definition';
 import type { EscalationConfig } from '#core/escalation';
+import type { GroupingConfig } from '#core/grouping';
 import type { ApiConfig } from './config';
+import { environmentSize, LAMBDA_ENVIRONMENT_LIMIT, longestTopicArns } from './environment-size';
 import { FirebreakFunction } from './function-defaults';
 import type { Notifications } from './notifications';
 import type { OperationsKey } from './operations-key';
@@ -131,11 +133,34 @@ export interface ApiProps {
   readonly logRetention: RetentionDays;
   readonly config: ApiConfig;
   readonly escalation: EscalationConfig;
+  /** Which alerts join one incident: the webhooks group their alerts as ingest does. */
+  readonly grouping: GroupingConfig;
   /** `https://…/incidents/{id}`, or undefined for messages without a link. */
   readonly incidentUrl?: string;
   readonly notifications: Notifications;
   /** Opening an incident starts its lifecycle execution; resolving one wakes its parked task. */
   readonly stateMachine: IStateMachine;
+}
+
+/**
+ * The API function carries the escalation and the grouping config in its environment, which Lambda caps at
+ * 4 KB: together too large, they would fail the deployment, so they fail the synth instead. The escalation
+ * config alone is checked with the lifecycle function, so what pushes the API over is the grouping.
+ */
+function assertEnvironmentFits(props: ApiProps): void {
+  const size = environmentSize({
+    ESCALATION_CONFIG: JSON.stringify(props.escalation),
+    TOPIC_ARNS: longestTopicArns(props.escalation),
+    GROUPING_CONFIG: JSON.stringify(props.grouping),
+    INCIDENT_URL: props.incidentUrl ?? '',
+  });
+  if (size > LAMBDA_ENVIRONMENT_LIMIT) {
+    throw new Error(
+      `Invalid CDK context: firebreak.grouping: too large for the API function's environment together with ` +
+        `firebreak.escalation (about ${size} of Lambda's ${LAMBDA_ENVIRONMENT_LIMIT} bytes with its topic ARNs): ` +
+        'use fewer or shorter grouping rules, or fewer escalation policies and targets',
+    );
+  }
 }
 
 /** The Cognito side of the API when the stack creates the user pool. */
@@ -190,6 +215,7 @@ export class Api extends Construct {
       jwtAudience: audience,
     });
 
+    assertEnvironmentFits(props);
     this.function = new FirebreakFunction(this, 'Function', {
       // Under API Gateway's 29 s integration timeout, so a slow request fails here first and visibly.
       timeout: Duration.seconds(25),
@@ -201,6 +227,7 @@ export class Api extends Construct {
         STATE_MACHINE_ARN: stateMachine.stateMachineArn,
         TOPIC_ARNS: Stack.of(this).toJsonString(notifications.topicArns),
         ESCALATION_CONFIG: JSON.stringify(props.escalation),
+        GROUPING_CONFIG: JSON.stringify(props.grouping),
         INCIDENT_URL: props.incidentUrl ?? '',
         SCOPE_PREFIX: this.scopePrefix,
       },

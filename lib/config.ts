@@ -1,6 +1,7 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DEFAULT_ESCALATION_CONFIG, EscalationConfig } from '#core/escalation';
+import { DEFAULT_GROUPING_CONFIG, GroupingConfig } from '#core/grouping';
 
 /** The retention periods CloudWatch Logs accepts, as CDK lists them (numeric enum values only). */
 const RETENTION_DAYS: readonly number[] = Object.values(RetentionDays).filter(
@@ -148,6 +149,11 @@ export const FirebreakConfig = z.strictObject({
   forwarder: ForwarderConfig.optional(),
   /** Escalation policies and their routes; redeploy to change them. Defaults to the 0 / 15 / 30 minute chain. */
   escalation: EscalationContext.default(DEFAULT_ESCALATION_CONFIG),
+  /**
+   * Which alerts join one incident: rules matched in order, each grouping by some fields within a window.
+   * Defaults to alerts by service within 10 minutes, security findings alone. Redeploy to change them.
+   */
+  grouping: GroupingConfig.default(DEFAULT_GROUPING_CONFIG),
   /** Link template for notifications, e.g. `https://firebreak.example.com/incidents/{id}`. */
   incidentUrl: IncidentUrl.optional(),
   /** The HTTP API: who may call it (JWT issuer), from which browser origins, and how fast. */

@@ -68,6 +68,7 @@ export class FirebreakStack extends Stack {
         ...(this.centralBus ? [{ id: 'Central', bus: this.centralBus.bus }] : []),
       ],
       stateMachine: this.lifecycle.stateMachine,
+      grouping: config.grouping,
     });
 
     this.api = new Api(this, 'Api', {
@@ -77,6 +78,7 @@ export class FirebreakStack extends Stack {
       logRetention: config.logRetentionDays,
       config: config.api,
       escalation: config.escalation,
+      grouping: config.grouping,
       incidentUrl: config.incidentUrl,
       notifications: this.notifications,
       stateMachine: this.lifecycle.stateMachine,

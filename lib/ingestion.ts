@@ -8,7 +8,9 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { ALERTS_INDEX } from '#adapters/table-definition';
+import type { GroupingConfig } from '#core/grouping';
 import { DeadLetterQueue } from './dead-letter-queue';
+import { environmentSize, LAMBDA_ENVIRONMENT_LIMIT } from './environment-size';
 import { INGEST_SOURCES } from './event-sources';
 import { FirebreakFunction } from './function-defaults';
 import type { OperationsKey } from './operations-key';
@@ -24,6 +26,19 @@ export interface IngestionProps {
   readonly eventBuses: ReadonlyArray<{ readonly id: string; readonly bus?: IEventBus }>;
   /** The incident lifecycle: ingest starts one execution per new incident and resolves parked ones. */
   readonly stateMachine: IStateMachine;
+  /** Which alerts join one incident; travels to the function as GROUPING_CONFIG. */
+  readonly grouping: GroupingConfig;
+}
+
+/** The grouping rules travel in the function's environment, which Lambda caps at 4 KB: fail the synth first. */
+function assertEnvironmentFits(groupingConfig: string): void {
+  const size = environmentSize({ GROUPING_CONFIG: groupingConfig });
+  if (size > LAMBDA_ENVIRONMENT_LIMIT) {
+    throw new Error(
+      `Invalid CDK context: firebreak.grouping: too large for the ingest function's environment ` +
+        `(about ${size} of Lambda's ${LAMBDA_ENVIRONMENT_LIMIT} bytes): use fewer or shorter rules`,
+    );
+  }
 }
 
 /**
@@ -47,6 +62,8 @@ export class Ingestion extends Construct {
       encryptionKey,
       purpose: 'the ingest function (async on-failure destination)',
     });
+    const groupingConfig = JSON.stringify(props.grouping);
+    assertEnvironmentFits(groupingConfig);
     this.function = new FirebreakFunction(this, 'Function', {
       entry: 'lambdas/ingest/handler.ts',
       serviceName: 'firebreak-ingest',
@@ -54,6 +71,7 @@ export class Ingestion extends Construct {
       environment: {
         TABLE_NAME: props.table.tableName,
         STATE_MACHINE_ARN: props.stateMachine.stateMachineArn,
+        GROUPING_CONFIG: groupingConfig,
       },
       logRetention: props.logRetention,
       operationsKey: props.operationsKey,

@@ -13,8 +13,9 @@ import { Construct } from 'constructs';
 import { ALERTS_INDEX } from '#adapters/table-definition';
 import type { EscalationConfig } from '#core/escalation';
 import { DeadLetterQueue } from './dead-letter-queue';
+import { environmentSize, LAMBDA_ENVIRONMENT_LIMIT, longestTopicArns } from './environment-size';
 import { FirebreakFunction, fromRepoRoot } from './function-defaults';
-import { grantPublisherKeyUse, type Notifications, notificationTargets } from './notifications';
+import { grantPublisherKeyUse, type Notifications } from './notifications';
 import type { OperationsKey } from './operations-key';
 
 export const STATE_MACHINE_NAME = 'firebreak-incident-lifecycle';
@@ -35,32 +36,16 @@ export const FAILED_EXECUTION_STATUSES = ['FAILED', 'TIMED_OUT', 'ABORTED'] as c
  */
 export const LIFECYCLE_STEP_TIMEOUT_SECONDS = 6;
 
-/** Lambda's limit on all environment variables of a function together (names and values). */
-const LAMBDA_ENVIRONMENT_LIMIT = 4096;
-/** The longest topic ARN prefix any partition and region gives, to size TOPIC_ARNS before ARNs exist. */
-const LONGEST_TOPIC_ARN_PREFIX = 'arn:aws-iso-b:sns:us-isob-east-1:123456789012:';
-/** Room for TABLE_NAME, OPS_TOPIC_ARN and the Powertools variables, whose values are known only at deploy. */
-const OTHER_VARIABLES_ALLOWANCE = 600;
-
 /**
  * The escalation config travels in the function's environment, which Lambda caps at 4 KB: a config too
  * large for it would fail the deployment, so it fails the synth instead, naming the key to shrink.
  */
 function assertEnvironmentFits(escalation: EscalationConfig, incidentUrl: string | undefined): void {
-  const topicArns = Object.fromEntries(
-    notificationTargets(escalation).map((target) => [
-      target,
-      `${LONGEST_TOPIC_ARN_PREFIX}firebreak-${target}`,
-    ]),
-  );
-  const size =
-    'ESCALATION_CONFIG'.length +
-    JSON.stringify(escalation).length +
-    'TOPIC_ARNS'.length +
-    JSON.stringify(topicArns).length +
-    'INCIDENT_URL'.length +
-    (incidentUrl ?? '').length +
-    OTHER_VARIABLES_ALLOWANCE;
+  const size = environmentSize({
+    ESCALATION_CONFIG: JSON.stringify(escalation),
+    TOPIC_ARNS: longestTopicArns(escalation),
+    INCIDENT_URL: incidentUrl ?? '',
+  });
   if (size > LAMBDA_ENVIRONMENT_LIMIT) {
     throw new Error(
       `Invalid CDK context: firebreak.escalation: too large for the lifecycle function's environment ` +

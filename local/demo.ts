@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { DEFAULT_ESCALATION_CONFIG } from '#core/escalation';
+import { DEFAULT_GROUPING_CONFIG } from '#core/grouping';
 import { alarmStateChangeEvent } from './cloudwatch-events';
 import { DEMO_ALARMS, type DemoAlarm } from './demo-alarms';
 import { startLocal } from './runtime';
@@ -64,6 +65,7 @@ async function main() {
       token,
       integrationKey: randomBytes(16).toString('hex'),
       escalation: DEFAULT_ESCALATION_CONFIG,
+      grouping: DEFAULT_GROUPING_CONFIG,
     });
     url = local.url;
     keepRunning = true;

@@ -13,6 +13,7 @@ import { IntegrationKeys } from '#adapters/integration-keys';
 import { SnsNotifier } from '#adapters/notifier';
 import { createTableInput, waitForActiveTable } from '#adapters/table-definition';
 import type { EscalationConfig } from '#core/escalation';
+import type { GroupingConfig } from '#core/grouping';
 import { createRouter, MAX_BODY_BYTES } from '../lambdas/api/router';
 import { createApiRoutes } from '../lambdas/api/routes';
 import { createEventIngester } from '../lambdas/ingest/ingest-events';
@@ -34,6 +35,8 @@ export interface LocalOptions {
   /** An integration key for /v2/enqueue (routing_key) and /integrations/alertmanager (bearer). */
   integrationKey: string;
   escalation: EscalationConfig;
+  /** Which alerts join one incident, as `firebreak.grouping` says for a deployment. */
+  grouping: GroupingConfig;
 }
 
 export interface LocalRuntime {
@@ -119,12 +122,13 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
       workflow,
       notifier,
       escalation: options.escalation,
+      grouping: options.grouping,
       incidentLink,
       clock,
       newDedupKey: randomUUID,
     }),
     ...createLocalRoutes({
-      ingest: createEventIngester({ store, ids, workflow, clock }, logger),
+      ingest: createEventIngester({ store, ids, workflow, clock, grouping: options.grouping }, logger),
       sns,
       workflow,
     }),

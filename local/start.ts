@@ -1,13 +1,14 @@
 /**
  * `npm start`: Firebreak on this machine, on embedded parts, at http://127.0.0.1:3000 (PORT).
  * FIREBREAK_TIME_SCALE divides every lifecycle wait; FIREBREAK_DATA_DIR keeps incidents on disk;
- * FIREBREAK_TOKEN and FIREBREAK_INTEGRATION_KEY fix the printed secrets. Escalation policies come from
- * cdk.json, as for a deployment.
+ * FIREBREAK_TOKEN and FIREBREAK_INTEGRATION_KEY fix the printed secrets. Escalation policies and grouping
+ * rules come from cdk.json, as for a deployment.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DEFAULT_ESCALATION_CONFIG, parseEscalationConfig } from '#core/escalation';
+import { DEFAULT_GROUPING_CONFIG, parseGroupingConfig } from '#core/grouping';
 import { startLocal } from './runtime';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -23,12 +24,16 @@ const Env = z.object({
     .optional(),
 });
 
-function escalationFromCdkJson() {
+/** The `firebreak` context of cdk.json: the same escalation policies and grouping rules as a deployment. */
+function configFromCdkJson() {
   const cdk = JSON.parse(readFileSync(new URL('../cdk.json', import.meta.url), 'utf8')) as {
-    context?: { firebreak?: { escalation?: unknown } };
+    context?: { firebreak?: { escalation?: unknown; grouping?: unknown } };
   };
-  const configured = cdk.context?.firebreak?.escalation;
-  return configured === undefined ? DEFAULT_ESCALATION_CONFIG : parseEscalationConfig(configured);
+  const { escalation, grouping } = cdk.context?.firebreak ?? {};
+  return {
+    escalation: escalation === undefined ? DEFAULT_ESCALATION_CONFIG : parseEscalationConfig(escalation),
+    grouping: grouping === undefined ? DEFAULT_GROUPING_CONFIG : parseGroupingConfig(grouping),
+  };
 }
 
 async function main() {
@@ -49,7 +54,7 @@ async function main() {
       timeScale: env.FIREBREAK_TIME_SCALE,
       token,
       integrationKey,
-      escalation: escalationFromCdkJson(),
+      ...configFromCdkJson(),
       ...(env.FIREBREAK_DATA_DIR ? { dataDir: env.FIREBREAK_DATA_DIR } : {}),
     });
   } catch (error) {

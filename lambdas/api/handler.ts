@@ -13,6 +13,7 @@ import { IncidentStore } from '#adapters/incident-store';
 import { IntegrationKeys } from '#adapters/integration-keys';
 import { SnsNotifier } from '#adapters/notifier';
 import { IncidentWorkflow } from '#adapters/workflow';
+import { GroupingConfigJson } from '#core/grouping';
 import { loadNotificationConfig } from '../lifecycle/config';
 import { createRouter } from './router';
 import { createApiRoutes } from './routes';
@@ -25,6 +26,8 @@ const config = loadNotificationConfig(
     STATE_MACHINE_ARN: z.string().startsWith('arn:', 'must be the incident lifecycle state machine ARN'),
     /** What the token issuer puts before the scope names (`firebreak/` with the stack's Cognito pool). */
     SCOPE_PREFIX: z.string().default(''),
+    /** The grouping rules as JSON: the webhooks group their alerts as ingest does. */
+    GROUPING_CONFIG: GroupingConfigJson,
   }),
 );
 const logger = new Logger({ serviceName: 'firebreak-api' });
@@ -42,6 +45,7 @@ const routes = createApiRoutes({
   workflow: new IncidentWorkflow(new SFNClient({}), config.env.STATE_MACHINE_ARN),
   notifier: new SnsNotifier(new SNSClient({}), config.topicArns),
   escalation: config.escalation,
+  grouping: config.env.GROUPING_CONFIG,
   incidentLink: config.incidentLink,
   clock,
   newDedupKey: randomUUID,

@@ -5,6 +5,7 @@ import type { IntegrationKeys } from '#adapters/integration-keys';
 import type { SnsNotifier } from '#adapters/notifier';
 import type { IncidentWorkflow } from '#adapters/workflow';
 import type { EscalationConfig } from '#core/escalation';
+import type { GroupingConfig } from '#core/grouping';
 import { IncidentCommands } from './commands';
 import type { Routes } from './http';
 import { createIncidentRoutes } from './incident-routes';
@@ -20,6 +21,8 @@ export interface ApiDeps {
   workflow: Pick<IncidentWorkflow, 'start' | 'signalResolved'>;
   notifier: SnsNotifier;
   escalation: EscalationConfig;
+  /** Which alerts join one incident, for the alerts the webhooks and reports bring. */
+  grouping: GroupingConfig;
   incidentLink: (id: string) => string;
   clock: () => Date;
   newDedupKey: () => string;
@@ -27,7 +30,13 @@ export interface ApiDeps {
 
 /** Every route of the API, wired to the same domain core and store as the ingest path. */
 export function createApiRoutes(deps: ApiDeps): Routes {
-  const ingest = { store: deps.store, ids: deps.ids, workflow: deps.workflow, clock: deps.clock };
+  const ingest = {
+    store: deps.store,
+    ids: deps.ids,
+    workflow: deps.workflow,
+    clock: deps.clock,
+    grouping: deps.grouping,
+  };
   // Built on first request, not at cold start: only a few callers ever ask for it.
   let document: ReturnType<typeof openApiDocument> | undefined;
   return {

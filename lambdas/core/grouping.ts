@@ -14,15 +14,20 @@ export const GroupByField = z.union([
 ]);
 export type GroupByField = z.infer<typeof GroupByField>;
 
-const OneOrMany = <T extends z.ZodType>(item: T) =>
-  z.union([item, z.array(item).min(1, { error: 'must name at least one value' })]);
+/** One value or a list; `expected` says what a value is, for the message when neither shape reads. */
+const OneOrMany = <T extends z.ZodType>(item: T, expected: string) =>
+  z.union([item, z.array(item).min(1, { error: 'must name at least one value' })], {
+    error: `must be ${expected}, or a list of them`,
+  });
+
+const Name = z.string().min(1, { error: 'must not be empty' });
 
 /** Which alerts a rule applies to: every condition given must hold (a list holds when any value matches). */
 export const GroupingMatch = z.strictObject({
-  source: OneOrMany(SourceKind).optional(),
-  category: OneOrMany(Category).optional(),
-  service: OneOrMany(z.string().min(1)).optional(),
-  team: OneOrMany(z.string().min(1)).optional(),
+  source: OneOrMany(SourceKind, `one of ${SourceKind.options.join(', ')}`).optional(),
+  category: OneOrMany(Category, `one of ${Category.options.join(', ')}`).optional(),
+  service: OneOrMany(Name, 'a service name').optional(),
+  team: OneOrMany(Name, 'a team name').optional(),
   /** Label values that must all be present, e.g. `{"cluster": "prod-use1"}`. */
   labels: z.record(z.string().min(1), z.string()).optional(),
 });
@@ -30,9 +35,12 @@ export type GroupingMatch = z.infer<typeof GroupingMatch>;
 
 export const GroupingRule = z.strictObject({
   /** For people: named in the timeline when an alert joins an incident by this rule. */
-  name: z.string().min(1).max(100),
+  name: z
+    .string()
+    .min(1, { error: 'must not be empty' })
+    .max(100, { error: 'must be at most 100 characters' }),
   match: GroupingMatch.default({}),
-  /** The fields whose values make the group; an empty list (or `group: false`) keeps each alert alone. */
+  /** The fields whose values make the group; an empty list keeps each alert alone. */
   by: z.array(GroupByField).max(5, { error: 'must have at most 5 fields' }).default([]),
   /** A new alert joins the group's open incident if that incident's last alert arrived within this window. */
   windowMinutes: z
@@ -44,10 +52,40 @@ export const GroupingRule = z.strictObject({
 });
 export type GroupingRule = z.infer<typeof GroupingRule>;
 
+function matchesEveryAlert(match: GroupingMatch): boolean {
+  const { labels, ...fields } = match;
+  return (
+    Object.values(fields).every((value) => value === undefined) && Object.keys(labels ?? {}).length === 0
+  );
+}
+
 /** Rules in order; the first whose match holds decides. An alert no rule matches is not grouped. */
-export const GroupingConfig = z.strictObject({
-  rules: z.array(GroupingRule).max(50, { error: 'must have at most 50 rules' }),
-});
+export const GroupingConfig = z
+  .strictObject({
+    rules: z.array(GroupingRule).max(50, { error: 'must have at most 50 rules' }),
+  })
+  .superRefine((config, ctx) => {
+    const named = new Map<string, number>();
+    let catchAll: number | undefined;
+    config.rules.forEach((rule, index) => {
+      // A group key starts with its rule's name: two rules of one name could put alerts in one group.
+      const first = named.get(rule.name);
+      if (first === undefined) named.set(rule.name, index);
+      else
+        ctx.addIssue({
+          code: 'custom',
+          path: ['rules', index, 'name'],
+          message: `"${rule.name}" is already the name of rules[${first}]; rule names must be unique`,
+        });
+      if (catchAll !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['rules', index],
+          message: `never applies: rules[${catchAll}] matches every alert before it`,
+        });
+      else if (matchesEveryAlert(rule.match)) catchAll = index;
+    });
+  });
 export type GroupingConfig = z.infer<typeof GroupingConfig>;
 
 /**
@@ -71,6 +109,44 @@ export const DEFAULT_GROUPING_CONFIG: GroupingConfig = {
     },
   ],
 };
+
+/**
+ * Parses a grouping configuration from outside (cdk.json in local mode), failing with every problem at
+ * once, each as `grouping.<path>: <message>`.
+ */
+export function parseGroupingConfig(raw: unknown): GroupingConfig {
+  const result = GroupingConfig.safeParse(raw, {
+    error: (issue) =>
+      issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : undefined,
+  });
+  if (result.success) return result.data;
+  const problems = result.error.issues.flatMap((issue) =>
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => `grouping${formatPath([...issue.path, key])}: unknown key`)
+      : [`grouping${formatPath(issue.path)}: ${issue.message}`],
+  );
+  throw new Error(`Invalid grouping configuration:\n${problems.map((line) => `  ${line}`).join('\n')}`);
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  return path.map((part) => (typeof part === 'number' ? `[${part}]` : `.${String(part)}`)).join('');
+}
+
+/**
+ * The functions' GROUPING_CONFIG variable: the configuration as JSON, checked again at cold start as at
+ * synth, so a hand-edited variable stops the function with the bad key named rather than grouping wrongly.
+ */
+export const GroupingConfigJson = z
+  .string({ error: 'must be the grouping configuration as JSON' })
+  .transform((text, ctx): unknown => {
+    try {
+      return JSON.parse(text);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be the grouping configuration as JSON' });
+      return z.NEVER;
+    }
+  })
+  .pipe(GroupingConfig);
 
 /** The group an alert belongs to, or none (it gets an incident of its own). */
 export interface AlertGroup {

@@ -22,5 +22,5 @@ const workflow = new IncidentWorkflow(new SFNClient({}), config.stateMachineArn)
 
 /** EventBridge target: CloudWatch alarm state changes, GuardDuty, Security Hub and AWS Health events. */
 export const handler = middy(
-  createEventIngester({ store, ids, workflow, clock: () => new Date() }, logger),
+  createEventIngester({ store, ids, workflow, clock: () => new Date(), grouping: config.grouping }, logger),
 ).use(injectLambdaContext(logger));

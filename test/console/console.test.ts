@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_ESCALATION_CONFIG } from '#core/escalation';
+import { DEFAULT_GROUPING_CONFIG } from '#core/grouping';
 import { type LocalRuntime, startLocal } from '../../local/runtime';
 
 /** Debian's chromium; .ci/run installs it (`apt-get install chromium`). */
@@ -26,6 +27,7 @@ beforeAll(async () => {
     token: TOKEN,
     integrationKey: '0123456789abcdef0123456789abcdef',
     escalation: DEFAULT_ESCALATION_CONFIG,
+    grouping: DEFAULT_GROUPING_CONFIG,
   });
   browser = await chromium.launch({
     executablePath: CHROMIUM,

@@ -293,6 +293,7 @@ describe('Firebreak: the incident HTTP API with its own user pool', () => {
           STATE_MACHINE_ARN: resolve(lifecycle.stateMachine.stateMachineArn),
           TOPIC_ARNS: resolve(stack.toJsonString(synthesized.firebreak.notifications.topicArns)),
           ESCALATION_CONFIG: JSON.stringify(parseFirebreakConfig({}).escalation),
+          GROUPING_CONFIG: JSON.stringify(parseFirebreakConfig({}).grouping),
           INCIDENT_URL: INCIDENT_URL,
           SCOPE_PREFIX: 'firebreak/',
         },

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_GROUPING_CONFIG } from '#core/grouping';
 import { REPO_ROOT } from '../../lib/function-defaults';
 import { esbuildOptions } from '../../lib/lambda-bundling';
 import { resourcesOfType, type Synthesized, synthesize } from './support';
@@ -70,11 +71,13 @@ describe('ingest function bundle', () => {
     const saved = {
       TABLE_NAME: process.env.TABLE_NAME,
       STATE_MACHINE_ARN: process.env.STATE_MACHINE_ARN,
+      GROUPING_CONFIG: process.env.GROUPING_CONFIG,
       AWS_REGION: process.env.AWS_REGION,
     };
     process.env.TABLE_NAME = 'firebreak-bundle-test';
     process.env.STATE_MACHINE_ARN =
       'arn:aws:states:eu-west-1:111111111111:stateMachine:firebreak-incident-lifecycle';
+    process.env.GROUPING_CONFIG = JSON.stringify(DEFAULT_GROUPING_CONFIG);
     process.env.AWS_REGION = 'eu-west-1';
 
     try {

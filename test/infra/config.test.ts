@@ -1,9 +1,16 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Match } from 'aws-cdk-lib/assertions';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_ESCALATION_CONFIG } from '#core/escalation';
+import { DEFAULT_GROUPING_CONFIG } from '#core/grouping';
+import { buildApp } from '../../lib/app';
 import { FirebreakConfig, parseFirebreakConfig } from '../../lib/config';
+import { appContext, type Synthesized, synthesize } from './support';
 
 describe('firebreak context', () => {
-  it('defaults to 30 days of log retention, the default escalation policy, the default API and no optional parts', () => {
+  it('defaults to 30 days of log retention, the default escalation policy and grouping, the default API and no optional parts', () => {
     // Prepare / Act
     const config = parseFirebreakConfig(undefined);
 
@@ -11,6 +18,7 @@ describe('firebreak context', () => {
     expect(config).toEqual({
       logRetentionDays: 30,
       escalation: DEFAULT_ESCALATION_CONFIG,
+      grouping: DEFAULT_GROUPING_CONFIG,
       api: {
         auth: { cognito: true },
         corsOrigins: [],
@@ -28,6 +36,22 @@ describe('firebreak context', () => {
       centralBus: { sourceAccounts: ['111111111111'], organizationId: 'o-a1b2c3d4e5' },
       forwarder: { centralBusArn: 'arn:aws:events:eu-west-1:333333333333:event-bus/firebreak-central' },
       escalation: DEFAULT_ESCALATION_CONFIG,
+      grouping: {
+        rules: [
+          {
+            name: 'checkout alerts together',
+            match: { source: 'alertmanager', labels: { cluster: 'prod-use1' } },
+            by: ['team', 'category'],
+            windowMinutes: 30,
+          },
+          {
+            name: 'by alert group',
+            match: { source: ['alertmanager'] },
+            by: ['sourceGroupKey'],
+            windowMinutes: 5,
+          },
+        ],
+      },
       incidentUrl: 'https://firebreak.example.com/incidents/{id}',
       api: {
         auth: { issuer: 'https://login.example.com', audience: ['firebreak'] },
@@ -107,5 +131,188 @@ describe('firebreak context', () => {
 
     // Assess
     expect(parse).toThrow('firebreak: must be a JSON object');
+  });
+});
+
+describe('firebreak.grouping context', () => {
+  it('fills in what a rule leaves out: every alert matches, no fields, a 10-minute window', () => {
+    // Prepare / Act
+    const config = parseFirebreakConfig({ grouping: { rules: [{ name: 'everything alone' }] } });
+
+    // Assess
+    expect(config.grouping).toEqual({
+      rules: [{ name: 'everything alone', match: {}, by: [], windowMinutes: 10 }],
+    });
+  });
+
+  it('takes an empty rule list: nothing is grouped', () => {
+    // Prepare / Act
+    const config = parseFirebreakConfig({ grouping: { rules: [] } });
+
+    // Assess
+    expect(config.grouping).toEqual({ rules: [] });
+  });
+
+  const rule = (overrides: Record<string, unknown>) => ({ name: 'rule', by: ['service'], ...overrides });
+
+  it.each([
+    [
+      'a field no alert has',
+      { rules: [rule({ name: 'a' }), rule({ name: 'b', by: ['service', 'owner'] })] },
+      'firebreak.grouping.rules[1].by[1]: must be service, team, category, subcategory, source, sourceGroupKey or labels.<name>',
+    ],
+    [
+      'more than five fields',
+      { rules: [rule({ by: ['service', 'team', 'category', 'subcategory', 'source', 'labels.pod'] })] },
+      'firebreak.grouping.rules[0].by: must have at most 5 fields',
+    ],
+    [
+      'a window of no time',
+      { rules: [rule({ windowMinutes: 0 })] },
+      'firebreak.grouping.rules[0].windowMinutes: must be between 1 and 1440 minutes',
+    ],
+    [
+      'a window of over a day',
+      { rules: [rule({ windowMinutes: 1441 })] },
+      'firebreak.grouping.rules[0].windowMinutes: must be between 1 and 1440 minutes',
+    ],
+    [
+      'a window in fractions of a minute',
+      { rules: [rule({ windowMinutes: 2.5 })] },
+      'firebreak.grouping.rules[0].windowMinutes: must be a whole number of minutes',
+    ],
+    [
+      'an unknown source kind',
+      { rules: [rule({ match: { source: 'datadog' } })] },
+      'firebreak.grouping.rules[0].match.source: must be one of cloudwatch, guardduty, securityhub, health, alertmanager, pagerduty, manual, or a list of them',
+    ],
+    [
+      'a category outside the catalogue in a list',
+      { rules: [rule({ match: { category: ['Database', 'Kubernetes'] } })] },
+      'firebreak.grouping.rules[0].match.category: must be one of Infrastructure, Application',
+    ],
+    [
+      'an empty list of teams',
+      { rules: [rule({ match: { team: [] } })] },
+      'firebreak.grouping.rules[0].match.team: must name at least one value',
+    ],
+    [
+      'a rule without a name',
+      { rules: [{ by: ['service'] }] },
+      'firebreak.grouping.rules[0].name: is required',
+    ],
+    ['no rules key', {}, 'firebreak.grouping.rules: is required'],
+    [
+      'an unknown match key',
+      { rules: [rule({ match: { teams: 'web' } })] },
+      'firebreak.grouping.rules[0].match.teams: unknown key',
+    ],
+    [
+      'an unknown rule key',
+      { rules: [rule({ window: 10 })] },
+      'firebreak.grouping.rules[0].window: unknown key',
+    ],
+    [
+      'two rules of one name',
+      {
+        rules: [rule({ name: 'web', match: { team: 'web' } }), rule({ name: 'web', match: { team: 'api' } })],
+      },
+      'firebreak.grouping.rules[1].name: "web" is already the name of rules[0]; rule names must be unique',
+    ],
+    [
+      'a rule after one that matches every alert',
+      { rules: [rule({ name: 'all' }), rule({ name: 'web', match: { team: 'web' } })] },
+      'firebreak.grouping.rules[1]: never applies: rules[0] matches every alert before it',
+    ],
+  ])('rejects %s with a message naming the key', (_case, grouping, message) => {
+    // Prepare / Act
+    const parse = () => parseFirebreakConfig({ grouping });
+
+    // Assess
+    expect(parse).toThrow(message);
+  });
+});
+
+describe('firebreak.grouping in the functions that apply alerts', () => {
+  const grouping = {
+    rules: [
+      { name: 'security alone', match: { category: 'Security' }, by: [], windowMinutes: 10 },
+      {
+        name: 'by team and category',
+        match: { source: ['cloudwatch'] },
+        by: ['team', 'category'],
+        windowMinutes: 15,
+      },
+      { name: 'by alert group', match: { source: 'alertmanager' }, by: ['sourceGroupKey'], windowMinutes: 5 },
+    ],
+  };
+  let synthesized: Synthesized;
+
+  beforeAll(() => {
+    synthesized = synthesize({ grouping });
+  });
+  afterAll(() => synthesized.dispose());
+
+  it.each([
+    ['ingest', 'firebreak-ingest'],
+    ['API', 'firebreak-api'],
+  ])('gives the %s function the rules as GROUPING_CONFIG, in JSON', (_name, service) => {
+    // Assess
+    synthesized.templates.firebreak.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: {
+          POWERTOOLS_SERVICE_NAME: service,
+          GROUPING_CONFIG: JSON.stringify(grouping),
+        },
+      },
+    });
+  });
+
+  it('gives the lifecycle function none: it never applies alerts', () => {
+    // Assess
+    synthesized.templates.firebreak.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: { POWERTOOLS_SERVICE_NAME: 'firebreak-lifecycle', GROUPING_CONFIG: Match.absent() },
+      },
+    });
+  });
+});
+
+describe('a grouping config too large for a Lambda environment', () => {
+  /** `count` rules of about 150 bytes of JSON each. */
+  const rules = (count: number) => ({
+    rules: Array.from({ length: count }, (_, i) => ({
+      name: `team ${i} alerts by service and category`.padEnd(60, '.'),
+      match: { team: `team-${i}` },
+      by: ['service', 'category'],
+      windowMinutes: 10,
+    })),
+  });
+
+  function build(grouping: unknown) {
+    const outdir = mkdtempSync(join(tmpdir(), 'firebreak-grouping-'));
+    try {
+      buildApp({ context: appContext({ grouping }), outdir });
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
+  }
+
+  it('stops the build, naming firebreak.grouping, when the rules alone overflow the ingest function', () => {
+    // Prepare / Act: 30 rules, about 4.4 KB of JSON.
+    const attempt = () => build(rules(30));
+
+    // Assess
+    expect(attempt).toThrow(/firebreak\.grouping: too large for the ingest function's environment/);
+  });
+
+  it('stops the build when the rules fit the ingest function but not the API with the escalation config', () => {
+    // Prepare / Act: 20 rules, about 2.9 KB of JSON; the API also carries the escalation and topic ARNs.
+    const attempt = () => build(rules(20));
+
+    // Assess
+    expect(attempt).toThrow(
+      /firebreak\.grouping: too large for the API function's environment together with firebreak\.escalation/,
+    );
   });
 });

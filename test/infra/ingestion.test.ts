@@ -1,6 +1,7 @@
 import type { Stack } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_GROUPING_CONFIG } from '#core/grouping';
 import {
   FULL_CONFIG,
   outputPublishing,
@@ -81,6 +82,7 @@ describe('Firebreak: ingestion', () => {
       Environment: {
         Variables: {
           TABLE_NAME: Match.anyValue(),
+          GROUPING_CONFIG: JSON.stringify(DEFAULT_GROUPING_CONFIG),
           POWERTOOLS_SERVICE_NAME: 'firebreak-ingest',
           POWERTOOLS_LOG_LEVEL: 'INFO',
           NODE_OPTIONS: Match.absent(),

@@ -9,6 +9,7 @@ import { IntegrationKeys } from '#adapters/integration-keys';
 import { SnsNotifier } from '#adapters/notifier';
 import { IncidentWorkflow } from '#adapters/workflow';
 import { DEFAULT_ESCALATION_CONFIG } from '#core/escalation';
+import { DEFAULT_GROUPING_CONFIG } from '#core/grouping';
 import type { Routes } from '../../lambdas/api/http';
 import { createApiRoutes } from '../../lambdas/api/routes';
 import { type ApiAnswer, loadApi } from '../support/api-handler';
@@ -55,6 +56,7 @@ function routeTable(): Routes {
     workflow: new IncidentWorkflow(new SFNClient({}), STATE_MACHINE_ARN),
     notifier: new SnsNotifier(new SNSClient({}), {}),
     escalation: DEFAULT_ESCALATION_CONFIG,
+    grouping: DEFAULT_GROUPING_CONFIG,
     incidentLink: (id) => `https://firebreak.example.com/incidents/${id}`,
     clock: () => new Date(),
     newDedupKey: () => 'dedup',
@@ -293,7 +295,7 @@ describe('every write route refuses an unknown field (the API rule)', () => {
     expect(alertmanager.status).toBe(200);
     expect(
       (alertmanager.body as { results: Array<{ outcome: string }> }).results.map((r) => r.outcome),
-    ).toEqual(['opened', 'opened']);
+    ).toEqual(['opened', 'joined']);
   });
 });
 

@@ -199,7 +199,7 @@ describe('integration routes through the real API handler', () => {
     expect(incidents.map((i) => [i.status, i.acknowledgedAt !== undefined])).toEqual([['resolved', true]]);
   });
 
-  it('plays fixtures 13 → 14 through /integrations/alertmanager: two incidents opened, then both resolved', async () => {
+  it('plays fixtures 13 → 14 through /integrations/alertmanager: one incident for the service, both alerts on it, resolved with the last', async () => {
     const key = await integrationKey('alertmanager');
     const send = (prefix: string) =>
       api.call('POST /integrations/alertmanager', '/integrations/alertmanager', {
@@ -207,13 +207,20 @@ describe('integration routes through the real API handler', () => {
         headers: { authorization: `Bearer ${key}` },
         body: loadFixture(prefix),
       });
+    const outcomes = (answer: { body: unknown }) =>
+      (answer.body as { results: Array<{ outcome: string }> }).results.map((r) => r.outcome);
 
     const firing = await send('13-');
     const again = await send('13-');
     const resolved = await send('14-');
 
     expect([firing.status, again.status, resolved.status]).toEqual([200, 200, 200]);
+    expect(outcomes(firing)).toEqual(['opened', 'joined']);
+    expect(outcomes(again)).toEqual(['duplicate', 'duplicate']);
+    expect(outcomes(resolved)).toEqual(['recovered', 'resolved']);
     const incidents = await allIncidents(server, table);
-    expect(incidents.map((i) => i.status)).toEqual(['resolved', 'resolved']);
+    expect(incidents.map((i) => i.status)).toEqual(['resolved']);
+    const incident = await api.call('GET /incidents/{id}', `/incidents/${String(incidents[0]?.id)}`);
+    expect(incident.body).toMatchObject({ alertCount: 2, firingCount: 0 });
   });
 });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_ESCALATION_CONFIG } from '#core/escalation';
+import { DEFAULT_GROUPING_CONFIG } from '#core/grouping';
 import { type LocalRuntime, startLocal } from '../../local/runtime';
 import { loadFixture } from '../support/fixtures';
 
@@ -16,6 +17,7 @@ beforeAll(async () => {
     token: TOKEN,
     integrationKey: KEY,
     escalation: DEFAULT_ESCALATION_CONFIG,
+    grouping: DEFAULT_GROUPING_CONFIG,
   });
 });
 afterAll(async () => {
@@ -246,6 +248,7 @@ describe('local mode with FIREBREAK_DATA_DIR', () => {
       token: TOKEN,
       integrationKey: KEY,
       escalation: DEFAULT_ESCALATION_CONFIG,
+      grouping: DEFAULT_GROUPING_CONFIG,
       dataDir,
     };
     try {

@@ -4,6 +4,7 @@ import type { APIGatewayProxyResultV2, APIGatewayProxyStructuredResultV2 } from 
 import { mockClient } from 'aws-sdk-client-mock';
 import { vi } from 'vitest';
 import { DEFAULT_ESCALATION_CONFIG } from '#core/escalation';
+import { DEFAULT_GROUPING_CONFIG } from '#core/grouping';
 import { targetsOf } from '../../lambdas/lifecycle/config';
 import type { DynamoServer } from './dynamo-server';
 import { LAMBDA_CONTEXT, STATE_MACHINE_ARN, stubLocalAwsEnv } from './ingest-handler';
@@ -55,6 +56,7 @@ export async function loadApi(server: DynamoServer, table: string) {
   vi.stubEnv('STATE_MACHINE_ARN', STATE_MACHINE_ARN);
   vi.stubEnv('TOPIC_ARNS', JSON.stringify(topics));
   vi.stubEnv('ESCALATION_CONFIG', JSON.stringify(DEFAULT_ESCALATION_CONFIG));
+  vi.stubEnv('GROUPING_CONFIG', JSON.stringify(DEFAULT_GROUPING_CONFIG));
   vi.stubEnv('INCIDENT_URL', 'https://firebreak.example.com/incidents/{id}');
   vi.stubEnv('SCOPE_PREFIX', 'firebreak/');
   stubLocalAwsEnv(server.endpoint);

@@ -2,6 +2,7 @@ import { SendTaskSuccessCommand, SFNClient, StartExecutionCommand } from '@aws-s
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { vi } from 'vitest';
+import { DEFAULT_GROUPING_CONFIG } from '#core/grouping';
 import type { IngestReport } from '../../lambdas/ingest/ingest-events';
 import type { DynamoServer } from './dynamo-server';
 
@@ -60,6 +61,7 @@ export async function loadIngestHandler(
 ): Promise<IngestHandler> {
   vi.stubEnv('TABLE_NAME', tableName);
   vi.stubEnv('STATE_MACHINE_ARN', STATE_MACHINE_ARN);
+  vi.stubEnv('GROUPING_CONFIG', JSON.stringify(DEFAULT_GROUPING_CONFIG));
   stubLocalAwsEnv(server.endpoint);
   vi.resetModules();
   const module = await import('../../lambdas/ingest/handler');

@@ -1,8 +1,11 @@
+import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import { type Categorization, parseCategoryTag, SUBCATEGORIES } from '#core/categorize';
+import { TEXT_LIMITS, utf8Bytes } from '#core/limits';
 import { Level, type Severity, type Signal } from '#core/model';
 import { categoryHint, checkSignal, type IntegrationRef, nonEmpty } from './pagerduty';
 import { compact, describe, isRecord, parseAt, parseInformational, type Rejection, rejection } from './parse';
+import { readGroupTag } from './tags';
 import { Timestamp, toIsoUtc } from './time';
 
 /**
@@ -99,6 +102,7 @@ const KEYS = {
   impact: ['firebreak_impact', 'impact'],
   urgency: ['firebreak_urgency', 'urgency'],
   category: ['firebreak_category', 'category'],
+  group: ['firebreak_group'],
 } as const;
 
 const APPLICATION_DEFAULT: Categorization = {
@@ -232,6 +236,9 @@ function toSignal(
       'a category from the catalogue, as Category or Category/Subcategory',
     ) ?? hinted;
 
+  const groupTag = pick(labels, KEYS.group, ignored, readGroupTag, 'one of on, off');
+  const sourceGroupKey = scopedGroupKey(integration, group.groupKey);
+
   const headline = nonEmpty(annotations.summary) ?? alertname ?? fingerprint;
   return {
     action: alert.status === 'firing' ? 'trigger' : 'resolve',
@@ -273,7 +280,22 @@ function toSignal(
     }),
     related: [],
     autoResolve: true,
+    ...(groupTag === 'off' ? { group: 'off' } : {}),
+    ...(sourceGroupKey ? { sourceGroupKey } : {}),
   };
+}
+
+/**
+ * Alertmanager's `groupKey` (its route and the group's label values) as a source group key, scoped to the
+ * integration as dedup keys are: two clusters with the same routes send the same group keys for different
+ * alerts. A key longer than a source reference is hashed; it only has to be stable.
+ */
+function scopedGroupKey(integration: IntegrationRef, groupKey: string | undefined): string | undefined {
+  const key = nonEmpty(groupKey);
+  if (key === undefined) return undefined;
+  const scoped = `alertmanager:${integration.id}:${key}`;
+  if (utf8Bytes(scoped) <= TEXT_LIMITS.sourceRef) return scoped;
+  return `alertmanager:${integration.id}:sha256:${createHash('sha256').update(key).digest('hex')}`;
 }
 
 /**

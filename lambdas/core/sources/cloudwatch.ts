@@ -210,6 +210,7 @@ export function normalizeCloudWatchAlarm(envelope: EventBridgeEnvelope): Normali
     }),
     related: reasonData?.triggeringAlarms?.map((child) => child.arn) ?? [],
     autoResolve: overrides.autoResolve ?? true,
+    ...(overrides.group === 'off' ? { group: 'off' } : {}),
   };
   return { kind: 'signals', signals: [signal], rejected: [] };
 }

@@ -13,6 +13,7 @@ import {
   type Rejection,
   rejection,
 } from './parse';
+import { type GroupTag, readGroupTag } from './tags';
 import { Timestamp, toIsoUtc } from './time';
 
 /**
@@ -255,6 +256,7 @@ export function normalizePagerDutyEvent(body: unknown, context: PagerDutyContext
         ignoredCustomDetails: Object.keys(custom.ignored).length > 0 ? custom.ignored : undefined,
         ...integrationDetails,
       }),
+      ...(custom.group === 'off' ? { group: 'off' } : {}),
     };
   }
 
@@ -267,6 +269,8 @@ interface CustomDetails {
   description: string;
   team?: string;
   category?: Categorization;
+  /** `firebreak:group`: `off` keeps this alert out of every group. */
+  group?: GroupTag;
   labels: Record<string, string>;
   /** custom_details as given; the store's limits shorten them if they are large (#core/bound-signal). */
   details?: unknown;
@@ -292,6 +296,12 @@ function readCustomDetails(value: unknown): CustomDetails {
     else
       out.ignored['firebreak:category'] =
         `expected a category from the catalogue, as Category or Category/Subcategory, got ${describe(category)}`;
+  }
+  const group = value['firebreak:group'];
+  if (group !== undefined) {
+    const parsed = typeof group === 'string' ? readGroupTag(group) : undefined;
+    if (parsed) out.group = parsed;
+    else out.ignored['firebreak:group'] = `expected one of on, off, got ${describe(group)}`;
   }
   // Short string entries become labels (a stack trace is no label); boundSignal bounds their number.
   for (const [key, entry] of Object.entries(value)) {

@@ -11,6 +11,16 @@ export interface TagOverrides {
   severity?: Severity;
   category?: Categorization;
   autoResolve?: boolean;
+  /** `off` keeps the alarm's alerts out of every group: each gets an incident of its own. */
+  group?: GroupTag;
+}
+
+export const GROUP_TAG_VALUES = ['on', 'off'] as const;
+export type GroupTag = (typeof GROUP_TAG_VALUES)[number];
+
+/** `on` or `off`, in any case and with spaces around, as a person tags; anything else is undefined. */
+export function readGroupTag(value: string): GroupTag | undefined {
+  return GROUP_TAG_VALUES.find((known) => known === value.trim().toLowerCase());
 }
 
 export interface AlarmTags {
@@ -55,6 +65,7 @@ const KEYS = {
   severity: ['firebreak:severity'],
   category: ['firebreak:category'],
   autoResolve: ['firebreak:auto-resolve'],
+  group: ['firebreak:group'],
 } as const satisfies Record<keyof TagOverrides, readonly string[]>;
 
 const FIREBREAK_KEYS: readonly string[] = Object.values(KEYS)
@@ -106,6 +117,7 @@ export function readAlarmTags(raw: unknown, categoryFallback: Categorization): A
     severity: pick(KEYS.severity, oneOf(Severity.options)),
     category: pick(KEYS.category, category(categoryFallback)),
     autoResolve: pick(KEYS.autoResolve, bool),
+    group: pick(KEYS.group, oneOf(GROUP_TAG_VALUES)),
   };
   return tags;
 }

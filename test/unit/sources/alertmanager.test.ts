@@ -316,6 +316,7 @@ describe('Alertmanager webhook', () => {
     expect(signals).toHaveLength(2);
     expect(signals[0]?.details.groupKey).toBeUndefined();
     expect(signals[0]?.details.parseWarnings).toEqual(['groupKey: expected a string, got an object']);
+    expect(signals[0]?.sourceGroupKey).toBeUndefined();
   });
 
   it('rejects one bad alert and keeps the good ones', () => {
@@ -448,5 +449,113 @@ describe('Alertmanager webhook', () => {
     expect(result).toMatchObject({
       rejected: [{ field: 'alerts[1]', reason: expect.stringContaining('breaks the model: dedupKey') }],
     });
+  });
+});
+
+describe('Alertmanager grouping', () => {
+  const GROUP_KEY = '{}/{team="checkout"}:{alertname="KubePodCrashLooping", namespace="checkout"}';
+
+  it("gives every alert of fixture 13 the notification's groupKey, scoped to the integration", () => {
+    // Prepare
+    const body = fixture('13');
+
+    // Act
+    const signals = signalsOf(normalizeAlertmanagerWebhook(body, context()));
+
+    // Assess
+    expect(signals.map((signal) => signal.sourceGroupKey)).toEqual([
+      `alertmanager:int-k8s:${GROUP_KEY}`,
+      `alertmanager:int-k8s:${GROUP_KEY}`,
+    ]);
+    expect(signals.map((signal) => signal.group)).toEqual([undefined, undefined]);
+  });
+
+  it('gives the resolved alerts of fixture 14 the same source group key as they fired with', () => {
+    // Prepare
+    const firing = fixture('13');
+    const resolved = fixture('14');
+
+    // Act
+    const opened = signalsOf(normalizeAlertmanagerWebhook(firing, context()));
+    const closed = signalsOf(normalizeAlertmanagerWebhook(resolved, context()));
+
+    // Assess
+    expect(closed.map((signal) => signal.sourceGroupKey)).toEqual(
+      opened.map((signal) => signal.sourceGroupKey),
+    );
+  });
+
+  it('keeps the same groupKey from two integrations apart: two clusters with one routing tree', () => {
+    // Prepare
+    const body = fixture('13');
+
+    // Act
+    const other = signalsOf(
+      normalizeAlertmanagerWebhook(body, context({ integration: { id: 'int-eu', name: 'EU Alertmanager' } })),
+    );
+
+    // Assess
+    expect(other[0]?.sourceGroupKey).toBe(`alertmanager:int-eu:${GROUP_KEY}`);
+  });
+
+  it.each([
+    ['missing', undefined],
+    ['empty', ''],
+    ['blank', '   '],
+  ])('gives no source group key when groupKey is %s', (_case, groupKey) => {
+    // Prepare
+    const body = oneAlert();
+    if (groupKey === undefined) delete body.groupKey;
+    else body.groupKey = groupKey;
+
+    // Act
+    const signal = onlySignalOf(body);
+
+    // Assess
+    expect(signal.sourceGroupKey).toBeUndefined();
+  });
+
+  it('hashes a groupKey too long for a key, the same way every time', () => {
+    // Prepare
+    const long = `{}/{team="checkout"}:{${'pod="cart-api-7d9f8b6c5d-x2kqp", '.repeat(40)}}`;
+    const body = oneAlert();
+    body.groupKey = long;
+
+    // Act
+    const first = onlySignalOf(body);
+    const again = onlySignalOf(structuredClone(body));
+
+    // Assess
+    expect(first.sourceGroupKey).toMatch(/^alertmanager:int-k8s:sha256:[0-9a-f]{64}$/);
+    expect(again.sourceGroupKey).toBe(first.sourceGroupKey);
+    expect(first.details.groupKey).toEqual(expect.stringContaining('{}/{team="checkout"}'));
+  });
+
+  it.each([
+    ['off', 'off'],
+    ['OFF', 'off'],
+    ['on', undefined],
+  ])('reads the label firebreak_group=%j as group %s', (value, group) => {
+    // Prepare
+    const body = oneAlert({ firebreak_group: value });
+
+    // Act
+    const signal = onlySignalOf(body);
+
+    // Assess
+    expect(signal.group).toBe(group);
+    expect(signal.details.ignoredLabels).toBeUndefined();
+  });
+
+  it('keeps an alert grouped, with the reason, when firebreak_group is neither on nor off', () => {
+    // Prepare
+    const body = oneAlert({ firebreak_group: 'no' });
+
+    // Act
+    const signal = onlySignalOf(body);
+
+    // Assess
+    expect(signal.group).toBeUndefined();
+    expect(signal.details.ignoredLabels).toEqual({ firebreak_group: 'expected one of on, off, got "no"' });
   });
 });

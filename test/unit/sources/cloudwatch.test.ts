@@ -338,6 +338,59 @@ describe('CloudWatch alarm tags', () => {
     expect(signal.labels.owner).toBeUndefined();
   });
 
+  it.each([
+    ['off', 'off'],
+    [' OFF ', 'off'],
+    ['on', undefined],
+  ])('reads firebreak:group=%j as group %s', (value, group) => {
+    // Prepare
+    const event = withTags({ 'firebreak:group': value });
+
+    // Act
+    const signal = onlySignal(normalizeEventBridgeEvent(event));
+
+    // Assess
+    expect(signal.group).toBe(group);
+    expect(signal.details.ignoredTags).toBeUndefined();
+    expect(signal.labels['firebreak:group']).toBe(value);
+  });
+
+  it('keeps an alarm grouped, with the reason, when firebreak:group is neither on nor off', () => {
+    // Prepare
+    const event = withTags({ 'Firebreak:Group': 'never' });
+
+    // Act
+    const signal = onlySignal(normalizeEventBridgeEvent(event));
+
+    // Assess
+    expect(signal.group).toBeUndefined();
+    expect(signal.details.ignoredTags).toEqual({ 'Firebreak:Group': 'expected one of on, off, got "never"' });
+  });
+
+  it('opts the recovery out too, so every state of a tagged alarm says the same', () => {
+    // Prepare
+    const event = fixture('02');
+    Object.assign(detailOf(event), { alarmTags: { 'firebreak:group': 'off' } });
+
+    // Act
+    const signal = onlySignal(normalizeEventBridgeEvent(event));
+
+    // Assess
+    expect(signal).toMatchObject({ action: 'resolve', group: 'off' });
+  });
+
+  it('leaves an untagged alarm to the grouping rules, with no source group key', () => {
+    // Prepare
+    const event = fixture('01');
+
+    // Act
+    const signal = onlySignal(normalizeEventBridgeEvent(event));
+
+    // Assess
+    expect(signal.group).toBeUndefined();
+    expect(signal.sourceGroupKey).toBeUndefined();
+  });
+
   it('ignores alarmTags that are not an object without losing the page', () => {
     // Prepare
     const event = withTags(['team=web']);

@@ -464,3 +464,54 @@ describe('PagerDuty Events API v2', () => {
     expect(signal.details.sourceTimestamp).toBe('2026-03-14T09:05:41.218Z');
   });
 });
+
+describe('PagerDuty grouping', () => {
+  function withCustomDetails(details: unknown): Json {
+    const event = fixture('15');
+    payloadOf(event).custom_details = details;
+    return event;
+  }
+
+  it.each([
+    ['off', 'off'],
+    [' Off', 'off'],
+    ['on', undefined],
+  ])('reads the custom detail firebreak:group=%j as group %s', (value, group) => {
+    // Prepare
+    const event = withCustomDetails({ 'firebreak:group': value, team: 'web-platform' });
+
+    // Act
+    const { signal } = accepted(normalizePagerDutyEvent(event, context()));
+
+    // Assess
+    expect(signal.group).toBe(group);
+    expect(signal.details.ignoredCustomDetails).toBeUndefined();
+  });
+
+  it.each([
+    ['a word it does not know', 'never', 'expected one of on, off, got "never"'],
+    ['a boolean', false, 'expected one of on, off, got boolean false'],
+  ])('keeps an alert grouped, with the reason, when firebreak:group is %s', (_case, value, reason) => {
+    // Prepare
+    const event = withCustomDetails({ 'firebreak:group': value });
+
+    // Act
+    const { signal } = accepted(normalizePagerDutyEvent(event, context()));
+
+    // Assess
+    expect(signal.group).toBeUndefined();
+    expect(signal.details.ignoredCustomDetails).toEqual({ 'firebreak:group': reason });
+  });
+
+  it('leaves fixture 15 to the grouping rules: no opt-out, no source group key', () => {
+    // Prepare
+    const event = fixture('15');
+
+    // Act
+    const { signal } = accepted(normalizePagerDutyEvent(event, context()));
+
+    // Assess
+    expect(signal.group).toBeUndefined();
+    expect(signal.sourceGroupKey).toBeUndefined();
+  });
+});
