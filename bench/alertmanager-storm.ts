@@ -136,6 +136,8 @@ interface Reply {
 }
 
 const agent = new Agent({ keepAlive: true, maxSockets: IN_FLIGHT });
+/** Set when the bench is interrupted: every storm stops sending. */
+let stopping = false;
 
 function send(
   method: string,
@@ -207,7 +209,7 @@ async function runStorm(
   const started = performance.now();
   const worker = async () => {
     for (let alarm = ready.shift(); alarm !== undefined; alarm = ready.shift()) {
-      if (Date.now() > deadline) {
+      if (stopping || Date.now() > deadline) {
         run.complete = false;
         return;
       }
@@ -529,11 +531,17 @@ async function main() {
   const cleanup = async () => {
     if (cleaned) return;
     cleaned = true;
-    for (const stop of cleanups.reverse()) await stop().catch(() => undefined);
+    stopping = true;
+    // Closing the load generator's keep-alive sockets first lets local mode's server close at once.
     agent.destroy();
+    for (const stop of cleanups.reverse()) {
+      await Promise.race([stop().catch(() => undefined), sleep(5_000)]);
+    }
   };
   const abort = (why: string, code: number) => {
     console.error(why);
+    // Alertmanager and its directory are also removed synchronously at exit (see ./alertmanager).
+    setTimeout(() => process.exit(code), 15_000).unref();
     void cleanup().finally(() => process.exit(code));
   };
   process.once('SIGINT', () => abort('interrupted: stopping Alertmanager and local mode', 130));
@@ -560,6 +568,9 @@ async function main() {
         process.exitCode = 1;
       }
     }
+  } catch (error) {
+    // Requests cut short by an interruption fail; the interruption is what to report.
+    if (!stopping) throw error;
   } finally {
     clearTimeout(watchdog);
     await cleanup();
