@@ -460,6 +460,7 @@ function report(storm: Stream, am: AlertmanagerResult, fb: FirebreakResult) {
   const amRate = perSecond(am.run);
   const fbRate = perSecond(fb.run);
   const ratio = fbRate / amRate;
+  const ratioText = ratio.toFixed(ratio < 0.1 ? 3 : 2);
   const pages = fb.pages.initial + fb.pages.escalation;
   const kinds = [...fb.notificationsByKind].map(([kind, n]) => `${kind} ${n}`).join(', ') || 'none';
   const outcomes = [...fb.outcomes].map(([kind, n]) => `${kind} ${n}`).join(', ');
@@ -497,7 +498,7 @@ function report(storm: Stream, am: AlertmanagerResult, fb: FirebreakResult) {
   );
   console.log('|---|---|---|');
   for (const [name, a, f] of rows) console.log(`| ${name} | ${a} | ${f} |`);
-  console.log(`\n**ratio Firebreak / Alertmanager events/s: ${ratio.toFixed(2)}×**`);
+  console.log(`\n**ratio Firebreak / Alertmanager events/s: ${ratioText}×**`);
   console.log(
     `Alertmanager route: group_by [service], group_wait ${ROUTE.groupWait}, group_interval ${ROUTE.groupInterval}, repeat_interval ${ROUTE.repeatInterval}; counted ${am.waitedAfterStorm.toFixed(0)} s after its storm ended.` +
       `\nFirebreak lifecycle clock: ${TIME_SCALE}× wall time, ${fb.simulatedMinutes.toFixed(1)} simulated minutes from the first storm event to the count (first escalation due 15 min after an incident opens).`,
@@ -518,7 +519,7 @@ function report(storm: Stream, am: AlertmanagerResult, fb: FirebreakResult) {
           String(fb.alertsListed),
           fb.alertsListed === alertsTarget ? 'yes' : '**no**',
         ],
-    ["events/s ≥ 0.5× Alertmanager's", `${ratio.toFixed(2)}×`, ratio >= 0.5 ? 'yes' : '**no**'],
+    ["events/s ≥ 0.5× Alertmanager's", `${ratioText}×`, ratio >= 0.5 ? 'yes' : '**no**'],
   ];
   console.log('\n| target | observed | met? |\n|---|---|---|');
   for (const [name, observed, met] of targets) console.log(`| ${name} | ${observed} | ${met} |`);
