@@ -64,6 +64,8 @@ function stormEvents(alarms: number, prefix: string) {
           state,
           previous: state === 'ALARM' ? 'OK' : 'ALARM',
           at: new Date(start + change * 120_000 + alarm * 10).toISOString(),
+          // One service per alarm: each flapping alarm is its own problem, as the storm's counts assume.
+          tags: { 'firebreak:service': `${prefix}-service-${String(alarm).padStart(3, '0')}` },
         }),
       });
     }

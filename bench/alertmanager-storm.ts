@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { DEFAULT_ESCALATION_CONFIG } from '#core/escalation';
+import { DEFAULT_GROUPING_CONFIG } from '#core/grouping';
 import { alarmStateChangeEvent, EC2_CPU } from '../local/cloudwatch-events';
 import { type LocalRuntime, startLocal } from '../local/runtime';
 import {
@@ -353,6 +354,7 @@ async function firebreakSide(streams: Streams, cleanups: Array<() => Promise<voi
     token,
     integrationKey: randomBytes(16).toString('hex'),
     escalation: DEFAULT_ESCALATION_CONFIG,
+    grouping: DEFAULT_GROUPING_CONFIG,
   });
   cleanups.push(() => local.stop());
   console.log(`Firebreak local mode on ${local.url} (in this process), lifecycle time scale ${TIME_SCALE}×`);

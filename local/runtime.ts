@@ -16,6 +16,7 @@ import type { EscalationConfig } from '#core/escalation';
 import type { GroupingConfig } from '#core/grouping';
 import { createRouter, MAX_BODY_BYTES } from '../lambdas/api/router';
 import { createApiRoutes } from '../lambdas/api/routes';
+import { AlertHints } from '../lambdas/incidents/alert-hints';
 import { createEventIngester } from '../lambdas/ingest/ingest-events';
 import { LifecycleActions } from '../lambdas/lifecycle/actions';
 import { targetsOf } from '../lambdas/lifecycle/config';
@@ -128,7 +129,10 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
       newDedupKey: randomUUID,
     }),
     ...createLocalRoutes({
-      ingest: createEventIngester({ store, ids, workflow, clock, grouping: options.grouping }, logger),
+      ingest: createEventIngester(
+        { store, ids, workflow, clock, grouping: options.grouping, hints: new AlertHints() },
+        logger,
+      ),
       sns,
       workflow,
     }),

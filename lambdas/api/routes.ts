@@ -6,6 +6,7 @@ import type { SnsNotifier } from '#adapters/notifier';
 import type { IncidentWorkflow } from '#adapters/workflow';
 import type { EscalationConfig } from '#core/escalation';
 import type { GroupingConfig } from '#core/grouping';
+import { AlertHints } from '../incidents/alert-hints';
 import { IncidentCommands } from './commands';
 import type { Routes } from './http';
 import { createIncidentRoutes } from './incident-routes';
@@ -36,6 +37,8 @@ export function createApiRoutes(deps: ApiDeps): Routes {
     workflow: deps.workflow,
     clock: deps.clock,
     grouping: deps.grouping,
+    // One per container (or local process), as the ingest handler has.
+    hints: new AlertHints(),
   };
   // Built on first request, not at cold start: only a few callers ever ask for it.
   let document: ReturnType<typeof openApiDocument> | undefined;

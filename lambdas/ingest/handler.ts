@@ -7,6 +7,7 @@ import middy from '@middy/core';
 import { IncidentIdAllocator } from '#adapters/incident-ids';
 import { IncidentStore } from '#adapters/incident-store';
 import { IncidentWorkflow } from '#adapters/workflow';
+import { AlertHints } from '../incidents/alert-hints';
 import { loadIngestConfig } from './config';
 import { createEventIngester } from './ingest-events';
 
@@ -19,8 +20,13 @@ const db = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
 const store = new IncidentStore(db, config.tableName);
 const ids = new IncidentIdAllocator(store, config.idBlockSize);
 const workflow = new IncidentWorkflow(new SFNClient({}), config.stateMachineArn);
+// What this container learns of alerts and groups outlives an invocation: a storm's repeats cost one write.
+const hints = new AlertHints();
 
 /** EventBridge target: CloudWatch alarm state changes, GuardDuty, Security Hub and AWS Health events. */
 export const handler = middy(
-  createEventIngester({ store, ids, workflow, clock: () => new Date(), grouping: config.grouping }, logger),
+  createEventIngester(
+    { store, ids, workflow, clock: () => new Date(), grouping: config.grouping, hints },
+    logger,
+  ),
 ).use(injectLambdaContext(logger));
