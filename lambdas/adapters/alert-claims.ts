@@ -179,6 +179,20 @@ export class AlertClaims {
     return (await this.update(dedupKey, update, 'ALL_NEW')) ?? undefined;
   }
 
+  /**
+   * Moves an alert to the incident its incident was merged into: only while it is still on `from`. Its
+   * state, counts and place in its incident's order stay. Returns the claim as moved.
+   */
+  async moveToIncident(claim: Claim, from: string, to: string): Promise<Claim | undefined> {
+    const update = new UpdateExpression()
+      .set({
+        incidentId: to,
+        ...(claim.alertId && claim.firstSeen ? alertIndexAttributes(to, claim.firstSeen, claim.alertId) : {}),
+      })
+      .when((u) => `${u.name('incidentId')} = ${u.value(from)}`);
+    return (await this.update(claim.dedupKey, update, 'ALL_NEW')) ?? undefined;
+  }
+
   /** An incident's alerts by the index (eventually consistent), a page at a time. */
   async listByIncident(
     incidentId: string,

@@ -164,6 +164,58 @@ export class IncidentStore {
     return this.withToken(await this.updateOpenIncident(incident.id, now, update, true));
   }
 
+  /**
+   * Marks an open incident as being merged into `into`: from now on no new alert joins it. Repeating it
+   * (same target) is harmless; a different target is refused.
+   */
+  markMerging(incidentId: string, into: string, now: Date): Promise<Incident | undefined> {
+    const update = new UpdateExpression()
+      .set({ mergedInto: into })
+      .when(
+        (u) => `attribute_not_exists(${u.name('mergedInto')}) OR ${u.name('mergedInto')} = ${u.value(into)}`,
+      );
+    return this.updateOpenIncident(incidentId, now, update);
+  }
+
+  /**
+   * Takes alerts merged in from another incident, with their states, and that incident's groups (so their
+   * new alerts join here). An entry newer than the one given stays. Returns the incident after.
+   */
+  adoptAlerts(
+    incidentId: string,
+    adopted: { alerts: Record<string, string>; groupKeys: readonly string[]; lastAlertAt?: string },
+    now: Date,
+  ): Promise<Incident | undefined> {
+    const update = new UpdateExpression();
+    for (const [alertId, entry] of Object.entries(adopted.alerts)) {
+      const path = `alerts.${alertId}`;
+      update.setTo(path, (u) => `if_not_exists(${u.name(path)}, ${u.value(entry)})`);
+    }
+    if (adopted.groupKeys.length > 0) update.add('groupKeys', new Set(adopted.groupKeys));
+    if (adopted.lastAlertAt) update.set({ lastAlertAt: adopted.lastAlertAt });
+    return this.updateOpenIncident(incidentId, now, update);
+  }
+
+  /** Resolves an incident merged into another (see markMerging); its alerts have moved there. */
+  async resolveMerged(
+    incidentId: string,
+    by: { actor: string; into: string; alerts: number },
+    now: Date,
+  ): Promise<{ incident: Incident; lifecycleToken?: string } | undefined> {
+    const update = new UpdateExpression()
+      .set({
+        status: 'resolved',
+        resolvedAt: now.toISOString(),
+        resolvedBy: by.actor,
+        resolution: `Merged into ${by.into}`,
+        alerts: {},
+        mergedAlerts: by.alerts,
+      })
+      .remove('gsi1pk', 'gsi1sk')
+      .when((u) => `${u.name('mergedInto')} = ${u.value(by.into)}`);
+    return this.withToken(await this.updateOpenIncident(incidentId, now, update, true));
+  }
+
   /** The record an incident keeps of an alert that left it (put once; a retry writes nothing new). */
   async putAlertRecord(alert: Alert): Promise<boolean> {
     const written = await conditional(() =>
@@ -237,6 +289,20 @@ export class IncidentStore {
       bumpVersion: false,
     });
     return updated !== undefined;
+  }
+
+  /** The lifecycle's task token parked on the incident, if any (for a retry to wake it again). */
+  async lifecycleTokenOf(incidentId: string): Promise<string | undefined> {
+    const result = await this.db.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: keys.incident(incidentId),
+        ProjectionExpression: 'lifecycleToken',
+        ConsistentRead: true,
+      }),
+    );
+    const token = result.Item?.lifecycleToken;
+    return typeof token === 'string' ? token : undefined;
   }
 
   /**

@@ -45,7 +45,8 @@ export class UpdateExpression {
     return this;
   }
 
-  add(path: string, amount: number): this {
+  /** ADD a number to a number, or the members of a set to a set. */
+  add(path: string, amount: number | Set<string>): this {
     this.adds.push(`${this.name(path)} ${this.value(amount)}`);
     return this;
   }

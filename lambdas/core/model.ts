@@ -131,6 +131,9 @@ export const Incident = z.object({
   lastAlertAt: z.string().optional(),
   /** Set when a person merged this incident into another: its alerts moved there. */
   mergedInto: z.string().optional(),
+  mergedAt: z.string().optional(),
+  /** How many alerts moved out with the merge. */
+  mergedAlerts: z.number().int().min(0).optional(),
   /** When a joining alert raised the priority (the lifecycle re-plans from it). */
   priorityRaisedAt: z.string().optional(),
   slaBreached: z.boolean(),

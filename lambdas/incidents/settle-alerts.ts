@@ -18,6 +18,24 @@ export async function releaseAlerts(
   incident: Pick<Incident, 'id' | 'alerts'>,
   known: readonly Claim[] = [],
 ): Promise<{ released: number; missing: string[] }> {
+  const { claims, missing } = await findAlertClaims(store, incident, known);
+  let released = 0;
+  for (const claim of claims) {
+    if (claim.open && (await store.claims.release(claim.dedupKey, incident.id))) released += 1;
+  }
+  return { released, missing };
+}
+
+/**
+ * The claims of an incident's alerts: found by the alerts-by-incident index (eventually consistent, so it
+ * is read again, a little later each time, until it shows every alert of the incident's map) and by the
+ * `known` claims. Returns the alert ids it could not find.
+ */
+export async function findAlertClaims(
+  store: IncidentStore,
+  incident: Pick<Incident, 'id' | 'alerts'>,
+  known: readonly Claim[] = [],
+): Promise<{ claims: Claim[]; missing: string[] }> {
   const expected = new Set(Object.keys(incident.alerts));
   const found = new Map<string, Claim>();
   for (const claim of known) {
@@ -28,15 +46,12 @@ export async function releaseAlerts(
     let start: Record<string, unknown> | undefined;
     do {
       const page = await store.claims.listByIncident(incident.id, start);
-      for (const claim of page.claims) if (claim.alertId) found.set(claim.alertId, claim);
+      for (const claim of page.claims)
+        if (claim.alertId && !found.has(claim.alertId)) found.set(claim.alertId, claim);
       start = page.next;
     } while (start);
   }
-  let released = 0;
-  for (const claim of found.values()) {
-    if (claim.open && (await store.claims.release(claim.dedupKey, incident.id))) released += 1;
-  }
-  return { released, missing: missingOf(expected, found) };
+  return { claims: [...found.values()], missing: missingOf(expected, found) };
 }
 
 function missingOf(expected: Set<string>, found: Map<string, Claim>): string[] {

@@ -470,8 +470,17 @@ class SignalFlow {
       await this.completeOpen(opening);
       return;
     }
+    // Released: its incident is over, and it was counted there before that.
+    if (!current.open) return;
     const incident = await this.store.getIncident(incidentId);
-    if (incident && !isOpen(incident.status)) return;
+    const recorded = incident?.alerts[this.facts.alertId];
+    if (
+      incident &&
+      !isOpen(incident.status) &&
+      recorded &&
+      readAlertEntry(recorded).at >= this.signal.occurredAt
+    )
+      return;
     if (current.firstSeen === this.signal.occurredAt && this.group) {
       if (!(await this.completeJoin(incidentId))) await this.moveElsewhere(incidentId, false);
     } else {
@@ -505,10 +514,18 @@ class SignalFlow {
     if (!incident && (await this.materializeIfMissing(incidentId, claim))) {
       incident = await this.store.setAlertState(incidentId, change, now);
     }
+    if (!incident) {
+      // Its incident was merged into another before the alert's claim moved: follow it there.
+      const mergedInto = await this.followMerge(incidentId, claim);
+      if (mergedInto) return this.completeRecovery(mergedInto, { ...claim, incidentId: mergedInto });
+    }
     this.deps.hints?.forget(signal.dedupKey);
     if (!incident) {
       const current = await this.store.getIncident(incidentId);
       const ours = current?.resolvedAt === signal.occurredAt;
+      // A retry of the recovery that resolved it: finish what that delivery may not have reached.
+      if (ours && current)
+        await this.afterResolution(current, claim, await this.store.lifecycleTokenOf(incidentId));
       await this.store.appendTimeline(
         timelineEntryForSignal(
           incidentId,
@@ -555,14 +572,26 @@ class SignalFlow {
         this.deps.clock(),
       );
       if (resolved) {
-        // Wake the lifecycle parked on the resolution, so the resolution notice goes out now.
-        if (resolved.lifecycleToken) await this.deps.workflow.signalResolved(resolved.lifecycleToken);
-        await releaseAlerts(this.store, resolved.incident, [claim]);
+        await this.afterResolution(resolved.incident, claim, resolved.lifecycleToken);
         return true;
       }
       incident = await this.store.getIncident(incident.id);
     }
     return false;
+  }
+
+  /** Moves the alert to the incident its incident was merged into; that incident's id, if it did. */
+  private async followMerge(incidentId: string, claim: Claim): Promise<string | undefined> {
+    const incident = await this.store.getIncident(incidentId);
+    const into = incident?.mergedInto;
+    if (!into || claim.incidentId !== incidentId) return undefined;
+    return (await this.store.claims.moveToIncident(claim, incidentId, into)) ? into : undefined;
+  }
+
+  /** Wakes the lifecycle parked on the resolution (the notice goes out now) and releases the alerts. */
+  private async afterResolution(incident: Incident, claim: Claim, lifecycleToken?: string): Promise<void> {
+    if (lifecycleToken) await this.deps.workflow.signalResolved(lifecycleToken);
+    await releaseAlerts(this.store, incident, [claim]);
   }
 
   /** Acknowledges from the source (PagerDuty-style `acknowledge`); already acknowledged is a note. */

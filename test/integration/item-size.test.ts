@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IncidentStore } from '#adapters/incident-store';
 import { SnsNotifier } from '#adapters/notifier';
+import { MAX_ALERTS_PER_INCIDENT } from '#core/alerts';
 import { DEFAULT_ESCALATION_CONFIG } from '#core/escalation';
+import { DEFAULT_GROUPING_CONFIG } from '#core/grouping';
 import { ITEM_SIZE_BOUND, TEXT_LIMITS } from '#core/limits';
 import type { Signal } from '#core/model';
 import { normalizeEventBridgeEvent } from '#core/sources/index';
@@ -16,6 +18,7 @@ import { type DynamoServer, startDynamoServer } from '../support/dynamo-server';
 import { loadFixture } from '../support/fixtures';
 import { loadIngestHandler, mockStepFunctions } from '../support/ingest-handler';
 import { storedItemSizes } from '../support/item-size';
+import { alarmSignal } from '../support/signals';
 import { allIncidents, depsFor, RecordingWorkflow } from '../support/store-harness';
 
 /**
@@ -224,6 +227,38 @@ describe('every stored item stays under the bound', () => {
     expect((await deps.store.claims.get(signal.dedupKey))?.fired).toBe(1000);
     expect(items[0]?.bytes).toBeLessThan(ITEM_SIZE_BOUND);
   }, 180_000);
+
+  it('after 1,000 alerts of one service joined one incident, the most it takes', async () => {
+    const table = await server.createTable('size-group');
+    const deps = {
+      ...depsFor(server.doc, table),
+      grouping: DEFAULT_GROUPING_CONFIG,
+      hints: new AlertHints(),
+    };
+    const storm = (i: number) =>
+      alarmSignal({
+        at: new Date(Date.UTC(2026, 2, 14, 9, 0, 0) + i * 100).toISOString(),
+        alarm: `checkout-node-${i}-${text(150)}`,
+        service: 'checkout',
+        details: { log: text(30_000) },
+      });
+
+    const outcomes = new Map<string, number>();
+    for (let i = 0; i <= MAX_ALERTS_PER_INCIDENT; i++) {
+      const { outcome } = await applySignal(deps, storm(i));
+      outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+    }
+
+    // The alert after the thousandth opens the group's next incident.
+    expect(Object.fromEntries(outcomes)).toEqual({ opened: 2, joined: MAX_ALERTS_PER_INCIDENT - 1 });
+    const incidents = await allIncidents(server, table);
+    const counts = await Promise.all(
+      incidents.map(async (i) => (await deps.store.getIncident(String(i.id)))?.alertCount),
+    );
+    expect(counts.sort((a, b) => Number(a) - Number(b))).toEqual([1, MAX_ALERTS_PER_INCIDENT]);
+    const items = await storedItemSizes(server, table);
+    expect(items[0]?.bytes).toBeLessThan(ITEM_SIZE_BOUND);
+  }, 300_000);
 
   it('after a P1 incident open for 7 days with every page, reminder, update and notice recorded', async () => {
     const table = await server.createTable('size-week');

@@ -1,4 +1,4 @@
-import { QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { type NativeAttributeValue, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { IncidentIdAllocator } from '#adapters/incident-ids';
 import { type DocumentSender, IncidentStore } from '#adapters/incident-store';
 import type { ApplySignalDeps } from '../../lambdas/ingest/apply-signal';
@@ -32,17 +32,24 @@ export function depsFor(
   return { store, ids: new IncidentIdAllocator(store), workflow, clock: () => now };
 }
 
-/** Every incident META item in the table (a test-only scan: the product never scans). */
+/** Every incident META item in the table (a test-only scan, every page: the product never scans). */
 export async function allIncidents(server: DynamoServer, tableName: string) {
-  const result = await server.doc.send(
-    new ScanCommand({
-      TableName: tableName,
-      FilterExpression: 'SK = :meta AND begins_with(PK, :inc)',
-      ExpressionAttributeValues: { ':meta': 'META', ':inc': 'INC#' },
-      ConsistentRead: true,
-    }),
-  );
-  return result.Items ?? [];
+  const items: Array<Record<string, NativeAttributeValue>> = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await server.doc.send(
+      new ScanCommand({
+        TableName: tableName,
+        FilterExpression: 'SK = :meta AND begins_with(PK, :inc)',
+        ExpressionAttributeValues: { ':meta': 'META', ':inc': 'INC#' },
+        ConsistentRead: true,
+        ...(start ? { ExclusiveStartKey: start } : {}),
+      }),
+    );
+    items.push(...(page.Items ?? []));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return items;
 }
 
 export async function openIncidentsIndex(server: DynamoServer, tableName: string) {
