@@ -1,14 +1,18 @@
 import type { Routes } from '../lambdas/api/http';
+import type { SignalOutcome } from '../lambdas/ingest/apply-signal';
 import type { IngestReport } from '../lambdas/ingest/ingest-events';
 import { INGEST_SOURCES } from '../lib/event-sources';
 import type { LocalWorkflow } from './local-workflow';
 import type { RecordingSns } from './recording-sns';
 
-type Outcome = 'opened' | 'deduplicated' | 'resolved' | 'ignored' | 'rejected';
+type Outcome = 'opened' | 'joined' | 'deduplicated' | 'resolved' | 'ignored' | 'rejected';
 
 /** The ingest outcomes, as the issue's local API names them (the precise one stays in `detail`). */
-const OUTCOME: Record<string, Outcome> = {
+const OUTCOME: Record<SignalOutcome['outcome'] | 'rejected', Outcome> = {
   opened: 'opened',
+  joined: 'joined',
+  refired: 'deduplicated',
+  recovered: 'resolved',
   deduplicated: 'deduplicated',
   duplicate: 'deduplicated',
   acknowledged: 'deduplicated',
