@@ -31,6 +31,29 @@ export const DEMO_ALARMS = {
       'firebreak:category': 'Application/Errors',
     },
   },
+  /** A second alarm of the checkout service: it joins the checkout incident instead of paging again. */
+  checkoutLatency: {
+    name: 'checkout-api-p99-latency-high',
+    metric: {
+      namespace: 'AWS/ApplicationELB',
+      name: 'TargetResponseTime',
+      dimensions: { LoadBalancer: 'app/checkout-prod/4f2a9c1e7b3d5a60' },
+      stat: 'p99',
+      period: 60,
+      threshold: 2,
+      described: 'p99 target response time',
+      unit: ' s',
+      alarmValue: 6.4,
+      okValue: 0.41,
+    },
+    tags: {
+      'firebreak:service': 'checkout-api',
+      'firebreak:team': 'payments',
+      'firebreak:impact': 'high',
+      'firebreak:urgency': 'high',
+      'firebreak:category': 'Application/Latency',
+    },
+  },
   database: {
     name: 'orders-db-connections-high',
     metric: {

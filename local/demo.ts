@@ -77,6 +77,8 @@ async function main() {
 
   console.log('Alarms fire:');
   const checkout = await alarm(DEMO_ALARMS.checkout, 'ALARM');
+  // Same service, minutes later: joins the checkout incident as its second alert; nobody is paged again.
+  await alarm(DEMO_ALARMS.checkoutLatency, 'ALARM');
   const database = await alarm(DEMO_ALARMS.database, 'ALARM');
   await alarm(DEMO_ALARMS.search, 'ALARM');
   console.log('People respond:');

@@ -225,11 +225,14 @@ describe('npm run demo', () => {
       const response = await fetch(`http://127.0.0.1:${port}/incidents?limit=10`, {
         headers: { authorization: 'Bearer demo-token-1' },
       });
-      const { items } = (await response.json()) as { items: Array<{ status: string }> };
+      const { items } = (await response.json()) as { items: Array<{ status: string; alertCount: number }> };
 
       expect(output).toContain('Open the console');
+      expect(output).toMatch(/checkout-api-p99-latency-high → ALARM: joined INC-/);
       expect(new Set(items.map((i) => i.status))).toEqual(new Set(['triggered', 'acknowledged', 'resolved']));
       expect(items).toHaveLength(4);
+      // The checkout incident holds both checkout alarms.
+      expect(items.map((i) => i.alertCount).sort()).toEqual([1, 1, 1, 2]);
     } finally {
       if (demo.pid) process.kill(-demo.pid, 'SIGTERM');
     }
