@@ -101,7 +101,8 @@ export interface LocalExecution {
 /**
  * Runs one lifecycle execution per incident, named by its id, in this process: Lambda tasks call the real
  * lifecycle actions, `getItem` tasks the local DynamoDB-protocol server, and the resolution wait parks a
- * token that `signalResolved` (called by ingestion and the API, as in AWS) sends back.
+ * token that `signalResolved` or `signalPriorityRaised` (called by ingestion and the API, as in AWS) sends
+ * back.
  */
 export class LocalWorkflow {
   readonly executions = new Map<string, LocalExecution>();
@@ -172,11 +173,12 @@ export class LocalWorkflow {
   }
 
   async signalResolved(token: string): Promise<'signalled' | 'not-waiting'> {
-    const resume = this.parked.get(token);
-    if (!resume) return 'not-waiting';
-    this.parked.delete(token);
-    resume({ resolved: true });
-    return 'signalled';
+    return this.wake(token, { resolved: true });
+  }
+
+  /** Wakes the lifecycle to re-plan for a raised priority, as SendTaskSuccess does in AWS. */
+  async signalPriorityRaised(token: string): Promise<'signalled' | 'not-waiting'> {
+    return this.wake(token, { priorityRaised: true });
   }
 
   /** Ends every running execution (shutdown). */
@@ -190,6 +192,14 @@ export class LocalWorkflow {
     for (const wake of this.sleeps) wake();
     for (const resume of this.parked.values()) resume({ stopped: true });
     this.parked.clear();
+  }
+
+  private wake(token: string, output: Record<string, true>): 'signalled' | 'not-waiting' {
+    const resume = this.parked.get(token);
+    if (!resume) return 'not-waiting';
+    this.parked.delete(token);
+    resume(output);
+    return 'signalled';
   }
 
   /**
