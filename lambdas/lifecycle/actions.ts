@@ -1,6 +1,7 @@
 import type { IncidentStore } from '#adapters/incident-store';
 import type { SnsNotifier } from '#adapters/notifier';
 import type { EscalationConfig, EscalationPolicy } from '#core/escalation';
+import { isOpen } from '#core/lifecycle';
 import {
   type EscalationProgress,
   escalationProgress,
@@ -60,7 +61,7 @@ export type PageResult = { status: Status; paged: boolean } & EscalationProgress
  * earlier plans' and are sent (once) again. The generation comes from the state machine, so a retried step
  * finds its own key.
  */
-export function inGeneration(key: string, generation = 0): string {
+function inGeneration(key: string, generation = 0): string {
   return generation === 0 ? key : `${key}-g${generation}`;
 }
 
@@ -126,7 +127,9 @@ export class LifecycleActions {
     const incident = await this.incident(input.incidentId);
     const now = this.deps.clock();
     const plan = planLifecycle(this.deps.escalation, incident, now);
-    if (input.generation) await this.recordReplan(incident, plan, input.generation, now);
+    // A re-plan is recorded while the incident is open; one resolved meanwhile ends the lifecycle at once.
+    if (input.generation && isOpen(incident.status))
+      await this.recordReplan(incident, plan, input.generation, now);
     return plan;
   }
 

@@ -278,6 +278,7 @@ describe('lifecycle: a raise racing a resolution', () => {
     expect(h.entered).toContain('Replan');
     expect(h.entered.slice(-2)).toEqual(['NotifyResolution', 'LifecycleEnded']);
     expect((await h.store.getIncident(incidentId))?.status).toBe('resolved');
+    expect(await entriesOf(h, incidentId, 'updated')).toEqual([]);
   });
 
   it('ends with the resolution when the resolution wakes the lifecycle before the raise does', async () => {
