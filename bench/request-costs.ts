@@ -110,6 +110,10 @@ const countingWorkflow: LifecycleStarter = {
     tally.lifecycleSignals += 1;
     return 'signalled';
   },
+  async signalPriorityRaised() {
+    tally.lifecycleSignals += 1;
+    return 'signalled';
+  },
 };
 
 /**

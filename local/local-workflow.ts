@@ -101,13 +101,16 @@ export interface LocalExecution {
 /**
  * Runs one lifecycle execution per incident, named by its id, in this process: Lambda tasks call the real
  * lifecycle actions, `getItem` tasks the local DynamoDB-protocol server, and the resolution wait parks a
- * token that `signalResolved` (called by ingestion and the API, as in AWS) sends back.
+ * token that `signalResolved` or `signalPriorityRaised` (called by ingestion and the API, as in AWS) sends
+ * back.
  */
 export class LocalWorkflow {
   readonly executions = new Map<string, LocalExecution>();
   private readonly aborts = new Map<string, () => void>();
   private readonly parked = new Map<string, (output: unknown) => void>();
   private readonly sleeps = new Set<() => void>();
+  /** Lifecycle actions and status reads under way: stop() lets them finish before the table goes away. */
+  private readonly working = new Set<Promise<unknown>>();
   private readonly machine: StateMachine;
   private readonly handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
   private readonly origin = Date.now();
@@ -126,15 +129,16 @@ export class LocalWorkflow {
     this.machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
     for (const [name, state] of allStates(definition.States).filter(([, state]) => state.Type === 'Task')) {
       if (state.Resource === FUNCTION_ARN) {
-        this.handlers[name] = (input) => deps.actions.run(parseLifecycleInput(input));
+        this.handlers[name] = (input) => this.work(() => deps.actions.run(parseLifecycleInput(input)));
       } else if (state.Resource === WAIT_ARN) {
         this.handlers[name] = (input) => this.sleep(input as WaitInput);
       } else if (state.Resource === 'arn:aws:states:::dynamodb:getItem') {
-        this.handlers[name] = (input) => deps.dynamo.send(new GetItemCommand(input as GetItemCommandInput));
+        this.handlers[name] = (input) =>
+          this.work(() => deps.dynamo.send(new GetItemCommand(input as GetItemCommandInput)));
       } else if (state.Resource === 'arn:aws:states:::lambda:invoke.waitForTaskToken') {
         this.handlers[name] = async (input) => {
           const payload = (input as { Payload: Record<string, unknown> }).Payload;
-          await deps.actions.run(parseLifecycleInput(payload));
+          await this.work(() => deps.actions.run(parseLifecycleInput(payload)));
           return new Promise((resolve) => this.parked.set(String(payload.token), resolve));
         };
       }
@@ -172,15 +176,19 @@ export class LocalWorkflow {
   }
 
   async signalResolved(token: string): Promise<'signalled' | 'not-waiting'> {
-    const resume = this.parked.get(token);
-    if (!resume) return 'not-waiting';
-    this.parked.delete(token);
-    resume({ resolved: true });
-    return 'signalled';
+    return this.wake(token, { resolved: true });
   }
 
-  /** Ends every running execution (shutdown). */
-  stop(): void {
+  /** Wakes the lifecycle to re-plan for a raised priority, as SendTaskSuccess does in AWS. */
+  async signalPriorityRaised(token: string): Promise<'signalled' | 'not-waiting'> {
+    return this.wake(token, { priorityRaised: true });
+  }
+
+  /**
+   * Ends every running execution (shutdown), and resolves once the lifecycle actions and reads already under
+   * way have finished, so the caller can close the table after them.
+   */
+  async stop(): Promise<void> {
     for (const [id, abort] of this.aborts) {
       const record = this.executions.get(id);
       if (record?.status === 'running') record.status = 'aborted';
@@ -190,6 +198,23 @@ export class LocalWorkflow {
     for (const wake of this.sleeps) wake();
     for (const resume of this.parked.values()) resume({ stopped: true });
     this.parked.clear();
+    await Promise.allSettled([...this.working]);
+  }
+
+  private work<T>(run: () => Promise<T>): Promise<T> {
+    const running = run();
+    this.working.add(running);
+    const done = () => this.working.delete(running);
+    running.then(done, done);
+    return running;
+  }
+
+  private wake(token: string, output: Record<string, true>): 'signalled' | 'not-waiting' {
+    const resume = this.parked.get(token);
+    if (!resume) return 'not-waiting';
+    this.parked.delete(token);
+    resume(output);
+    return 'signalled';
   }
 
   /**

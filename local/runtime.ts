@@ -177,7 +177,7 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
     sns,
     workflow,
     async stop() {
-      workflow.stop();
+      await workflow.stop();
       await close(server);
       client.destroy();
       await close(dynamo);

@@ -421,17 +421,18 @@ export class IncidentStore {
   }
 
   /**
-   * Parks the lifecycle's task token on the open incident, for whoever resolves it to send back. False when
-   * it is no longer open: then nobody would ever send it.
+   * Parks the lifecycle's task token on the open incident, for whoever resolves it or raises its priority to
+   * send back. Returns the incident as it is with the token parked (a change written before the token is
+   * there shows in it, one written after it sends the token back); undefined when it is no longer open:
+   * then nobody would ever send it.
    */
-  async parkLifecycleToken(incidentId: string, token: string, now: Date): Promise<boolean> {
-    const updated = await this.updateIncident(incidentId, now, {
+  parkLifecycleToken(incidentId: string, token: string, now: Date): Promise<Incident | undefined> {
+    return this.updateIncident(incidentId, now, {
       set: 'lifecycleToken = :token',
       condition: '#status IN (:triggered, :acknowledged)',
       values: { ':token': token, ...OPEN_VALUES },
       bumpVersion: false,
     });
-    return updated !== undefined;
   }
 
   /** A conditional update of an existing incident that stamps updatedAt and (by default) bumps version. */

@@ -28,11 +28,22 @@ export class IncidentWorkflow {
    * Wakes the lifecycle waiting for the resolution. A token that is no longer waited on (the execution
    * noticed the resolution itself, or ended) is not an error: the resolution has been seen.
    */
-  async signalResolved(token: string): Promise<'signalled' | 'not-waiting'> {
+  signalResolved(token: string): Promise<'signalled' | 'not-waiting'> {
+    return this.wake(token, { resolved: true });
+  }
+
+  /**
+   * Wakes the lifecycle to re-plan for the incident's raised priority: it pages the new priority's first
+   * level once and takes its timers. A token that is no longer waited on is not an error: a lifecycle that
+   * is re-planning already, or parks its next token after the raise, reads the new priority itself.
+   */
+  signalPriorityRaised(token: string): Promise<'signalled' | 'not-waiting'> {
+    return this.wake(token, { priorityRaised: true });
+  }
+
+  private async wake(token: string, output: Record<string, true>): Promise<'signalled' | 'not-waiting'> {
     try {
-      await this.sfn.send(
-        new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify({ resolved: true }) }),
-      );
+      await this.sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify(output) }));
       return 'signalled';
     } catch (error) {
       if (

@@ -19,7 +19,7 @@ export interface ApiDeps {
   queries: IncidentQueries;
   keys: IntegrationKeys;
   ids: IncidentIdAllocator;
-  workflow: Pick<IncidentWorkflow, 'start' | 'signalResolved'>;
+  workflow: Pick<IncidentWorkflow, 'start' | 'signalResolved' | 'signalPriorityRaised'>;
   notifier: SnsNotifier;
   escalation: EscalationConfig;
   /** Which alerts join one incident, for the alerts the webhooks and reports bring. */

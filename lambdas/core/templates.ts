@@ -74,6 +74,34 @@ export function escalationPage(
   };
 }
 
+/**
+ * The first page after an alert of a higher priority joined or fired again on the incident: the paging starts
+ * over at level 1 under the new priority, and says why.
+ */
+export function priorityRaisedPage(
+  incident: Incident,
+  context: { link: string; level: PagedLevel; previousTargets: string[] },
+): NotificationMessage {
+  const link = trimLink(context.link);
+  const when = incident.priorityRaisedAt ? ` at ${formatTime(incident.priorityRaisedAt)}` : '';
+  const paged = context.previousTargets.length > 0 ? context.previousTargets.join(', ') : 'nobody';
+  return {
+    subject: subject(incident, 'PRIORITY RAISED'),
+    text: lines(
+      `PRIORITY RAISED: ${headline(incident)}: ${oneLine(incident.title)}`,
+      `Open: ${link}`,
+      `Acknowledge: ${link}/acknowledge (or POST to the API) to stop the paging.`,
+      '',
+      `You are paged because an alert of a higher priority fired on this incident${when}: it is ${incident.priority} now.`,
+      `Paged: level ${context.level.number}, ${oneLine(context.level.name)}`,
+      `Paged before: ${paged}`,
+      `Respond by: ${formatTime(incident.respondBy)}`,
+      ...details(incident),
+      ...block('Description', incident.description),
+    ),
+  };
+}
+
 export function reminder(
   incident: Incident,
   context: { link: string; now: string; lastUpdateAt?: string },

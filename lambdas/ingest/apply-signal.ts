@@ -51,7 +51,7 @@ export interface LifecycleStarter {
   start(incidentId: string): Promise<unknown>;
   signalResolved(token: string): Promise<unknown>;
   /** Wakes the lifecycle to re-plan for a raised priority (pages the new priority's first level once). */
-  signalPriorityRaised?(token: string): Promise<unknown>;
+  signalPriorityRaised(token: string): Promise<unknown>;
 }
 
 export interface ApplySignalDeps {
@@ -433,7 +433,7 @@ class SignalFlow {
       entryId: `sig:${this.signal.eventId}:priority`,
       message: `Priority raised from ${incident.priority} to ${this.facts.priority}: ${this.signal.title}`,
     });
-    if (raised.lifecycleToken) await this.deps.workflow.signalPriorityRaised?.(raised.lifecycleToken);
+    if (raised.lifecycleToken) await this.deps.workflow.signalPriorityRaised(raised.lifecycleToken);
   }
 
   /** A change not newer than the claim: a redelivery of the last change (finish its work) or stale. */

@@ -1,13 +1,15 @@
 import type { IncidentStore } from '#adapters/incident-store';
 import type { SnsNotifier } from '#adapters/notifier';
 import type { EscalationConfig, EscalationPolicy } from '#core/escalation';
+import { isOpen } from '#core/lifecycle';
 import {
   type EscalationProgress,
   escalationProgress,
   type LifecyclePlan,
   planLifecycle,
 } from '#core/lifecycle-plan';
-import type { Incident, Status, TimelineEntry } from '#core/model';
+import type { Incident, Priority, Status, TimelineEntry } from '#core/model';
+import { outranks } from '#core/priority';
 import * as templates from '#core/templates';
 import { releaseAlerts } from '../incidents/settle-alerts';
 import { describeTaskError, type LifecycleInput, type TaskError } from './inputs';
@@ -40,11 +42,35 @@ export class AlreadyResolved extends Error {
   }
 }
 
+/**
+ * Thrown to the waiting state: the incident's priority was raised after the plan in hand was made, before
+ * its task token was parked (nobody had a token to send back), so the lifecycle re-plans now.
+ */
+export class PriorityRaisedMeanwhile extends Error {
+  constructor(id: string, plannedFor: Priority, now: Priority) {
+    super(`incident ${id} is ${now} now; the plan in hand was made for ${plannedFor}`);
+    this.name = 'Incident.PriorityRaised';
+  }
+}
+
 export type PageResult = { status: Status; paged: boolean } & EscalationProgress;
 
-/** The notice key of one page: escalation cycle and step. A failed page is recorded under the same key. */
-function pageKey(cycle: number, step: number): string {
-  return `page-c${cycle}-s${step}`;
+/**
+ * A notice or failure key in the plan generation that uses it: the lifecycle's first plan keeps the bare key,
+ * each re-plan for a raised priority adds `-g<n>`, so its pages, reminders and records do not find the
+ * earlier plans' and are sent (once) again. The generation comes from the state machine, so a retried step
+ * finds its own key.
+ */
+function inGeneration(key: string, generation = 0): string {
+  return generation === 0 ? key : `${key}-g${generation}`;
+}
+
+/**
+ * The notice key of one page: escalation cycle and step, in its plan generation. A failed page is recorded
+ * under the same key.
+ */
+function pageKey(cycle: number, step: number, generation?: number): string {
+  return inGeneration(`page-c${cycle}-s${step}`, generation);
 }
 
 /** What a failure record says besides the error: what failed, what happens next, and details to keep. */
@@ -99,7 +125,12 @@ export class LifecycleActions {
 
   async prepare(input: Input<'prepare'>): Promise<LifecyclePlan> {
     const incident = await this.incident(input.incidentId);
-    return planLifecycle(this.deps.escalation, incident, this.deps.clock());
+    const now = this.deps.clock();
+    const plan = planLifecycle(this.deps.escalation, incident, now);
+    // A re-plan is recorded while the incident is open; one resolved meanwhile ends the lifecycle at once.
+    if (input.generation && isOpen(incident.status))
+      await this.recordReplan(incident, plan, input.generation, now);
+    return plan;
   }
 
   async page(input: Input<'page'>): Promise<PageResult> {
@@ -115,26 +146,37 @@ export class LifecycleActions {
     const level = { name: current.levelName, number: current.level };
     const previous = [...new Set(incident.pagedTargets ?? [])];
     const first = previous.length === 0;
-    const message = first
-      ? templates.initialPage(incident, {
-          link,
-          level,
-          ...(incident.summary ? { symptoms: incident.summary } : {}),
-        })
-      : templates.escalationPage(incident, {
-          link,
-          level,
-          round: current.round,
-          minutesUnacknowledged: Math.floor((now.getTime() - Date.parse(incident.createdAt)) / 60_000),
-          previousTargets: previous,
-        });
-    await this.notifyOnce(incident, pageKey(input.cycle, step), {
+    // The first page of a re-plan: the priority was raised, and paging starts over at level 1 for it.
+    const raised = (input.generation ?? 0) > 0 && input.cycle === 0 && step === 0;
+    const message = raised
+      ? templates.priorityRaisedPage(incident, { link, level, previousTargets: previous })
+      : first
+        ? templates.initialPage(incident, {
+            link,
+            level,
+            ...(incident.summary ? { symptoms: incident.summary } : {}),
+          })
+        : templates.escalationPage(incident, {
+            link,
+            level,
+            round: current.round,
+            minutesUnacknowledged: Math.floor((now.getTime() - Date.parse(incident.createdAt)) / 60_000),
+            previousTargets: previous,
+          });
+    const paged = `level ${current.level} (${current.levelName}), round ${current.round}: ${current.targets.join(', ')}`;
+    await this.notifyOnce(incident, pageKey(input.cycle, step, input.generation), {
       kind: first ? 'initial' : 'escalation',
       targets: current.targets,
       message,
-      entryKind: first ? 'notified' : 'escalated',
-      entryMessage: `Paged level ${current.level} (${current.levelName}), round ${current.round}: ${current.targets.join(', ')}`,
-      details: { round: current.round, level: current.level, step, cycle: input.cycle },
+      entryKind: first && !raised ? 'notified' : 'escalated',
+      entryMessage: raised ? `Paged for priority ${incident.priority}: ${paged}` : `Paged ${paged}`,
+      details: {
+        round: current.round,
+        level: current.level,
+        step,
+        cycle: input.cycle,
+        ...(input.generation ? { generation: input.generation, priority: incident.priority } : {}),
+      },
       // Only the targets reached count as paged (they get the resolution notice).
       record: (reached) => pageRecord(incident, current.level, reached),
     });
@@ -145,19 +187,23 @@ export class LifecycleActions {
     const incident = await this.incident(input.incidentId);
     const policy = this.policy(input.plan);
     const rounds = policy.repeat + 1;
-    const notified = await this.notifyOnce(incident, `exhausted-c${input.cycle}`, {
-      kind: 'exhausted',
-      targets: [policy.management],
-      message: templates.exhausted(incident, { link: this.deps.incidentLink(incident.id), rounds }),
-      entryKind: 'escalated',
-      entryMessage: `Escalation exhausted after ${rounds} round(s) with nobody acknowledging; ${policy.management} notified`,
-      details: { exhausted: true, rounds },
-    });
+    const notified = await this.notifyOnce(
+      incident,
+      inGeneration(`exhausted-c${input.cycle}`, input.generation),
+      {
+        kind: 'exhausted',
+        targets: [policy.management],
+        message: templates.exhausted(incident, { link: this.deps.incidentLink(incident.id), rounds }),
+        entryKind: 'escalated',
+        entryMessage: `Escalation exhausted after ${rounds} round(s) with nobody acknowledging; ${policy.management} notified`,
+        details: { exhausted: true, rounds },
+      },
+    );
     return { notified };
   }
 
   async retrigger(input: Input<'retrigger'>): Promise<{ status: Status }> {
-    const key = `ack-timeout-c${input.cycle}`;
+    const key = inGeneration(`ack-timeout-c${input.cycle}`, input.generation);
     const now = this.deps.clock();
     const minutes = input.plan.ackTimeoutSeconds / 60;
     const entry = (at: string): TimelineEntry => ({
@@ -222,7 +268,7 @@ export class LifecycleActions {
       now.getTime() - Date.parse(incident.lastUpdateAt) < input.plan.reminderSeconds * 1000;
     if (recentUpdate) return { sent: false };
     const policy = this.policy(input.plan);
-    const sent = await this.notifyOnce(incident, `reminder-${input.count}`, {
+    const sent = await this.notifyOnce(incident, inGeneration(`reminder-${input.count}`, input.generation), {
       kind: 'reminder',
       targets: policy.stakeholders,
       message: templates.reminder(incident, {
@@ -238,11 +284,17 @@ export class LifecycleActions {
   }
 
   async awaitResolution(input: Input<'await-resolution'>): Promise<{ parked: true }> {
-    if (await this.deps.store.parkLifecycleToken(input.incidentId, input.token, this.deps.clock())) {
-      return { parked: true };
+    const parked = await this.deps.store.parkLifecycleToken(input.incidentId, input.token, this.deps.clock());
+    if (!parked) {
+      const incident = await this.incident(input.incidentId);
+      throw new AlreadyResolved(incident.id, incident.status);
     }
-    const incident = await this.incident(input.incidentId);
-    throw new AlreadyResolved(incident.id, incident.status);
+    // Raised between the plan and this park: whoever raised it found no token to send (or a spent one).
+    const { plannedFor } = input;
+    if (plannedFor && input.planned !== false && outranks(parked.priority, plannedFor)) {
+      throw new PriorityRaisedMeanwhile(parked.id, plannedFor, parked.priority);
+    }
+    return { parked: true };
   }
 
   async resolution(input: Input<'resolution'>): Promise<{ notified: string[] }> {
@@ -307,9 +359,11 @@ export class LifecycleActions {
 
   /** One step failed after its retries: recorded once (timeline and ops topic), and the lifecycle goes on. */
   async stepFailed(input: Input<'step-failed'>): Promise<{ status: Status }> {
+    const key = inGeneration(input.key, input.generation);
     return this.recordStepFailure({
       ...input,
-      what: `The lifecycle step ${input.state} (${input.key})`,
+      key,
+      what: `The lifecycle step ${input.state} (${key})`,
       next: 'the lifecycle carries on without it',
       details: {},
     });
@@ -328,7 +382,7 @@ export class LifecycleActions {
       : `step ${step}`;
     const { status } = await this.recordStepFailure({
       ...input,
-      key: pageKey(input.cycle, step),
+      key: pageKey(input.cycle, step, input.generation),
       what: `Paging ${level}`,
       next: progress.hasNext
         ? 'the escalation carries on and pages the next level on schedule'
@@ -397,6 +451,47 @@ export class LifecycleActions {
       await this.deps.store.recordNotice(incident, opsKey, now);
     }
     return { status: incident.status };
+  }
+
+  /**
+   * A re-plan for a raised priority, once on the timeline (a retried step rewrites the same entry): what the
+   * new plan does, and that an acknowledged incident is not paged now.
+   */
+  private async recordReplan(
+    incident: Incident,
+    plan: LifecyclePlan,
+    generation: number,
+    now: Date,
+  ): Promise<void> {
+    const key = inGeneration('replan', generation);
+    let at = incident.notices[key];
+    if (!at) {
+      const recorded = await this.deps.store.recordNotice(incident, key, now);
+      at = recorded ? now.toISOString() : (await this.incident(incident.id)).notices[key];
+    }
+    if (!at) return;
+    const ackMinutes = plan.ackTimeoutSeconds / 60;
+    const reminders = plan.reminderSeconds > 0 ? `, reminders every ${plan.reminderSeconds / 60} min` : '';
+    const paging =
+      incident.status === 'acknowledged'
+        ? `acknowledged, so nobody is paged now; paging restarts at level 1 if it is not resolved within ${ackMinutes} min`
+        : `paging restarts at level 1; acknowledgement timeout ${ackMinutes} min`;
+    await this.deps.store.appendTimeline({
+      incidentId: incident.id,
+      entryId: `lifecycle:${key}`,
+      at,
+      kind: 'updated',
+      actor: 'firebreak:lifecycle',
+      message: `Lifecycle re-planned for ${plan.priority}: ${paging}; respond by ${incident.respondBy}${reminders}`,
+      details: {
+        generation,
+        priority: plan.priority,
+        status: incident.status,
+        ackTimeoutMinutes: ackMinutes,
+        respondBy: incident.respondBy,
+        ...(plan.reminderSeconds > 0 ? { reminderMinutes: plan.reminderSeconds / 60 } : {}),
+      },
+    });
   }
 
   /** When a step was due; a definition that does not say (an older one) gets "now". */

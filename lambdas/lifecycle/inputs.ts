@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { LifecyclePlan } from '#core/lifecycle-plan';
+import { Priority } from '#core/model';
 
 const Base = {
   incidentId: z.string().regex(/^INC-\d{8}-\d{4,}$/, 'must be an incident id like INC-20261127-0042'),
@@ -8,6 +9,12 @@ const Base = {
 /** Which escalation cycle (restarts after an acknowledgement timed out) a step belongs to: keys its notices. */
 const Cycle = z.number().int().min(0);
 const Step = z.number().int().min(0);
+/**
+ * Which plan a step runs: 0 for the lifecycle's first, one more each time it re-planned for a raised
+ * priority. It keys the plan's notices apart from the earlier plans' (a re-plan pages level 1 again, once).
+ * Optional so that executions started by an older definition, which did not send it, keep their keys.
+ */
+const Generation = z.number().int().min(0).optional();
 /**
  * When an escalation step was due ($$.State.EnteredTime as the cycle started, then each step's `nextAt`).
  * Optional so that executions started by an older definition, which did not send it, keep paging.
@@ -27,25 +34,56 @@ const FailureKey = z.string().regex(/^[a-z0-9][a-z0-9-]{0,99}$/, 'must be a fail
 
 /** What the state machine sends each task, one shape per action (see statemachines/incident-lifecycle.asl.json). */
 export const LifecycleInput = z.discriminatedUnion('action', [
-  z.object({ action: z.literal('prepare'), ...Base }),
+  /** Plans the lifecycle from the incident; a generation above 0 is a re-plan, recorded on the timeline. */
+  z.object({ action: z.literal('prepare'), ...Base, generation: Generation }),
   z.object({
     action: z.literal('page'),
     ...Base,
     step: Step,
     dueAt: DueAt,
     cycle: Cycle,
+    generation: Generation,
     plan: LifecyclePlan,
   }),
-  z.object({ action: z.literal('exhausted'), ...Base, cycle: Cycle, plan: LifecyclePlan }),
-  z.object({ action: z.literal('retrigger'), ...Base, cycle: Cycle, plan: LifecyclePlan }),
+  z.object({
+    action: z.literal('exhausted'),
+    ...Base,
+    cycle: Cycle,
+    generation: Generation,
+    plan: LifecyclePlan,
+  }),
+  z.object({
+    action: z.literal('retrigger'),
+    ...Base,
+    cycle: Cycle,
+    generation: Generation,
+    plan: LifecyclePlan,
+  }),
   z.object({ action: z.literal('sla-breach'), ...Base, plan: LifecyclePlan }),
-  z.object({ action: z.literal('remind'), ...Base, count: z.number().int().min(0), plan: LifecyclePlan }),
+  z.object({
+    action: z.literal('remind'),
+    ...Base,
+    count: z.number().int().min(0),
+    generation: Generation,
+    plan: LifecyclePlan,
+  }),
   z.object({ action: z.literal('resolution'), ...Base, plan: LifecyclePlan }),
   z.object({
     action: z.literal('await-resolution'),
     incidentId: Base.incidentId,
     execution: Base.execution,
     token: z.string().min(1),
+    /**
+     * The priority the plan in hand was made for: if the incident outranks it once the token is parked, a
+     * raise landed before there was a token to send back, and the lifecycle re-plans. Older definitions
+     * do not send it.
+     */
+    plannedFor: Priority.optional(),
+    /**
+     * False when a re-plan failed and the lifecycle goes on with the plan it had: then a raise it could not
+     * plan for does not send it round again.
+     */
+    planned: z.boolean().optional(),
   }),
   /** The lifecycle itself stopped (no plan, or the parallel part failed): page by hand from here. */
   z.object({ action: z.literal('failure'), ...Base, error: TaskError }),
@@ -55,6 +93,7 @@ export const LifecycleInput = z.discriminatedUnion('action', [
     ...Base,
     state: StateName,
     key: FailureKey,
+    generation: Generation,
     error: TaskError,
   }),
   /** A page failed after its retries: recorded like any step, and the escalation moves on on schedule. */
@@ -65,6 +104,7 @@ export const LifecycleInput = z.discriminatedUnion('action', [
     step: Step,
     dueAt: DueAt,
     cycle: Cycle,
+    generation: Generation,
     plan: LifecyclePlan,
     error: TaskError,
   }),

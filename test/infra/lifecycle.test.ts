@@ -203,7 +203,7 @@ describe('the lifecycle definition: failures', () => {
     expect(recorders.map(({ name }) => name)).toContain('RecordPageFailure');
   });
 
-  it('lets only the resolution errors end the parallel part, and no Task catch swallows them', () => {
+  it('lets only the resolution errors and a raised priority end the parallel part, and no Task catch swallows them', () => {
     // Prepare
     const { States } = definition();
     const lifecycle = States.Lifecycle as AslState;
@@ -215,17 +215,74 @@ describe('the lifecycle definition: failures', () => {
     const tokenWait = tasksOf(States).find(({ name }) => name === 'AwaitResolution');
 
     // Assess
-    expect(lifecycle.Catch?.[0]).toMatchObject({
-      ErrorEquals: ['Incident.Resolved', 'Incident.AlreadyResolved'],
-      Next: 'NotifyResolution',
-    });
-    expect(branchFails.map((state) => state.Error)).toEqual(branchFails.map(() => 'Incident.Resolved'));
+    expect(lifecycle.Catch?.slice(0, 2)).toMatchObject([
+      { ErrorEquals: ['Incident.Resolved', 'Incident.AlreadyResolved'], Next: 'NotifyResolution' },
+      { ErrorEquals: ['Incident.PriorityRaised'], Next: 'NextGeneration' },
+    ]);
+    expect(branchFails.map((state) => state.Error).sort()).toEqual([
+      'Incident.PriorityRaised',
+      ...branchFails.slice(1).map(() => 'Incident.Resolved'),
+    ]);
     expect(tokenWait?.state.Retry?.[0]).toEqual({
-      ErrorEquals: ['Incident.AlreadyResolved'],
+      ErrorEquals: ['Incident.AlreadyResolved', 'Incident.PriorityRaised'],
       MaxAttempts: 0,
     });
-    expect(tokenWait?.state.Catch?.[0]?.ErrorEquals).toEqual(['Incident.AlreadyResolved']);
-    expect(tokenWait?.map[tokenWait.state.Catch?.[0]?.Next ?? '']?.Error).toBe('Incident.Resolved');
+    const [alreadyResolved, raised] = tokenWait?.state.Catch ?? [];
+    expect(alreadyResolved?.ErrorEquals).toEqual(['Incident.AlreadyResolved']);
+    expect(tokenWait?.map[alreadyResolved?.Next ?? '']?.Error).toBe('Incident.Resolved');
+    expect(raised?.ErrorEquals).toEqual(['Incident.PriorityRaised']);
+    expect(tokenWait?.map[raised?.Next ?? '']?.Error).toBe('Incident.PriorityRaised');
+  });
+
+  it('re-plans for a raised priority under a new generation and starts the parallel part over, even when the re-plan fails', () => {
+    // Prepare
+    const { States } = definition();
+    const next = (name: string) => States[name]?.Next ?? '';
+
+    // Act
+    const replan = States[next('NextGeneration')] as AslState;
+    const recorder = States[replan.Catch?.at(-1)?.Next ?? ''] as AslState;
+
+    // Assess: one generation more, a prepare for it, then the parallel part again, whichever way it went.
+    expect(States.NextGeneration?.Parameters).toEqual({
+      'n.$': 'States.MathAdd($.generation.n, 1)',
+      planned: true,
+    });
+    expect(replan).toMatchObject({
+      Resource: LIFECYCLE_FUNCTION,
+      Parameters: { action: 'prepare', 'generation.$': '$.generation.n' },
+      ResultPath: '$.plan',
+      Next: 'Lifecycle',
+    });
+    expect(recorder.Parameters).toMatchObject({ action: 'step-failed', 'generation.$': '$.generation.n' });
+    expect(States[recorder.Next ?? '']).toMatchObject({
+      Type: 'Pass',
+      Parameters: { 'n.$': '$.generation.n', planned: false },
+      Next: 'Lifecycle',
+    });
+  });
+
+  it('keys every notice and record of the parallel part by the plan generation, the one-off SLA breach aside', () => {
+    // Prepare
+    const { States } = definition();
+    const branches = (States.Lifecycle as AslState).Branches ?? [];
+
+    // Act
+    const keyed = branches.flatMap((branch) =>
+      tasksOf(branch.States).filter(({ state }) => state.Resource === LIFECYCLE_FUNCTION),
+    );
+
+    // Assess
+    expect(keyed.length).toBeGreaterThan(10);
+    for (const { name, state } of keyed) {
+      if (actionOf(state) === 'sla-breach') continue;
+      expect(state.Parameters?.['generation.$'], name).toBe('$.generation.n');
+    }
+    const tokenWait = tasksOf(States).find(({ name }) => name === 'AwaitResolution');
+    expect(tokenWait?.state.Parameters?.Payload).toMatchObject({
+      'plannedFor.$': '$.plan.priority',
+      'planned.$': '$.generation.planned',
+    });
   });
 
   it('fits a page and the record of its failure, retries included, in the shortest gap between levels', () => {

@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { IncidentStore } from '#adapters/incident-store';
+import { DEFAULT_GROUPING_CONFIG } from '#core/grouping';
+import type { Level } from '#core/model';
 import { applySignal } from '../../lambdas/ingest/apply-signal';
 import { type DynamoServer, startDynamoServer } from '../support/dynamo-server';
 import { alarmSignal } from '../support/signals';
-import { allIncidents, depsFor, openIncidentsIndex } from '../support/store-harness';
+import { allIncidents, depsFor, openIncidentsIndex, RecordingWorkflow } from '../support/store-harness';
 
 let server: DynamoServer;
 let table: string;
@@ -251,5 +253,75 @@ describe('applySignal: recovery, notes and ordering', () => {
 
     expect(result.outcome).toBe('ignored');
     expect(await allIncidents(server, table)).toHaveLength(0);
+  });
+});
+
+describe('applySignal: a joining alert that outranks its incident', () => {
+  /** Alerts of web-prod grouped by service, as by default; the lifecycle's token parked as the state machine does. */
+  async function openP3(options: { parkToken: boolean } = { parkToken: true }) {
+    const workflow = new RecordingWorkflow();
+    const deps = { ...depsFor(server.doc, table, undefined, workflow), grouping: DEFAULT_GROUPING_CONFIG };
+    const opened = await applySignal(deps, alarmSignal({ at: T1, impact: 'medium', urgency: 'medium' }));
+    if (opened.outcome !== 'opened') throw new Error(`expected an incident to open, got ${opened.outcome}`);
+    if (options.parkToken) await store.parkLifecycleToken(opened.incidentId, 'token-1', new Date(T1));
+    return { deps, workflow, incidentId: opened.incidentId };
+  }
+  const alarm = (name: string, at: string, impact: Level, urgency: Level) =>
+    alarmSignal({ at, alarm: name, impact, urgency });
+
+  it('raises the priority and sends the parked token back once, starting no second lifecycle', async () => {
+    const { deps, workflow, incidentId } = await openP3();
+    const p1 = alarm('web-prod-5xx-rate-high', '2026-03-14T09:07:00.000Z', 'high', 'high');
+
+    const joined = await applySignal(deps, p1);
+    const redelivered = await applySignal(deps, p1);
+    const another = await applySignal(
+      deps,
+      alarm('web-prod-latency-high', '2026-03-14T09:08:00.000Z', 'high', 'high'),
+    );
+
+    expect([joined, redelivered, another]).toEqual([
+      { outcome: 'joined', incidentId },
+      { outcome: 'duplicate', incidentId },
+      { outcome: 'joined', incidentId },
+    ]);
+    expect(workflow.raised).toEqual(['token-1']);
+    expect(workflow.started).toEqual([incidentId]);
+    expect(workflow.signalled).toEqual([]);
+    expect(await store.getIncident(incidentId)).toMatchObject({
+      priority: 'P1',
+      alertCount: 3,
+      priorityRaisedAt: '2026-03-14T09:06:00.000Z',
+      // The P1's 15 minutes from the raise, earlier than the P3's 4 hours from detection.
+      respondBy: '2026-03-14T09:21:00.000Z',
+    });
+    const kinds = (await store.listTimeline(incidentId)).map((entry) => entry.kind);
+    expect(kinds.filter((kind) => kind === 'priority-raised')).toHaveLength(1);
+  });
+
+  it('never signals for a joining alert of a lower or the same priority', async () => {
+    const { deps, workflow, incidentId } = await openP3();
+
+    const outcomes = [
+      await applySignal(deps, alarm('web-prod-disk-low', '2026-03-14T09:07:00.000Z', 'low', 'low')),
+      await applySignal(deps, alarm('web-prod-memory-high', '2026-03-14T09:08:00.000Z', 'medium', 'medium')),
+      await applySignal(deps, alarm('web-prod-swap-high', '2026-03-14T09:09:00.000Z', 'low', 'high')),
+    ];
+
+    expect(outcomes.map((o) => o.outcome)).toEqual(['joined', 'joined', 'joined']);
+    expect(workflow.raised).toEqual([]);
+    expect(await store.getIncident(incidentId)).toMatchObject({
+      priority: 'P3',
+      respondBy: '2026-03-14T13:06:00.000Z',
+    });
+  });
+
+  it('raises the priority without a signal when no token is parked yet (the lifecycle reads it when it parks one)', async () => {
+    const { deps, workflow, incidentId } = await openP3({ parkToken: false });
+
+    await applySignal(deps, alarm('web-prod-5xx-rate-high', '2026-03-14T09:07:00.000Z', 'high', 'high'));
+
+    expect(workflow.raised).toEqual([]);
+    expect((await store.getIncident(incidentId))?.priority).toBe('P1');
   });
 });

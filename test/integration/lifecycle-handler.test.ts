@@ -75,6 +75,12 @@ describe('the lifecycle Lambda handler', () => {
       /lifecycle task input is invalid: .*step/,
     );
     await expect(handler({ action: 'detonate', incidentId: 'x' })).rejects.toThrow(/action/);
+    await expect(
+      handler({ action: 'prepare', incidentId: 'INC-20261127-0001', generation: 1.5 }),
+    ).rejects.toThrow(/lifecycle task input is invalid: generation/);
+    await expect(
+      handler({ action: 'await-resolution', incidentId: 'INC-20261127-0001', token: 't', plannedFor: 'P0' }),
+    ).rejects.toThrow(/lifecycle task input is invalid: plannedFor/);
   });
 
   it('stops at cold start with the variable named when the configuration is incomplete', async () => {

@@ -45,7 +45,7 @@ async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, wha
   throw new Error(`gave up waiting for ${what}`);
 }
 
-type Notification = { target: string; kind: string; incidentId?: string };
+type Notification = { target: string; kind: string; priority?: string; incidentId?: string };
 const notifications = async () => (await api('GET', '/local/notifications')).body.items as Notification[];
 
 describe('local mode (npm start) on embedded parts', () => {
@@ -119,6 +119,53 @@ describe('local mode (npm start) on embedded parts', () => {
 
     expect(ack.body).toMatchObject({ status: 'acknowledged', assignee: 'local-user' });
     expect(pagesLater).toBe(pagesAtAck);
+  });
+
+  it('re-plans the running lifecycle when a higher-priority alert joins: level 1 is paged for the P1', async () => {
+    // A PagerDuty "warning" (P3) opens the incident; a "critical" (P1) of the same component joins it.
+    const event = (dedupKey: string, severity: string) => ({
+      routing_key: KEY,
+      event_action: 'trigger',
+      dedup_key: dedupKey,
+      payload: { summary: `payments ${severity}`, source: 'payments-host', severity, component: 'payments' },
+    });
+    await api('POST', '/v2/enqueue', event('payments-latency', 'warning'), null);
+    const incidentOf = async () => {
+      const incidents = await api('GET', '/incidents?service=payments');
+      return (incidents.body.items as Array<{ id: string; priority: string }>)[0];
+    };
+    const p3 = await until(incidentOf, (incident) => incident !== undefined, 'the incident');
+    await until(
+      notifications,
+      (items) => items.some((n) => n.incidentId === p3?.id && n.kind === 'initial'),
+      'the first page',
+    );
+
+    await api('POST', '/v2/enqueue', event('payments-errors', 'critical'), null);
+    const timeline = async () =>
+      (await api('GET', `/incidents/${p3?.id}/timeline`)).body.items as Array<{
+        kind: string;
+        message: string;
+      }>;
+    const replanned = await until(
+      timeline,
+      (entries) => entries.some((e) => e.message.startsWith('Lifecycle re-planned for P1')),
+      'the re-plan',
+    );
+    const paged = await until(
+      notifications,
+      (items) =>
+        items.some((n) => n.incidentId === p3?.id && n.target === 'primary-on-call' && n.priority === 'P1'),
+      'level 1 paged for the P1',
+    );
+    const execution = { ...local.workflow.executions.get(p3?.id ?? '') };
+    await api('POST', `/incidents/${p3?.id}/resolve`, { resolution: 'payments recovered' });
+
+    expect(p3?.priority).toBe('P3');
+    expect(replanned.filter((e) => e.kind === 'priority-raised')).toHaveLength(1);
+    expect(paged.filter((n) => n.incidentId === p3?.id && n.kind === 'initial')).toHaveLength(1);
+    // The one execution, still running after the re-plan.
+    expect(execution.status).toBe('running');
   });
 
   it('takes the integration key as a PagerDuty routing key', async () => {

@@ -7,6 +7,7 @@ import { IncidentIdAllocator } from '#adapters/incident-ids';
 import { IncidentStore } from '#adapters/incident-store';
 import { SnsNotifier } from '#adapters/notifier';
 import { DEFAULT_ESCALATION_CONFIG, type EscalationConfig } from '#core/escalation';
+import type { GroupingConfig } from '#core/grouping';
 import type { Signal } from '#core/model';
 import { applySignal } from '../../lambdas/ingest/apply-signal';
 import { LifecycleActions } from '../../lambdas/lifecycle/actions';
@@ -75,6 +76,8 @@ export interface HarnessOptions {
    * reads and the resolution wait; `real` runs the handler.
    */
   faults?: Record<string, (input: Record<string, unknown>, real: () => Promise<unknown>) => Promise<unknown>>;
+  /** How ingestion groups alerts into incidents (none by default: each alert opens its own). */
+  grouping?: GroupingConfig;
   /** Decides whether one SNS publish fails, by returning the error the SNS client throws. */
   publishFault?: (publish: { target: string; kind: string; at: Date }) => Error | undefined;
 }
@@ -135,18 +138,35 @@ export function lifecycleHarness(server: DynamoServer, table: string, options: H
 
   // The token the AwaitResolution state parks; ingestion sends it back when it resolves the incident.
   const parked = new Map<string, (output: unknown) => void>();
+  const wake = (token: string, output: unknown) => {
+    parked.get(token)?.(output);
+    return parked.delete(token) ? 'signalled' : 'not-waiting';
+  };
   const workflow = {
     started: [] as string[],
+    /** What each priority-raised signal found: the lifecycle waiting on the token, or not. */
+    raised: [] as Array<{ token: string; result: 'signalled' | 'not-waiting' }>,
     async start(incidentId: string) {
       workflow.started.push(incidentId);
       return 'started';
     },
     async signalResolved(token: string) {
-      parked.get(token)?.({ resolved: true });
-      return parked.delete(token) ? 'signalled' : 'not-waiting';
+      return wake(token, { resolved: true });
+    },
+    async signalPriorityRaised(token: string) {
+      const result = wake(token, { priorityRaised: true });
+      workflow.raised.push({ token, result });
+      return result;
     },
   };
   const ids = new IncidentIdAllocator(store);
+  const ingestDeps = {
+    store,
+    ids,
+    workflow,
+    clock: () => clock.now,
+    ...(options.grouping ? { grouping: options.grouping } : {}),
+  };
 
   const calls: Array<{ state: string; action: string; at: string }> = [];
   const call = (state: string, action: string) => calls.push({ state, action, at: clock.now.toISOString() });
@@ -253,13 +273,20 @@ export function lifecycleHarness(server: DynamoServer, table: string, options: H
     workflow,
     /** Opens an incident through the real ingest path (which starts no real execution here). */
     async open(signal: Signal) {
-      const result = await applySignal({ store, ids, workflow, clock: () => clock.now }, signal);
+      const result = await applySignal(ingestDeps, signal);
       if (result.outcome !== 'opened') throw new Error(`expected an incident to open, got ${result.outcome}`);
       return result.incidentId;
     },
     /** Resolves through the real ingest path: the parked token is sent back as ingestion would. */
     async recover(signal: Signal) {
-      return applySignal({ store, ids, workflow, clock: () => clock.now }, signal);
+      return applySignal(ingestDeps, signal);
+    },
+    /**
+     * Any signal through the real ingest path, grouped as `grouping` says: an alert that joins and outranks
+     * the incident raises its priority and sends the parked token back as ingestion would.
+     */
+    async ingest(signal: Signal) {
+      return applySignal(ingestDeps, signal);
     },
     /** Runs `work` when the simulated clock reaches `at` (simulated time only): where a test resolves. */
     at(at: string, work: () => Promise<unknown>) {

@@ -10,6 +10,8 @@ export const FIXED_NOW = new Date('2026-03-14T09:06:00.000Z');
 export class RecordingWorkflow {
   readonly started: string[] = [];
   readonly signalled: string[] = [];
+  /** Tokens sent back because the incident's priority was raised. */
+  readonly raised: string[] = [];
   async start(incidentId: string) {
     const already = this.started.includes(incidentId);
     this.started.push(incidentId);
@@ -17,6 +19,10 @@ export class RecordingWorkflow {
   }
   async signalResolved(token: string) {
     this.signalled.push(token);
+    return 'signalled';
+  }
+  async signalPriorityRaised(token: string) {
+    this.raised.push(token);
     return 'signalled';
   }
 }

@@ -7,6 +7,7 @@ import {
   formatDuration,
   initialPage,
   MAX_SUBJECT_LENGTH,
+  priorityRaisedPage,
   reminder,
   resolution,
   slaBreach,
@@ -148,6 +149,30 @@ describe('escalation page', () => {
     expect(secondLine(message.text)).toBe(`Open: ${LINK}`);
     expect(message.text).toContain('Paged before: orders-primary\n');
     expect(message.text).toContain('Escalation round: 1\n');
+  });
+});
+
+describe('priority raised page', () => {
+  it('says the priority was raised, when, and that paging starts over at level 1', () => {
+    const message = priorityRaisedPage(incident({ priorityRaisedAt: '2026-11-27T10:05:00.000Z' }), {
+      link: LINK,
+      level: { name: 'primary on-call', number: 1 },
+      previousTargets: ['orders-primary'],
+    });
+
+    expect(message.subject).toBe(
+      '[P1] PRIORITY RAISED INC-20261127-0042 checkout-api: checkout-alb-5xx-error-rate-high is in ALARM',
+    );
+    expect(firstLine(message.text)).toBe(
+      'PRIORITY RAISED: P1 CRITICAL incident INC-20261127-0042 on checkout-api: ' +
+        'checkout-alb-5xx-error-rate-high is in ALARM',
+    );
+    expect(secondLine(message.text)).toBe(`Open: ${LINK}`);
+    expect(message.text).toContain(
+      'You are paged because an alert of a higher priority fired on this incident at 2026-11-27 10:05 UTC: it is P1 now.\n',
+    );
+    expect(message.text).toContain('Paged: level 1, primary on-call\n');
+    expect(message.text).toContain('Paged before: orders-primary\n');
   });
 });
 

@@ -51,4 +51,33 @@ describe('IncidentWorkflow (Step Functions at the SDK client)', () => {
 
     expect(results).toEqual(['signalled', 'not-waiting', 'not-waiting']);
   });
+
+  it('wakes a parked lifecycle to re-plan for a raised priority, and accepts a token nobody waits on any more', async () => {
+    sfn
+      .on(SendTaskSuccessCommand)
+      .resolvesOnce({})
+      .rejectsOnce(named('TaskDoesNotExist'))
+      .rejectsOnce(named('TaskTimedOut'));
+    const workflow = new IncidentWorkflow(new SFNClient({ region: 'us-east-1' }), ARN);
+
+    const results = [
+      await workflow.signalPriorityRaised('t1'),
+      await workflow.signalPriorityRaised('t2'),
+      await workflow.signalPriorityRaised('t3'),
+    ];
+
+    expect(results).toEqual(['signalled', 'not-waiting', 'not-waiting']);
+    expect(sfn.commandCalls(SendTaskSuccessCommand)[0]?.args[0].input).toEqual({
+      taskToken: 't1',
+      output: JSON.stringify({ priorityRaised: true }),
+    });
+  });
+
+  it('lets other signal failures through, so the ingest invocation is retried', async () => {
+    sfn.on(SendTaskSuccessCommand).rejects(named('ThrottlingException'));
+    const workflow = new IncidentWorkflow(new SFNClient({ region: 'us-east-1' }), ARN);
+
+    await expect(workflow.signalPriorityRaised('t1')).rejects.toThrow('ThrottlingException');
+    await expect(workflow.signalResolved('t1')).rejects.toThrow('ThrottlingException');
+  });
 });
