@@ -125,7 +125,7 @@ export async function mergeIncident(
     );
     if (raised) {
       finalTarget = raised.incident;
-      if (raised.lifecycleToken) await deps.workflow.signalPriorityRaised?.(raised.lifecycleToken);
+      if (raised.lifecycleToken) await deps.workflow.signalPriorityRaised(raised.lifecycleToken);
     }
   }
 
