@@ -1,15 +1,16 @@
 import type { IncidentStore } from '#adapters/incident-store';
 import { indexAttributes } from '#adapters/incident-store';
+import { isOpen } from '#core/lifecycle';
 import type { Incident, TimelineEntry } from '#core/model';
 import { type IncidentPatch, planPatch } from '#core/patch';
-import { DEFAULT_PRIORITY_POLICY, type PriorityPolicy } from '#core/priority';
+import { DEFAULT_PRIORITY_POLICY, outranks, type PriorityPolicy } from '#core/priority';
 import { releaseAlerts } from '../incidents/settle-alerts';
 import type { LifecycleStarter } from '../ingest/apply-signal';
 import { conflict, notFound } from './errors';
 
 export interface CommandDeps {
   store: IncidentStore;
-  workflow: Pick<LifecycleStarter, 'signalResolved'>;
+  workflow: Pick<LifecycleStarter, 'signalResolved' | 'signalPriorityRaised'>;
   clock: () => Date;
   policy?: PriorityPolicy;
 }
@@ -131,6 +132,12 @@ export class IncidentCommands {
     const now = this.deps.clock();
     const updated = await store.applyPatch(id, version, fields, indexes, now);
     if (!updated) throw conflict(`incident ${id} changed while this update was made: reload it and retry`);
+    // A person raising the priority re-plans the lifecycle as a more urgent joining alert does: the new
+    // priority's first level is paged once, its SLA and timers apply. A lower priority keeps the plan running.
+    if (outranks(updated.priority, incident.priority) && isOpen(updated.status)) {
+      const token = await store.lifecycleTokenOf(id);
+      if (token) await this.deps.workflow.signalPriorityRaised(token);
+    }
     await Promise.all(
       changes.map((change) =>
         store.appendTimeline({

@@ -183,6 +183,17 @@ describe('notes and field changes', () => {
     ]);
   });
 
+  it('re-plans the lifecycle when a person raises the priority, and not when they lower it', async () => {
+    const id = await openOne();
+    await store.parkLifecycleToken(id, 'token-1', NOW);
+
+    await commands.patch(id, { priority: 'P1' }, { actor: 'alice', reason: 'customers affected' });
+    await commands.patch(id, { priority: 'P3' }, { actor: 'alice', reason: 'contained' });
+    await commands.patch(id, { title: 'Checkout 502s' }, { actor: 'alice', reason: 'clearer' });
+
+    expect(workflow.raised).toEqual(['token-1']);
+  });
+
   it('refuses a change made against an old version (409) and lets one of two concurrent changes win', async () => {
     const id = await openOne();
 
