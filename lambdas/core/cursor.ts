@@ -17,8 +17,9 @@ export type CursorPart = z.infer<typeof CursorPart>;
 
 /**
  * The position just after the last item a page returned: that item's table and index keys (a DynamoDB
- * ExclusiveStartKey) or, where the index's sort key is unique, that sort key alone (the walk resumes after
- * it); for the month-by-month walk, the month it was in; for the alert listing, the part it was in.
+ * ExclusiveStartKey) or, where the index's sort key is unique in its partition, the index's keys alone (the
+ * walk resumes after that sort key); for the month-by-month walk, the month it was in; for the alert
+ * listing, the part it was in.
  */
 export const Cursor = z.strictObject({
   v: z.literal(1),
