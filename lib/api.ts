@@ -89,10 +89,11 @@ export const API_ROUTES: readonly ApiRouteDefinition[] = [
   route(HttpMethod.GET, '/incidents', 'incidents:read'),
   route(HttpMethod.GET, '/incidents/{id}', 'incidents:read'),
   route(HttpMethod.GET, '/incidents/{id}/timeline', 'incidents:read'),
+  route(HttpMethod.GET, '/incidents/{id}/alerts', 'incidents:read'),
   route(HttpMethod.GET, '/openapi.json', 'incidents:read'),
   route(HttpMethod.POST, '/incidents', 'incidents:write'),
   route(HttpMethod.PATCH, '/incidents/{id}', 'incidents:write'),
-  ...['acknowledge', 'resolve', 'close', 'escalate', 'notes', 'updates'].map((action) =>
+  ...['acknowledge', 'resolve', 'close', 'escalate', 'notes', 'updates', 'merge'].map((action) =>
     route(HttpMethod.POST, `/incidents/{id}/${action}`, 'incidents:write'),
   ),
   route(HttpMethod.POST, '/integrations/keys', 'admin'),

@@ -1,5 +1,14 @@
 import { GetCommand, type NativeAttributeValue, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { type CursorIndex, decodeCursor, encodeCursor, InvalidCursorError } from '#core/cursor';
+import * as z from 'zod';
+import { Alert } from '#core/alerts';
+import {
+  type CursorIndex,
+  type CursorPart,
+  decodeCursor,
+  encodeCursor,
+  InvalidCursorError,
+} from '#core/cursor';
+import { liveAlertOfClaim } from '#core/dedup';
 import { readIncident } from '#core/incident';
 import {
   type Category,
@@ -9,8 +18,9 @@ import {
   type Status,
   TimelineEntry,
 } from '#core/model';
+import { parseClaim } from './alert-claims';
 import { type DocumentSender, keys } from './incident-store';
-import { TABLE_INDEXES, TABLE_KEYS } from './table-definition';
+import { ALERTS_INDEX, TABLE_INDEXES, TABLE_KEYS } from './table-definition';
 
 export { InvalidCursorError };
 
@@ -48,6 +58,12 @@ export const DEFAULT_LOOKBACK_DAYS = 90;
 
 type Item = Record<string, NativeAttributeValue>;
 
+interface Filter {
+  expression: string;
+  names: Record<string, string>;
+  values: Record<string, NativeAttributeValue>;
+}
+
 /** One ordered key range: a partition, optionally narrowed to a sort-key prefix and lower bound. */
 interface Range {
   indexName?: string;
@@ -56,7 +72,19 @@ interface Range {
   partition: string;
   sortPrefix?: string;
   sortFrom?: string;
+  /** The month of a month-by-month walk, or the part of a walk over two kinds of item: named in its cursors. */
   month?: string;
+  part?: CursorPart;
+  /**
+   * The index's sort key is unique within the partition: a cursor holds only the index keys, and the walk
+   * resumes after that sort key (`#sk > :after`) instead of from a whole ExclusiveStartKey. Keeps cursors
+   * short when the table key is long (a dedup key can take a kilobyte). Not with sortPrefix or sortFrom.
+   */
+  resumeAfterSortKey?: boolean;
+  /** What the index does not serve: a FilterExpression. */
+  filter?: Filter;
+  /** What a cursor's key must also satisfy to resume in this range, beyond its partition and bounds. */
+  keyCheck?(key: Record<string, string>, range: Range): boolean;
 }
 
 /** A walk over consecutive ranges in one order, and how to turn its items into results. */
@@ -64,12 +92,17 @@ interface Walk<T> {
   kind: CursorIndex;
   ranges: Range[];
   forward: boolean;
-  filter?: {
-    expression: string;
-    names: Record<string, string>;
-    values: Record<string, NativeAttributeValue>;
-  };
-  parse(item: Item): T;
+  /** An item as a result; undefined leaves it out (it takes no place on the page). */
+  parse(item: Item, range: Range): T | undefined;
+  /** When set, a result whose identity is already on the page is left out (the first one stays). */
+  identity?(value: T): string;
+}
+
+/** Where a walk starts: a range, and in it an ExclusiveStartKey or a sort key to go on after. */
+interface Start {
+  range: number;
+  key?: Item;
+  after?: string;
 }
 
 const INDEX = Object.fromEntries(TABLE_INDEXES.map((index) => [index.indexName, index])) as Record<
@@ -81,6 +114,12 @@ const INDEX = Object.fromEntries(TABLE_INDEXES.map((index) => [index.indexName, 
 const PREFIX_END = '~';
 
 const META_PK = /^INC#(INC-\d{8}-\d{4,})$/;
+
+/** The alerts-by-incident index's sort key: `<first seen>#<alert id>` (see alertIndexAttributes). */
+const LIVE_ALERT_SORT = /^\d{4}-\d{2}-\d{2}T[\d:.]+(Z|[+-]\d{2}:\d{2})#[A-Za-z0-9_-]{12}$/;
+
+/** What the alert listing reads of the incident item: its alert map, the truth for each alert's state. */
+const AlertMapItem = z.object({ alerts: z.record(z.string(), z.string()).default({}) });
 
 /**
  * The read side of the incident API: filtered, paginated listings served by the table's indexes (never a
@@ -146,6 +185,31 @@ export class IncidentQueries {
     );
   }
 
+  /**
+   * An incident's alerts; undefined when the incident does not exist. First the records it keeps of alerts
+   * that left it (moved to a new incident after it resolved, or merged away: `movedTo`), from its own
+   * partition, strongly consistent, by alert id; then its live alerts, the claims on the alerts-by-incident
+   * index whose incident is still this one, by when they first fired. The index is eventually consistent:
+   * a live alert's state is taken from the incident's alert map (read first, strongly consistent) when the
+   * map is newer, and an alert already listed from the records is not listed again on the same page (a claim
+   * that just moved on can still show here for a moment). One cursor says which part and where.
+   */
+  async listAlerts(incidentId: string, page: PageRequest): Promise<Page<Alert> | undefined> {
+    checkLimit(page.limit);
+    const result = await this.db.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: keys.incident(incidentId),
+        ProjectionExpression: '#alerts, #id',
+        ExpressionAttributeNames: { '#alerts': 'alerts', '#id': 'id' },
+        ConsistentRead: true,
+      }),
+    );
+    if (!result.Item) return undefined;
+    const { alerts } = AlertMapItem.parse(result.Item);
+    return this.walk(alertWalk(incidentId, alerts), page);
+  }
+
   private incidentWalk(filter: IncidentFilter): Walk<Incident> {
     const since = filter.since === undefined ? undefined : normalizeSince(filter.since);
     const statuses = [...new Set(filter.status ?? [])];
@@ -155,6 +219,7 @@ export class IncidentQueries {
     conditions.in('status', statuses);
     conditions.equals('team', filter.team);
     conditions.equals('category', filter.category);
+    const keyCheck = incidentKeyFits;
 
     if (filter.service !== undefined) {
       const index = INDEX['by-service'];
@@ -168,10 +233,11 @@ export class IncidentQueries {
             sk: index.sortKey,
             partition: `SVC#${filter.service}`,
             sortFrom: since,
+            filter: conditions.build(),
+            keyCheck,
           },
         ],
         forward: false,
-        filter: conditions.build(),
         parse,
       };
     }
@@ -188,10 +254,11 @@ export class IncidentQueries {
             partition: 'OPEN',
             sortPrefix: prefix,
             sortFrom: since === undefined ? undefined : `${prefix}${since}`,
+            filter: conditions.build(),
+            keyCheck,
           },
         ],
         forward: false,
-        filter: conditions.build(),
         parse,
       };
     }
@@ -199,6 +266,7 @@ export class IncidentQueries {
     conditions.equals('priority', filter.priority);
     const now = this.clock();
     const from = since ?? new Date(now.getTime() - DEFAULT_LOOKBACK_DAYS * 86_400_000).toISOString();
+    const built = conditions.build();
     return {
       kind: 'by-created',
       ranges: monthsNewestFirst(now.toISOString().slice(0, 7), from.slice(0, 7)).map((month) => ({
@@ -208,9 +276,10 @@ export class IncidentQueries {
         partition: `MONTH#${month}`,
         sortFrom: from,
         month,
+        filter: built,
+        keyCheck,
       })),
       forward: false,
-      filter: conditions.build(),
       parse,
     };
   }
@@ -222,25 +291,34 @@ export class IncidentQueries {
   private async walk<T>(walk: Walk<T>, page: PageRequest): Promise<Page<T>> {
     const limit = checkLimit(page.limit);
     const readSize = this.options.readSize ?? MAX_PAGE_SIZE + 1;
-    const start: { range: number; key?: Item } =
-      page.cursor === undefined ? { range: 0 } : resume(walk, page.cursor);
-    const found: { value: T; key: Record<string, string>; month?: string }[] = [];
+    const start: Start = page.cursor === undefined ? { range: 0 } : resume(walk, page.cursor);
+    const found: { value: T; key: Record<string, string>; range: Range }[] = [];
+    const seen = new Set<string>();
     for (let r = start.range; r < walk.ranges.length && found.length <= limit; r++) {
       const range = walk.ranges[r] as Range;
-      let startKey: Item | undefined = r === start.range ? start.key : undefined;
+      const resuming = r === start.range;
+      let startKey: Item | undefined = resuming ? start.key : undefined;
+      const after = resuming ? start.after : undefined;
       do {
         const result = await this.db.send(
           new QueryCommand({
             TableName: this.tableName,
-            ...queryInput(range, walk),
+            ...queryInput(range, walk.forward, startKey ? undefined : after),
             // A filtered query may drop most of what it reads: read a full page's worth at once.
-            Limit: walk.filter ? readSize : Math.min(readSize, limit + 1 - found.length),
+            Limit: range.filter ? readSize : Math.min(readSize, limit + 1 - found.length),
             ExclusiveStartKey: startKey,
           }),
         );
         for (const item of result.Items ?? []) {
           if (found.length > limit) break;
-          found.push({ value: walk.parse(item), key: keyOf(item, range), month: range.month });
+          const value = walk.parse(item, range);
+          if (value === undefined) continue;
+          const identity = walk.identity?.(value);
+          if (identity !== undefined) {
+            if (seen.has(identity)) continue;
+            seen.add(identity);
+          }
+          found.push({ value, key: keyOf(item, range), range });
         }
         startKey = result.LastEvaluatedKey;
       } while (startKey && found.length <= limit);
@@ -251,11 +329,55 @@ export class IncidentQueries {
     const nextCursor = encodeCursor({
       v: 1,
       index: walk.kind,
-      ...(last.month ? { month: last.month } : {}),
+      ...(last.range.month ? { month: last.range.month } : {}),
+      ...(last.range.part ? { part: last.range.part } : {}),
       key: last.key,
     });
     return { items: items.map((entry) => entry.value), nextCursor };
   }
+}
+
+/**
+ * An incident's alerts: the records in its partition (alerts that left it), then the live claims on the
+ * alerts-by-incident index that still name it (the index may lag a claim that moved on), each with its
+ * state from the incident's alert map when that is newer (see liveAlertOfClaim).
+ */
+function alertWalk(incidentId: string, alerts: Record<string, string>): Walk<Alert> {
+  const index = INDEX[ALERTS_INDEX];
+  return {
+    kind: 'alerts',
+    ranges: [
+      {
+        pk: TABLE_KEYS.partitionKey,
+        sk: TABLE_KEYS.sortKey,
+        partition: keys.incident(incidentId).PK,
+        sortPrefix: 'ALERT#',
+        part: 'records',
+      },
+      {
+        indexName: index.indexName,
+        pk: index.partitionKey,
+        sk: index.sortKey,
+        partition: `ALERTS#${incidentId}`,
+        part: 'live',
+        // `<first seen>#<alert id>`: one claim per alert id.
+        resumeAfterSortKey: true,
+        filter: {
+          expression: '#incidentId = :incidentId',
+          names: { '#incidentId': 'incidentId' },
+          values: { ':incidentId': incidentId },
+        },
+        keyCheck: (key, range) => LIVE_ALERT_SORT.test(key[range.sk] ?? ''),
+      },
+    ],
+    forward: true,
+    parse: (item, range) => {
+      if (range.part === 'records') return Alert.parse(item);
+      const claim = parseClaim(item);
+      return liveAlertOfClaim(claim, claim.alertId === undefined ? undefined : alerts[claim.alertId]);
+    },
+    identity: (alert) => alert.alertId,
+  };
 }
 
 /** Builds a FilterExpression from the filters the chosen index does not serve. */
@@ -281,17 +403,24 @@ class Conditions {
     this.parts.push(`#${attribute} IN (${placeholders.join(', ')})`);
   }
 
-  build(): Walk<unknown>['filter'] {
+  build(): Filter | undefined {
     if (this.parts.length === 0) return undefined;
     return { expression: this.parts.join(' AND '), names: this.names, values: this.values };
   }
 }
 
-function queryInput(range: Range, walk: Walk<unknown>) {
-  const names: Record<string, string> = { '#pk': range.pk, ...walk.filter?.names };
-  const values: Record<string, NativeAttributeValue> = { ':pk': range.partition, ...walk.filter?.values };
+function queryInput(range: Range, forward: boolean, after?: string) {
+  const { filter } = range;
+  const names: Record<string, string> = { '#pk': range.pk, ...filter?.names };
+  const values: Record<string, NativeAttributeValue> = { ':pk': range.partition, ...filter?.values };
   let keyCondition = '#pk = :pk';
-  if (range.sortFrom !== undefined && range.sortPrefix !== undefined) {
+  if (after !== undefined) {
+    if (range.sortFrom !== undefined || range.sortPrefix !== undefined) {
+      throw new Error('a range that resumes after its sort key takes no sort-key bounds');
+    }
+    keyCondition += ' AND #sk > :after';
+    values[':after'] = after;
+  } else if (range.sortFrom !== undefined && range.sortPrefix !== undefined) {
     keyCondition += ' AND #sk BETWEEN :from AND :to';
     Object.assign(values, { ':from': range.sortFrom, ':to': `${range.sortPrefix}${PREFIX_END}` });
   } else if (range.sortFrom !== undefined) {
@@ -306,16 +435,21 @@ function queryInput(range: Range, walk: Walk<unknown>) {
   return {
     ...(range.indexName ? { IndexName: range.indexName } : { ConsistentRead: true }),
     KeyConditionExpression: keyCondition,
-    ...(walk.filter ? { FilterExpression: walk.filter.expression } : {}),
+    ...(filter ? { FilterExpression: filter.expression } : {}),
     ExpressionAttributeNames: names,
     ExpressionAttributeValues: values,
-    ScanIndexForward: walk.forward,
+    ScanIndexForward: forward,
   };
 }
 
-/** The ExclusiveStartKey that resumes just after `item`: its table keys plus the index's keys. */
+/**
+ * Where a cursor resumes just after `item`: its table keys plus the index's keys (an ExclusiveStartKey),
+ * or only the index's keys for a range that resumes after its sort key.
+ */
 function keyOf(item: Item, range: Range): Record<string, string> {
-  const names = [TABLE_KEYS.partitionKey, TABLE_KEYS.sortKey, range.pk, range.sk];
+  const names = range.resumeAfterSortKey
+    ? [range.pk, range.sk]
+    : [TABLE_KEYS.partitionKey, TABLE_KEYS.sortKey, range.pk, range.sk];
   return Object.fromEntries(names.map((name) => [name, String(item[name])]));
 }
 
@@ -323,17 +457,23 @@ function keyOf(item: Item, range: Range): Record<string, string> {
  * Where a cursor resumes. The cursor is only base64 JSON, so everything in it is checked against the
  * walk this filter makes: a key outside its ranges would make DynamoDB fail the query (a 500 for bad input).
  */
-function resume(walk: Walk<unknown>, text: string): { range: number; key: Item } {
+function resume(walk: Walk<unknown>, text: string): Start {
   const cursor = decodeCursor(text, walk.kind);
-  const r = walk.ranges.findIndex((range) => range.month === cursor.month);
+  const r = walk.ranges.findIndex((range) => range.month === cursor.month && range.part === cursor.part);
   const range = walk.ranges[r];
-  if (!range) throw new InvalidCursorError('it does not belong to this listing');
-  if (!keyFits(cursor.key, range)) throw new InvalidCursorError('it does not belong to this listing');
+  if (!range || !keyFits(cursor.key, range)) {
+    throw new InvalidCursorError('it does not belong to this listing');
+  }
+  if (range.resumeAfterSortKey) return { range: r, after: cursor.key[range.sk] };
   return { range: r, key: cursor.key };
 }
 
 function keyFits(key: Record<string, string>, range: Range): boolean {
-  const expected = new Set([TABLE_KEYS.partitionKey, TABLE_KEYS.sortKey, range.pk, range.sk]);
+  const expected = new Set(
+    range.resumeAfterSortKey
+      ? [range.pk, range.sk]
+      : [TABLE_KEYS.partitionKey, TABLE_KEYS.sortKey, range.pk, range.sk],
+  );
   const names = Object.keys(key);
   if (names.length !== expected.size || !names.every((name) => expected.has(name))) return false;
   const partition = key[range.pk];
@@ -341,9 +481,13 @@ function keyFits(key: Record<string, string>, range: Range): boolean {
   if (partition !== range.partition) return false;
   if (range.sortPrefix !== undefined && !sort.startsWith(range.sortPrefix)) return false;
   if (range.sortFrom !== undefined && sort < range.sortFrom) return false;
-  if (!range.indexName) return true;
-  // An index key also names its incident: it must be the same one in the table key and the index key.
+  return range.keyCheck?.(key, range) ?? true;
+}
+
+/** An incident index's key also names its incident: the same one in the table key and the index key. */
+function incidentKeyFits(key: Record<string, string>, range: Range): boolean {
   const id = META_PK.exec(key[TABLE_KEYS.partitionKey] ?? '')?.[1];
+  const sort = key[range.sk] ?? '';
   return id !== undefined && key[TABLE_KEYS.sortKey] === 'META' && sort.endsWith(`#${id}`);
 }
 

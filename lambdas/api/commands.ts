@@ -4,15 +4,23 @@ import { isOpen } from '#core/lifecycle';
 import type { Incident, TimelineEntry } from '#core/model';
 import { type IncidentPatch, planPatch } from '#core/patch';
 import { DEFAULT_PRIORITY_POLICY, outranks, type PriorityPolicy } from '#core/priority';
+import { MergeRefused, mergeIncident } from '../incidents/merge';
 import { releaseAlerts } from '../incidents/settle-alerts';
 import type { LifecycleStarter } from '../ingest/apply-signal';
-import { conflict, notFound } from './errors';
+import { ApiError, conflict, notFound } from './errors';
 
 export interface CommandDeps {
   store: IncidentStore;
+  /** Resolutions wake the lifecycle; a merge that raises the target's priority makes it re-plan. */
   workflow: Pick<LifecycleStarter, 'signalResolved' | 'signalPriorityRaised'>;
   clock: () => Date;
   policy?: PriorityPolicy;
+}
+
+/** A merge's answer: the merged incident (resolved, `mergedInto` set) and the one it went into. */
+export interface MergeAnswer {
+  incident: Incident;
+  into: Incident;
 }
 
 /**
@@ -152,6 +160,24 @@ export class IncidentCommands {
       ),
     );
     return updated;
+  }
+
+  /**
+   * Merges incident `id` into `into` (see mergeIncident): answers both as they are after it. A merge done
+   * already answers the same; a missing incident is a 404 and a state that forbids it a 409, each naming
+   * which of the two (`id` or `into`) is at fault.
+   */
+  async merge(id: string, into: string, actor: string): Promise<MergeAnswer> {
+    try {
+      const { source, target } = await mergeIncident(this.deps, id, into, actor);
+      return { incident: source, into: target };
+    } catch (error) {
+      if (!(error instanceof MergeRefused)) throw error;
+      const field = error.incidentId === id ? 'id' : 'into';
+      throw error.reason === 'not-found'
+        ? new ApiError(404, 'not_found', error.message, field)
+        : new ApiError(409, 'conflict', error.message, field);
+    }
   }
 
   private async get(id: string): Promise<Incident> {

@@ -32,6 +32,14 @@ export const PageQuery = z.strictObject({
   cursor: z.string().min(1).optional(),
 });
 
+/** Incident ids, `INC-<yyyymmdd>-<number>`, as the path and the merge body spell them. */
+const INCIDENT_ID = /^INC-\d{8}-\d{4,}$/;
+
+/** `POST /incidents/{id}/merge`: the incident to merge `{id}` into. */
+export const MergeBody = z.strictObject({
+  into: z.string().regex(INCIDENT_ID, { error: 'must be an incident id, like INC-20261127-0042' }),
+});
+
 export const ResolveBody = z.strictObject({
   resolution: personText(TEXT_LIMITS.note),
   rootCause: personText(TEXT_LIMITS.note).optional(),
@@ -88,6 +96,23 @@ export function createIncidentRoutes(deps: IncidentRouteDeps): Routes {
           status: 200,
           body: await page(() => queries.listTimeline(id, { limit, ...(cursor ? { cursor } : {}) })),
         };
+      },
+    },
+    'GET /incidents/{id}/alerts': {
+      scope: 'incidents:read',
+      handler: async (request) => {
+        const id = idOf(request);
+        const { limit, cursor } = parseInput(PageQuery, request.query);
+        const alerts = await page(() => queries.listAlerts(id, { limit, ...(cursor ? { cursor } : {}) }));
+        if (!alerts) throw notFound(id);
+        return { status: 200, body: alerts };
+      },
+    },
+    'POST /incidents/{id}/merge': {
+      scope: 'incidents:write',
+      handler: async (request) => {
+        const { into } = parseInput(MergeBody, request.body);
+        return { status: 200, body: await commands.merge(idOf(request), into, request.principal.id) };
       },
     },
     'POST /incidents/{id}/acknowledge': {
@@ -167,7 +192,7 @@ export function createIncidentRoutes(deps: IncidentRouteDeps): Routes {
 
 function idOf(request: ApiRequest): string {
   const id = request.pathParameters.id ?? '';
-  if (!/^INC-\d{8}-\d{4,}$/.test(id)) throw new ApiError(404, 'not_found', `no incident ${id}`, 'id');
+  if (!INCIDENT_ID.test(id)) throw new ApiError(404, 'not_found', `no incident ${id}`, 'id');
   return id;
 }
 

@@ -1,9 +1,10 @@
 import * as z from 'zod';
 import { Integration } from '#adapters/integration-keys';
+import { Alert } from '#core/alerts';
 import { ManualIncident } from '#core/manual';
 import { Incident, TimelineEntry } from '#core/model';
 import { PatchRequest } from '#core/patch';
-import { ListQuery, NoteBody, PageQuery, ResolveBody } from './incident-routes';
+import { ListQuery, MergeBody, NoteBody, PageQuery, ResolveBody } from './incident-routes';
 import { NoBody } from './input';
 import { CreateKeyBody } from './integration-routes';
 import { StatusUpdate } from './paging';
@@ -13,6 +14,11 @@ const ErrorBody = z.object({
 });
 const IncidentPage = z.object({ items: z.array(Incident), nextCursor: z.string().optional() });
 const TimelinePage = z.object({ items: z.array(TimelineEntry), nextCursor: z.string().optional() });
+const AlertPage = z.object({ items: z.array(Alert), nextCursor: z.string().optional() });
+const MergeAnswer = z.object({
+  incident: Incident.describe('The merged incident: resolved, `mergedInto` set, its alerts moved'),
+  into: Incident.describe('The incident it was merged into, with its alerts and the higher priority'),
+});
 const CreatedKey = z.object({ integration: Integration, key: z.string() });
 const IntegrationList = z.object({ items: z.array(Integration) });
 
@@ -149,6 +155,35 @@ export function openApiDocument(serverUrl?: string) {
           responses: { '200': { description: 'A page of entries', ...json(TimelinePage) }, ...errors },
         },
       },
+      '/incidents/{id}/alerts': {
+        get: {
+          summary: 'The alerts: first those that left it (`movedTo` when merged away), then the live ones',
+          description:
+            'An alert is one dedup key (alarm ARN, finding id, PagerDuty `dedup_key`, Alertmanager fingerprint) ' +
+            'with its state, when it first and last fired, how often, its source, priority and latest details.',
+          security: [{ jwt: ['incidents:read'] }],
+          parameters: [idParameter, ...queryParameters(PageQuery)],
+          responses: { '200': { description: 'A page of alerts', ...json(AlertPage) }, ...errors },
+        },
+      },
+      '/incidents/{id}/merge': {
+        post: {
+          summary: 'Merge this incident into another: one problem, one incident',
+          description:
+            'Moves the alerts (and groups) of `{id}` to `into`, which takes the higher priority; resolves `{id}` ' +
+            'as merged (a timeline entry on both) and ends its lifecycle. Repeating a merge that was done ' +
+            'answers 200 with the same two incidents. 404 names (`field`) which incident does not exist; 409 ' +
+            'which one cannot take part (not open, or being merged elsewhere) or a merge into itself.',
+          security: [{ jwt: ['incidents:write'] }],
+          parameters: [idParameter],
+          requestBody: requestBody(MergeBody),
+          responses: {
+            '200': { description: 'Both incidents after the merge', ...json(MergeAnswer) },
+            ...errors,
+            '404': { description: 'No such incident: `{id}` or `into`', ...json(ErrorBody) },
+          },
+        },
+      },
       '/incidents/{id}/acknowledge': { post: command('Acknowledge: paging stops', 'incidents:write') },
       '/incidents/{id}/resolve': { post: command('Resolve', 'incidents:write', ResolveBody) },
       '/incidents/{id}/close': { post: command('Close a resolved incident', 'incidents:write') },
@@ -160,6 +195,13 @@ export function openApiDocument(serverUrl?: string) {
         post: {
           ...command('Add a note to the timeline', 'incidents:write', NoteBody, TimelineEntry),
           responses: { '201': { description: 'The entry', ...json(TimelineEntry) }, ...errors },
+        },
+      },
+      '/openapi.json': {
+        get: {
+          summary: 'This document',
+          security: [{ jwt: ['incidents:read'] }],
+          responses: { '200': { description: 'The OpenAPI 3.1 document' }, ...errors },
         },
       },
       '/v2/enqueue': {

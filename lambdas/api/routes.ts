@@ -3,10 +3,10 @@ import type { IncidentQueries } from '#adapters/incident-queries';
 import type { IncidentStore } from '#adapters/incident-store';
 import type { IntegrationKeys } from '#adapters/integration-keys';
 import type { SnsNotifier } from '#adapters/notifier';
-import type { IncidentWorkflow } from '#adapters/workflow';
 import type { EscalationConfig } from '#core/escalation';
 import type { GroupingConfig } from '#core/grouping';
 import { AlertHints } from '../incidents/alert-hints';
+import type { LifecycleStarter } from '../ingest/apply-signal';
 import { IncidentCommands } from './commands';
 import type { Routes } from './http';
 import { createIncidentRoutes } from './incident-routes';
@@ -19,7 +19,8 @@ export interface ApiDeps {
   queries: IncidentQueries;
   keys: IntegrationKeys;
   ids: IncidentIdAllocator;
-  workflow: Pick<IncidentWorkflow, 'start' | 'signalResolved' | 'signalPriorityRaised'>;
+  /** Starts lifecycles, wakes them on resolution, and (when it can) re-plans one for a raised priority. */
+  workflow: LifecycleStarter;
   notifier: SnsNotifier;
   escalation: EscalationConfig;
   /** Which alerts join one incident, for the alerts the webhooks and reports bring. */

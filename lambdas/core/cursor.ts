@@ -1,15 +1,25 @@
 import * as z from 'zod';
 
 /**
- * Which ordered range a cursor walks: one of the table's indexes for incident lists, or the table itself
- * for a timeline. A cursor only ever resumes the same kind of walk.
+ * Which ordered range a cursor walks: one of the table's indexes for incident lists, the table itself for a
+ * timeline, or an incident's alerts (its own records, then its live alerts on the alerts-by-incident index).
+ * A cursor only ever resumes the same kind of walk.
  */
-export const CursorIndex = z.enum(['open-by-priority', 'by-service', 'by-created', 'timeline']);
+export const CursorIndex = z.enum(['open-by-priority', 'by-service', 'by-created', 'timeline', 'alerts']);
 export type CursorIndex = z.infer<typeof CursorIndex>;
 
 /**
+ * The part of a walk over two kinds of item that a cursor is in: an incident's alert listing walks the
+ * records it keeps of alerts that left it, then the live alerts on it.
+ */
+export const CursorPart = z.enum(['records', 'live']);
+export type CursorPart = z.infer<typeof CursorPart>;
+
+/**
  * The position just after the last item a page returned: that item's table and index keys (a DynamoDB
- * ExclusiveStartKey) and, for the month-by-month walk, the month it was in.
+ * ExclusiveStartKey) or, where the index's sort key is unique in its partition, the index's keys alone (the
+ * walk resumes after that sort key); for the month-by-month walk, the month it was in; for the alert
+ * listing, the part it was in.
  */
 export const Cursor = z.strictObject({
   v: z.literal(1),
@@ -18,6 +28,7 @@ export const Cursor = z.strictObject({
     .string()
     .regex(/^\d{4}-(0[1-9]|1[0-2])$/)
     .optional(),
+  part: CursorPart.optional(),
   key: z
     .record(z.string().regex(/^[A-Za-z0-9]{1,32}$/), z.string().min(1).max(512))
     .refine(

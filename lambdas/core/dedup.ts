@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { type Alert, AlertState } from './alerts';
+import { type Alert, AlertState, readAlertEntry } from './alerts';
 import { readIncident } from './incident';
 import { type Incident, Priority, SignalAction, SourceRef } from './model';
 
@@ -114,6 +114,21 @@ export function alertOfClaim(claim: Claim): Alert | undefined {
     priority,
     details: claim.details ?? {},
   };
+}
+
+/**
+ * A live alert as its incident lists it: the claim's alert, whose state is taken from the incident's alert
+ * map `entry` when that entry is at least as new as the claim's last change. The claim may have been read
+ * from the eventually consistent alerts-by-incident index, the incident item is read strongly consistent,
+ * and every state change is written to the claim first and then to the map: a newer map entry is the truth,
+ * an older one only a step that is still to be written (the claim is then ahead of it).
+ */
+export function liveAlertOfClaim(claim: Claim, entry: string | undefined): Alert | undefined {
+  const alert = alertOfClaim(claim);
+  if (!alert || entry === undefined) return alert;
+  const recorded = readAlertEntry(entry);
+  if (Date.parse(recorded.at) < Date.parse(claim.watermark)) return alert;
+  return { ...alert, state: recorded.state, autoResolve: recorded.autoResolve };
 }
 
 /**

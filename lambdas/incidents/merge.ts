@@ -104,10 +104,10 @@ export async function mergeIncident(
   const { claims } = await findAlertClaims(store, marked);
   let moved = 0;
   for (const claim of claims) {
-    const done = await store.claims.moveToIncident(claim, sourceId, targetId);
-    if (done) moved += 1;
-    const record = alertOfClaim(done ?? claim);
+    // The source's record first: once the claim has moved, the source's index no longer finds it.
+    const record = alertOfClaim(claim);
     if (record) await store.putAlertRecord({ ...record, incidentId: sourceId, movedTo: targetId });
+    if (await store.claims.moveToIncident(claim, sourceId, targetId)) moved += 1;
   }
   for (const groupKey of marked.groupKeys ?? []) await store.claims.moveGroup(groupKey, sourceId, targetId);
 

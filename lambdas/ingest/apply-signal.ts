@@ -251,7 +251,13 @@ class SignalFlow {
     });
     if (!attached) return undefined;
     await this.recordLeftAlert(attached.before, target);
-    return (await this.completeJoin(target)) ?? this.moveElsewhere(target, false);
+    const joined = await this.completeJoin(target);
+    if (joined) return joined;
+    const moved = await this.moveElsewhere(target, false);
+    // The group's incident was the one the alert was on, and it is over: the alert left it only now.
+    if (moved && 'incidentId' in moved && moved.incidentId)
+      await this.recordLeftAlert(attached.before, moved.incidentId);
+    return moved;
   }
 
   /**

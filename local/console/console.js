@@ -1,4 +1,5 @@
-// Firebreak console: the open incidents, one incident's page and its actions, over the public HTTP API.
+// Firebreak console: the open incidents, one incident's page (its alerts, timeline and actions), over the
+// public HTTP API.
 //
 // Every string that comes from the API is put on the page with textContent (through `el` below), never
 // innerHTML: alarm names, titles and descriptions can hold markup, and it must show as text.
@@ -81,6 +82,14 @@ function badge(kind, value) {
 
 function incidentLink(id) {
   return el('a', { href: `#/incidents/${encodeURIComponent(id)}` }, id);
+}
+
+/** `3 alerts`, or `3 alerts · 1 firing` when not all of them fire. */
+function alertCounts(incident) {
+  const count = incident.alertCount ?? 0;
+  const firing = incident.firingCount ?? 0;
+  const alerts = `${count} ${count === 1 ? 'alert' : 'alerts'}`;
+  return firing === count ? alerts : `${alerts} · ${firing} firing`;
 }
 
 function showBanner(message) {
@@ -211,8 +220,8 @@ function listView() {
       el(
         'tr',
         {},
-        ['Incident', 'Priority', 'Status', 'Title', 'Service', 'Team', 'Age', 'Response SLA'].map((name) =>
-          el('th', { scope: 'col' }, name),
+        ['Incident', 'Priority', 'Status', 'Title', 'Service', 'Team', 'Alerts', 'Age', 'Response SLA'].map(
+          (name) => el('th', { scope: 'col' }, name),
         ),
       ),
     ),
@@ -247,6 +256,7 @@ function listView() {
           el('td', { className: 'title' }, incident.title),
           el('td', {}, incident.service),
           el('td', {}, incident.team ?? '—'),
+          el('td', { className: 'alert-counts' }, alertCounts(incident)),
           el('td', { className: 'age' }, since(incident.createdAt)),
           el('td', { className: 'sla-cell' }, sla(incident)),
         ),
@@ -274,11 +284,33 @@ function atAGlance(resolved) {
   return `At a glance: MTTA ${mtta} · MTTR ${mttr} (last ${resolved.length} resolved)`;
 }
 
-/** One incident: its fields, its timeline, and the actions. Forms are built once and survive refreshes. */
+/**
+ * One incident: its fields, its alerts, its timeline, and the actions. Forms are built once and survive
+ * refreshes.
+ */
 function incidentView(id) {
   const heading = el('h1', { id: 'incident-title' }, id);
   const fields = el('dl', { className: 'fields', id: 'incident-fields' });
   const description = el('p', { className: 'description', id: 'incident-description' });
+  const alertsSummary = el('p', { className: 'muted', id: 'alerts-summary' });
+  const alertsBody = el('tbody');
+  const alertsTable = el(
+    'table',
+    { className: 'alerts', id: 'alerts' },
+    el('caption', { className: 'visually-hidden' }, 'Alerts: those that left it first, then by first seen'),
+    el(
+      'thead',
+      {},
+      el(
+        'tr',
+        {},
+        ['State', 'Alert', 'Source', 'First seen', 'Last seen', 'Fired', 'Priority'].map((name) =>
+          el('th', { scope: 'col' }, name),
+        ),
+      ),
+    ),
+    alertsBody,
+  );
   const timelineBody = el('tbody');
   const timeline = el(
     'table',
@@ -382,6 +414,34 @@ function incidentView(id) {
     );
   });
 
+  const mergeInto = el('input', {
+    id: 'merge-into',
+    name: 'into',
+    required: true,
+    pattern: 'INC-\\d{8}-\\d{4,}',
+    placeholder: 'INC-20261127-0042',
+    autocomplete: 'off',
+  });
+  const mergeForm = el(
+    'form',
+    { className: 'action' },
+    el('h3', {}, 'Merge into…'),
+    el(
+      'p',
+      { className: 'muted' },
+      'One problem, one incident: the alerts move there and this incident resolves as merged.',
+    ),
+    el('label', { htmlFor: 'merge-into' }, 'Merge into incident'),
+    mergeInto,
+    el('button', { type: 'submit' }, 'Merge'),
+  );
+  mergeForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const into = mergeInto.value.trim();
+    if (!confirm(`Merge ${id} into ${into}? Its alerts move there and ${id} resolves.`)) return;
+    act(mergeForm, 'Merge', () => api('POST', `${path}/merge`, { into }));
+  });
+
   const node = el(
     'article',
     {},
@@ -395,7 +455,14 @@ function incidentView(id) {
       { 'aria-labelledby': 'actions-heading' },
       el('h2', { id: 'actions-heading' }, 'Actions'),
       actionStatus,
-      el('div', { className: 'actions' }, ackForm, resolveForm, noteForm, updateForm),
+      el('div', { className: 'actions' }, ackForm, resolveForm, noteForm, updateForm, mergeForm),
+    ),
+    el(
+      'section',
+      { 'aria-labelledby': 'alerts-heading' },
+      el('h2', { id: 'alerts-heading' }, 'Alerts'),
+      alertsSummary,
+      alertsTable,
     ),
     el(
       'section',
@@ -406,16 +473,24 @@ function incidentView(id) {
   );
 
   async function refresh() {
-    const [found, entries] = await Promise.all([api('GET', path), all(`${path}/timeline`, { limit: '100' })]);
+    const [found, alerts, entries] = await Promise.all([
+      api('GET', path),
+      all(`${path}/alerts`, { limit: '100' }),
+      all(`${path}/timeline`, { limit: '100' }),
+    ]);
     incident = found;
     heading.replaceChildren(`${incident.id} `, el('span', { className: 'title' }, incident.title));
     fields.replaceChildren(...fieldRows(incident));
     description.textContent = incident.description || '(no description)';
+    const moved = alerts.filter((alert) => alert.movedTo).length;
+    alertsSummary.textContent = `${alertCounts(incident)}${moved ? ` · ${moved} moved to other incidents` : ''}`;
+    alertsBody.replaceChildren(...alerts.map(alertRow));
+    alertsTable.hidden = alerts.length === 0;
     timelineBody.replaceChildren(...entries.map(timelineRow));
     // Only the actions the incident's status allows.
     const open = OPEN.has(incident.status);
     ackButton.disabled = incident.status !== 'triggered';
-    for (const form of [resolveForm, updateForm]) {
+    for (const form of [resolveForm, updateForm, mergeForm]) {
       for (const control of form.elements) control.disabled = !open;
     }
   }
@@ -441,7 +516,9 @@ function fieldRows(incident) {
     ['Source', [`${source.kind}: ${source.name} (${source.ref})`, sourceUrl && ' ', sourceUrl]],
     ['Assignee', incident.assignee],
     ['Escalation level', String(incident.escalationLevel)],
-    ['Alerts', String(incident.alertCount)],
+    ['Alerts', alertCounts(incident)],
+    ['Merged into', incident.mergedInto && incidentLink(incident.mergedInto)],
+    ['Groups', incident.groupKeys?.join(', ')],
     ['Detected', when(incident.detectedAt)],
     ['Created', `${when(incident.createdAt)} (${since(incident.createdAt)} ago)`],
     ['Acknowledged', when(incident.acknowledgedAt)],
@@ -468,6 +545,27 @@ function fieldRows(incident) {
   return rows
     .filter(([, value]) => value !== undefined && value !== '' && value !== false)
     .flatMap(([name, value]) => [el('dt', {}, name), el('dd', {}, value)]);
+}
+
+/** One alert: its state, what it is (and, when it left, where it went), where from, when, how often. */
+function alertRow(alert) {
+  const source = alert.source ?? {};
+  return el(
+    'tr',
+    { className: `alert-row alert-row-${alert.state}`, 'data-alert-id': alert.alertId },
+    el('td', { className: 'state' }, badge('alert', alert.state)),
+    el(
+      'td',
+      { className: 'title' },
+      el('span', {}, alert.title),
+      alert.movedTo && el('span', { className: 'moved' }, ' · moved to ', incidentLink(alert.movedTo)),
+    ),
+    el('td', { className: 'source' }, `${source.kind}: ${source.name}`),
+    el('td', { className: 'at first-seen' }, when(alert.firstSeenAt)),
+    el('td', { className: 'at last-seen' }, when(alert.lastSeenAt)),
+    el('td', { className: 'fired' }, String(alert.firedCount)),
+    el('td', { className: 'priority' }, badge('priority', alert.priority)),
+  );
 }
 
 function timelineRow(entry) {

@@ -4,10 +4,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_ESCALATION_CONFIG } from '#core/escalation';
 import { DEFAULT_GROUPING_CONFIG } from '#core/grouping';
 import { type LocalRuntime, startLocal } from '../../local/runtime';
+import { loadFixture } from '../support/fixtures';
 
 /** Debian's chromium; .ci/run installs it (`apt-get install chromium`). */
 const CHROMIUM = '/usr/bin/chromium';
 const TOKEN = 'console-test-token';
+const INTEGRATION_KEY = '0123456789abcdef0123456789abcdef';
 const MARKUP = '<script>window.__pwned=1</script><b>bold</b>';
 
 let local: LocalRuntime | undefined;
@@ -25,7 +27,7 @@ beforeAll(async () => {
     port: 0,
     timeScale: 1,
     token: TOKEN,
-    integrationKey: '0123456789abcdef0123456789abcdef',
+    integrationKey: INTEGRATION_KEY,
     escalation: DEFAULT_ESCALATION_CONFIG,
     grouping: DEFAULT_GROUPING_CONFIG,
   });
@@ -63,6 +65,38 @@ async function report(body: Record<string, string>): Promise<Created> {
   });
   expect(response.status).toBe(201);
   return (await response.json()) as Created;
+}
+
+/** Sends an Alertmanager notification to local mode, as Alertmanager's webhook does. */
+async function alertmanager(notification: Record<string, unknown>): Promise<string[]> {
+  if (!local) throw new Error('local mode is not running');
+  const response = await fetch(`${local.url}/integrations/alertmanager`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${INTEGRATION_KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify(notification),
+  });
+  expect(response.status).toBe(200);
+  const body = (await response.json()) as { results: Array<{ incidentId: string }> };
+  return body.results.map((result) => result.incidentId);
+}
+
+interface Alert {
+  alertId: string;
+  title: string;
+  state: string;
+  firedCount: number;
+  priority: string;
+  source: { kind: string; name: string };
+  movedTo?: string;
+}
+
+async function alertsOf(id: string): Promise<Alert[]> {
+  if (!local) throw new Error('local mode is not running');
+  const response = await fetch(`${local.url}/incidents/${id}/alerts`, {
+    headers: { authorization: `Bearer ${TOKEN}` },
+  });
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { items: Alert[] }).items;
 }
 
 /**
@@ -188,6 +222,118 @@ describe('the web console in a headless browser', () => {
     expect(foreign).toEqual([]);
     expect(errors).toEqual([]);
     expect(failed).toEqual([`400 POST /incidents/${p1.id}/updates`]);
+    await page.close();
+  });
+
+  it('lists an incident’s alerts with state and counts, and merges it into another', async () => {
+    if (!browser || !local) throw new Error('setup failed');
+    // Two crash-looping pods of one service: one incident with two alerts; one pod recovers.
+    const firing = loadFixture('13-');
+    const [checkout, second] = await alertmanager(firing);
+    const recovered = loadFixture('14-');
+    await alertmanager({ ...recovered, alerts: (recovered.alerts as object[]).slice(0, 1) });
+    const payments = await report({
+      title: `Payments slow ${MARKUP}`,
+      service: 'payments',
+      impact: 'medium',
+      urgency: 'medium',
+    });
+    expect(second).toBe(checkout);
+    const checkoutAlerts = await alertsOf(String(checkout));
+    expect(checkoutAlerts.map((alert) => alert.state)).toEqual(['resolved', 'firing']);
+
+    const page = await browser.newPage();
+    const { errors, failed } = watchErrors(page);
+    const dialogs: string[] = [];
+    page.on('dialog', (dialog) => {
+      dialogs.push(dialog.message());
+      void dialog.accept();
+    });
+    await page.goto(`${local.url}/?token=${TOKEN}`);
+
+    // The list shows each incident's alerts, and how many fire when not all do.
+    const row = (id: string) => page.locator(`#open-incidents tr[data-id="${id}"]`);
+    await row(String(checkout)).locator('td.alert-counts', { hasText: '2 alerts · 1 firing' }).waitFor();
+    expect(await row(payments.id).locator('td.alert-counts').textContent()).toBe('1 alert');
+
+    // The incident page lists its alerts: state, title, source, first and last seen, times fired, priority.
+    await row(String(checkout))
+      .getByRole('link', { name: String(checkout) })
+      .click();
+    const alertRows = page.locator('#alerts tbody tr');
+    await expect.poll(() => alertRows.count()).toBe(2);
+    expect(await page.locator('#alerts-summary').textContent()).toBe('2 alerts · 1 firing');
+    expect(await alertRows.locator('td.state').allTextContents()).toEqual(['resolved', 'firing']);
+    expect(await alertRows.locator('td.title').allTextContents()).toEqual(checkoutAlerts.map((a) => a.title));
+    expect(await alertRows.locator('td.source').allTextContents()).toEqual(
+      checkoutAlerts.map((a) => `${a.source.kind}: ${a.source.name}`),
+    );
+    expect(await alertRows.locator('td.fired').allTextContents()).toEqual(['1', '1']);
+    expect(await alertRows.locator('td.priority').allTextContents()).toEqual(
+      checkoutAlerts.map((a) => a.priority),
+    );
+    for (const cell of await alertRows.locator('td.first-seen, td.last-seen').allTextContents()) {
+      expect(cell).toMatch(/\d/);
+    }
+
+    // A merge the API refuses shows why: an incident that does not exist (404), itself (409).
+    const mergeInto = page.getByLabel('Merge into incident');
+    await mergeInto.fill('INC-20990101-0001');
+    await page.getByRole('button', { name: 'Merge', exact: true }).click();
+    await page
+      .locator('#action-status', {
+        hasText: 'Merge failed: 404 not_found: incident INC-20990101-0001 does not exist (field: into)',
+      })
+      .waitFor();
+    await mergeInto.fill(String(checkout));
+    await page.getByRole('button', { name: 'Merge', exact: true }).click();
+    await page
+      .locator('#action-status', {
+        hasText: 'Merge failed: 409 conflict: an incident cannot be merged into itself (field: id)',
+      })
+      .waitFor();
+
+    // Merged: it resolves, says where it went, and its alerts show where they moved.
+    await mergeInto.fill(payments.id);
+    await page.getByRole('button', { name: 'Merge', exact: true }).click();
+    await page.locator('#action-status', { hasText: 'Merge: done.' }).waitFor();
+    await page.locator('#incident-fields dd', { hasText: /^resolved$/ }).waitFor();
+    await page.locator('#alerts-summary', { hasText: '0 alerts · 2 moved to other incidents' }).waitFor();
+    expect(await page.locator('#incident-fields dd a', { hasText: payments.id }).count()).toBe(1);
+    expect(await alertRows.locator('td.title .moved').allTextContents()).toEqual([
+      ` · moved to ${payments.id}`,
+      ` · moved to ${payments.id}`,
+    ]);
+    await page.locator('#timeline td.kind', { hasText: /^merged$/ }).waitFor();
+    expect(await page.getByLabel('Merge into incident').isDisabled()).toBe(true);
+    expect(dialogs).toEqual(
+      ['INC-20990101-0001', String(checkout), payments.id].map(
+        (into) => `Merge ${checkout} into ${into}? Its alerts move there and ${checkout} resolves.`,
+      ),
+    );
+
+    // The incident it went into has them all; its own alert's title (with markup) is text.
+    await alertRows.first().getByRole('link', { name: payments.id }).click();
+    await page.locator('#alerts-summary', { hasText: '3 alerts · 2 firing' }).waitFor();
+    const paymentsAlerts = await alertsOf(payments.id);
+    await expect
+      .poll(() => alertRows.locator('td.title').allTextContents())
+      .toEqual(paymentsAlerts.map((a) => a.title));
+    expect(paymentsAlerts.map((a) => a.title).sort()).toEqual(
+      [`Payments slow ${MARKUP}`, ...checkoutAlerts.map((a) => a.title)].sort(),
+    );
+    expect(paymentsAlerts.every((a) => a.movedTo === undefined)).toBe(true);
+    await page.getByRole('link', { name: '← Open incidents' }).click();
+    await row(payments.id).locator('td.alert-counts', { hasText: '3 alerts · 2 firing' }).waitFor();
+    expect(await row(String(checkout)).count()).toBe(0);
+
+    expect(await page.locator('b').count()).toBe(0);
+    expect(await page.evaluate(() => (globalThis as Record<string, unknown>).__pwned)).toBeUndefined();
+    expect(errors).toEqual([]);
+    expect(failed).toEqual([
+      `404 POST /incidents/${checkout}/merge`,
+      `409 POST /incidents/${checkout}/merge`,
+    ]);
     await page.close();
   });
 

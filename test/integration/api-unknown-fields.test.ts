@@ -22,6 +22,8 @@ let table: string;
 let api: Awaited<ReturnType<typeof loadApi>>;
 /** What every case starts from: one triggered incident and one integration key. */
 let ids: { incident: string; integration: string };
+/** A second open incident, for the merge case (made by its `prepare`). */
+let mergeTarget = '';
 
 beforeAll(async () => {
   server = await startDynamoServer();
@@ -72,8 +74,8 @@ interface WriteCase {
   path: () => string;
   /** Brings the incident to a state where the valid body succeeds. */
   prepare?: () => Promise<void>;
-  /** A body the route accepts (`{}` for a route that takes none). */
-  valid: Record<string, unknown>;
+  /** A body the route accepts (`{}` for a route that takes none); a function when it names what `prepare` made. */
+  valid: Record<string, unknown> | (() => Record<string, unknown>);
   /** One key the route does not know, added to the valid body. */
   unknown: [string, unknown];
   /** What the 400 says the route accepts. */
@@ -144,6 +146,20 @@ const CASES: Record<string, WriteCase> = {
     accepts: 'no fields',
     status: 200,
   },
+  'POST /incidents/{id}/merge': {
+    path: incidentPath('/merge'),
+    prepare: async () => {
+      const other = await api.call('POST /incidents', '/incidents', {
+        body: { ...REPORT, title: 'Payments time out', service: 'payments' },
+      });
+      expect(other.status).toBe(201);
+      mergeTarget = (other.body as { id: string }).id;
+    },
+    valid: () => ({ into: mergeTarget }),
+    unknown: ['reason', 'same outage'],
+    accepts: 'into',
+    status: 200,
+  },
   'PATCH /incidents/{id}': {
     path: incidentPath(),
     valid: { assignee: 'bob', reason: 'handover' },
@@ -193,11 +209,12 @@ describe('every write route refuses an unknown field (the API rule)', () => {
     async (routeKey, route) => {
       await route.prepare?.();
       const [key, value] = route.unknown;
+      const valid = typeof route.valid === 'function' ? route.valid() : route.valid;
       const before = await state();
 
-      const refused = await api.call(routeKey, route.path(), { body: { ...route.valid, [key]: value } });
+      const refused = await api.call(routeKey, route.path(), { body: { ...valid, [key]: value } });
       const after = await state();
-      const accepted = await api.call(routeKey, route.path(), { body: route.valid });
+      const accepted = await api.call(routeKey, route.path(), { body: valid });
 
       expect(refused).toMatchObject({ status: 400 });
       expect(errorOf(refused)).toEqual({
@@ -310,6 +327,7 @@ describe('the OpenAPI document states the rule', () => {
   }
   interface Operation {
     description?: string;
+    security?: unknown;
     requestBody?: {
       content: { 'application/json': { schema: { additionalProperties?: unknown; properties?: object } } };
     };
@@ -318,6 +336,21 @@ describe('the OpenAPI document states the rule', () => {
     const [method = '', path = ''] = routeKey.split(' ');
     return paths[path]?.[method.toLowerCase()];
   };
+
+  it('documents every route of the route table, with the scope it needs', async () => {
+    const { paths } = await document();
+    const table = routeTable();
+
+    for (const [routeKey, route] of Object.entries(table)) {
+      const operation = operationOf(paths, routeKey);
+      expect(operation, routeKey).toBeDefined();
+      if (route.scope !== 'none') expect(operation?.security, routeKey).toEqual([{ jwt: [route.scope] }]);
+    }
+    const documented = Object.entries(paths).flatMap(([path, methods]) =>
+      Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`),
+    );
+    expect(documented.sort()).toEqual(Object.keys(table).sort());
+  });
 
   it('gives every own write route a body schema with additionalProperties: false and the fields it accepts', async () => {
     const { paths } = await document();

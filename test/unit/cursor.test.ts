@@ -34,6 +34,22 @@ describe('cursor codec', () => {
     expect(decoded).toEqual(CURSOR);
   });
 
+  it('carries the part of an alert listing', () => {
+    const cursor: Cursor = {
+      v: 1,
+      index: 'alerts',
+      part: 'live',
+      key: { gsi4pk: 'ALERTS#INC-20260314-0001', gsi4sk: '2026-03-14T09:06:00.000Z#abcdefghijkl' },
+    };
+
+    const decoded = decodeCursor(encodeCursor(cursor), 'alerts');
+
+    expect(decoded).toEqual(cursor);
+    expect(
+      rejection(() => decodeCursor(encodeJson({ ...cursor, part: 'archived' }), 'alerts')),
+    ).toBeInstanceOf(InvalidCursorError);
+  });
+
   it('rejects a cursor of another walk, naming the field', () => {
     const token = encodeCursor(CURSOR);
 
