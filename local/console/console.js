@@ -71,6 +71,11 @@ function sla(incident) {
   if (acknowledged !== undefined && acknowledged <= deadline) {
     return el('span', { className: 'sla sla-met' }, 'SLA met');
   }
+  // Over before anyone acknowledged it, and before the deadline: nothing is counting down any more.
+  const resolved = incident.resolvedAt ? Date.parse(incident.resolvedAt) : undefined;
+  if (resolved !== undefined && resolved <= deadline) {
+    return el('span', { className: 'sla sla-met' }, 'SLA met');
+  }
   const left = deadline - Date.now();
   const urgent = left < 5 * 60 * 1000;
   return el('span', { className: urgent ? 'sla sla-soon' : 'sla' }, `${duration(left)} left`);
