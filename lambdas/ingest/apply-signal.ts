@@ -520,14 +520,12 @@ class SignalFlow {
     if (!incident && (await this.materializeIfMissing(incidentId, claim))) {
       incident = await this.store.setAlertState(incidentId, change, now);
     }
-    if (!incident) {
-      // Its incident was merged into another before the alert's claim moved: follow it there.
-      const mergedInto = await this.followMerge(incidentId, claim);
-      if (mergedInto) return this.completeRecovery(mergedInto, { ...claim, incidentId: mergedInto });
-    }
     this.deps.hints?.forget(signal.dedupKey);
     if (!incident) {
       const current = await this.store.getIncident(incidentId);
+      // Its incident was merged into another before the alert's claim moved: follow it there.
+      const mergedInto = await this.followMerge(current, claim);
+      if (mergedInto) return this.completeRecovery(mergedInto, { ...claim, incidentId: mergedInto });
       const ours = current?.resolvedAt === signal.occurredAt;
       // A retry of the recovery that resolved it: finish what that delivery may not have reached.
       if (ours && current)
@@ -587,11 +585,10 @@ class SignalFlow {
   }
 
   /** Moves the alert to the incident its incident was merged into; that incident's id, if it did. */
-  private async followMerge(incidentId: string, claim: Claim): Promise<string | undefined> {
-    const incident = await this.store.getIncident(incidentId);
+  private async followMerge(incident: Incident | undefined, claim: Claim): Promise<string | undefined> {
     const into = incident?.mergedInto;
-    if (!into || claim.incidentId !== incidentId) return undefined;
-    return (await this.store.claims.moveToIncident(claim, incidentId, into)) ? into : undefined;
+    if (!incident || !into || claim.incidentId !== incident.id) return undefined;
+    return (await this.store.claims.moveToIncident(claim, incident.id, into)) ? into : undefined;
   }
 
   /** Wakes the lifecycle parked on the resolution (the notice goes out now) and releases the alerts. */

@@ -289,6 +289,25 @@ function atAGlance(resolved) {
   return `At a glance: MTTA ${mtta} · MTTR ${mttr} (last ${resolved.length} resolved)`;
 }
 
+/** A table with a caption for screen readers, column headers and the body rows are put in. */
+function dataTable(attributes, caption, columns, body) {
+  return el(
+    'table',
+    attributes,
+    el('caption', { className: 'visually-hidden' }, caption),
+    el(
+      'thead',
+      {},
+      el(
+        'tr',
+        {},
+        columns.map((name) => el('th', { scope: 'col' }, name)),
+      ),
+    ),
+    body,
+  );
+}
+
 /**
  * One incident: its fields, its alerts, its timeline, and the actions. Forms are built once and survive
  * refreshes.
@@ -299,37 +318,17 @@ function incidentView(id) {
   const description = el('p', { className: 'description', id: 'incident-description' });
   const alertsSummary = el('p', { className: 'muted', id: 'alerts-summary' });
   const alertsBody = el('tbody');
-  const alertsTable = el(
-    'table',
+  const alertsTable = dataTable(
     { className: 'alerts', id: 'alerts' },
-    el('caption', { className: 'visually-hidden' }, 'Alerts: those that left it first, then by first seen'),
-    el(
-      'thead',
-      {},
-      el(
-        'tr',
-        {},
-        ['State', 'Alert', 'Source', 'First seen', 'Last seen', 'Fired', 'Priority'].map((name) =>
-          el('th', { scope: 'col' }, name),
-        ),
-      ),
-    ),
+    'Alerts: those that left it first, then by first seen',
+    ['State', 'Alert', 'Source', 'First seen', 'Last seen', 'Fired', 'Priority'],
     alertsBody,
   );
   const timelineBody = el('tbody');
-  const timeline = el(
-    'table',
+  const timeline = dataTable(
     { className: 'timeline', id: 'timeline' },
-    el('caption', { className: 'visually-hidden' }, 'Timeline, oldest first'),
-    el(
-      'thead',
-      {},
-      el(
-        'tr',
-        {},
-        ['At', 'Kind', 'Actor', 'Message'].map((name) => el('th', { scope: 'col' }, name)),
-      ),
-    ),
+    'Timeline, oldest first',
+    ['At', 'Kind', 'Actor', 'Message'],
     timelineBody,
   );
   const actionStatus = el('p', { className: 'action-status', id: 'action-status', role: 'status' });
