@@ -1,0 +1,189 @@
+import { createHash } from 'node:crypto';
+import * as z from 'zod';
+import { RunbookKind, RunbookMode } from './runbooks';
+
+/**
+ * One run of a runbook on an incident, and the rules that move it: where it stands, what SSM's automation
+ * statuses mean for it, the circuit breaker, and the ids that make every start idempotent.
+ *
+ * requested ─► awaiting-approval ─► approved ─► running ─► succeeded ─► verified | not-settled
+ *     │               │  └► rejected | approval-expired        └► failed | timed-out
+ *     └► refused (a parameter could not be filled, breaker open, not bound) | skipped (mode off, another
+ *        remediation in flight, incident closed)
+ */
+export const RunState = z.enum([
+  'requested',
+  'awaiting-approval',
+  'approved',
+  'rejected',
+  'approval-expired',
+  'refused',
+  'skipped',
+  'running',
+  'succeeded',
+  'failed',
+  'timed-out',
+  'verified',
+  'not-settled',
+]);
+export type RunState = z.infer<typeof RunState>;
+
+/** States a run never leaves. */
+export const FINAL_RUN_STATES: readonly RunState[] = [
+  'rejected',
+  'approval-expired',
+  'refused',
+  'skipped',
+  'failed',
+  'timed-out',
+  'verified',
+  'not-settled',
+];
+
+/** What started a run: the incident opening, an alert joining it, or a person asking. */
+export const RunTrigger = z.enum(['opened', 'joined', 'requested']);
+export type RunTrigger = z.infer<typeof RunTrigger>;
+
+export const RunStep = z.object({
+  name: z.string(),
+  action: z.string().optional(),
+  status: z.string(),
+  startedAt: z.string().optional(),
+  endedAt: z.string().optional(),
+  failure: z.string().optional(),
+});
+export type RunStep = z.infer<typeof RunStep>;
+
+export const RunbookRun = z.object({
+  incidentId: z.string(),
+  runId: z.string(),
+  /** The binding's name, or `changes` for the built-in diagnosis of recent changes. */
+  binding: z.string(),
+  kind: z.union([RunbookKind, z.literal('changes')]),
+  mode: RunbookMode,
+  trigger: RunTrigger,
+  /** The alert the run was started for (none for a person's request on the whole incident). */
+  alertId: z.string().optional(),
+  document: z.object({ name: z.string(), version: z.string() }).optional(),
+  parameters: z.record(z.string(), z.string()).default({}),
+  /** What the circuit breaker counts this run against. */
+  resource: z.string().optional(),
+  state: RunState,
+  /** Why the run is where it is, in a sentence. */
+  reason: z.string().optional(),
+  requestedBy: z.string(),
+  approvedBy: z.string().optional(),
+  rejectedBy: z.string().optional(),
+  decisionReason: z.string().optional(),
+  /** SSM's automation execution id, once started, and the idempotency token it was started with. */
+  automationId: z.string().optional(),
+  clientToken: z.string(),
+  steps: z.array(RunStep).optional(),
+  outputs: z.record(z.string(), z.array(z.string())).optional(),
+  failure: z.string().optional(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  startedAt: z.string().optional(),
+  endedAt: z.string().optional(),
+  /** When a remediation's settle wait ends and the alarm is checked. */
+  verifyAt: z.string().optional(),
+});
+export type RunbookRun = z.infer<typeof RunbookRun>;
+
+function shortHash(text: string, length = 10): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, length);
+}
+
+/**
+ * A run's id within its incident: the binding and a hash of what asked for it (the alert for automatic runs,
+ * the request's idempotency key for a person's), so the same trigger delivered twice names the same run.
+ */
+export function runIdOf(binding: string, trigger: RunTrigger, key: string): string {
+  return `${binding}-${shortHash(`${trigger}\n${key}`)}`;
+}
+
+/** The run's state machine execution name (unique per state machine, at most 80 characters). */
+export function executionNameOf(incidentId: string, runId: string): string {
+  return `${incidentId}_${runId}`.slice(0, 80);
+}
+
+/**
+ * SSM's ClientToken for the run: a UUID (SSM insists on the format) derived from the incident and run id,
+ * so a retried start finds the automation the first attempt started.
+ */
+export function clientTokenOf(incidentId: string, runId: string): string {
+  const hex = createHash('sha256').update(`${incidentId}\n${runId}`).digest('hex');
+  const variant = ((Number.parseInt(hex.slice(16, 17), 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+/** How Firebreak reads SSM's automation execution statuses. */
+export type AutomationProgress = 'in-progress' | 'succeeded' | 'failed' | 'timed-out';
+
+export function automationProgress(status: string): AutomationProgress {
+  switch (status) {
+    case 'Success':
+    case 'CompletedWithSuccess':
+      return 'succeeded';
+    case 'TimedOut':
+      return 'timed-out';
+    case 'Failed':
+    case 'Cancelled':
+    case 'Cancelling':
+    case 'CompletedWithFailure':
+    case 'Rejected':
+    case 'ChangeCalendarOverrideRejected':
+    case 'Exited':
+      return 'failed';
+    default:
+      return 'in-progress';
+  }
+}
+
+/** Seconds before the next status poll: 5, 10, 20, then every 30 s. */
+export function pollDelaySeconds(polls: number): number {
+  return Math.min(30, 5 * 2 ** Math.max(0, polls));
+}
+
+/** Firebreak stops watching an automation after this many minutes and records it as timed out. */
+export const MAX_AUTOMATION_MINUTES = 60;
+
+/** The circuit breaker of one resource: the automatic remediation starts of the last hour, and a trip. */
+export const BreakerState = z.object({
+  resource: z.string(),
+  starts: z.array(z.string()).default([]),
+  /** Set by a failed (or unsettled) remediation: automatic ones stop until `trippedUntil`. */
+  trippedUntil: z.string().optional(),
+  trippedBy: z.string().optional(),
+  version: z.number().int().min(0).default(0),
+});
+export type BreakerState = z.infer<typeof BreakerState>;
+
+export type BreakerDecision = { allowed: true; starts: string[] } | { allowed: false; reason: string };
+
+/**
+ * Whether one more automatic remediation of the resource may start now: not while a failed run's cooldown
+ * lasts, and not beyond `maxRunsPerHour` starts in the last hour. When allowed, `starts` is the list to store
+ * (the last hour's starts plus this one).
+ */
+export function breakerDecision(
+  state: BreakerState | undefined,
+  now: Date,
+  limits: { maxRunsPerHour: number },
+): BreakerDecision {
+  if (state?.trippedUntil && Date.parse(state.trippedUntil) > now.getTime()) {
+    return {
+      allowed: false,
+      reason: `circuit breaker open for ${state.resource} until ${state.trippedUntil}: ${state.trippedBy ?? 'a remediation failed'}`,
+    };
+  }
+  const hourAgo = now.getTime() - 3_600_000;
+  const recent = (state?.starts ?? []).filter((at) => Date.parse(at) > hourAgo);
+  if (recent.length >= limits.maxRunsPerHour) {
+    return {
+      allowed: false,
+      reason: `circuit breaker open for ${state?.resource}: ${recent.length} automatic remediation(s) in the last hour (limit ${limits.maxRunsPerHour})`,
+    };
+  }
+  return { allowed: true, starts: [...recent, now.toISOString()] };
+}
