@@ -290,3 +290,21 @@ export function fillParameters(
   if (missing.length > 0) return { ok: false, missing };
   return { ok: true, parameters, resource: resource || `${alert.service}` };
 }
+
+/**
+ * The functions' RUNBOOK_CONFIG variable: the configuration as JSON, checked again at cold start as at synth.
+ * An empty variable means no bindings (the diagnosis of recent changes still runs).
+ */
+export const RunbookConfigJson = z
+  .string({ error: 'must be the runbook configuration as JSON' })
+  .default('{}')
+  .transform((text, ctx): unknown => {
+    if (text.trim() === '') return {};
+    try {
+      return JSON.parse(text);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be the runbook configuration as JSON' });
+      return z.NEVER;
+    }
+  })
+  .pipe(RunbookConfig);

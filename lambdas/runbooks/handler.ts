@@ -1,0 +1,63 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import middy from '@middy/core';
+import { AlertClaims } from '#adapters/alert-claims';
+import { SsmAutomation } from '#adapters/automation';
+import { AwsChangeFinder } from '#adapters/change-finder';
+import { IncidentStore } from '#adapters/incident-store';
+import { SnsNotifier } from '#adapters/notifier';
+import { RunbookRuns } from '#adapters/runbook-runs';
+import { RunbookWorkflow } from '#adapters/runbook-workflow';
+import { IncidentWorkflow } from '#adapters/workflow';
+import { RunbookActions } from './actions';
+import { loadRunbookFunctionConfig } from './config';
+import { parseRunbookInput } from './inputs';
+import { RunbookLauncher } from './launch';
+
+// Built once per container, not per invocation.
+const config = loadRunbookFunctionConfig(process.env);
+const logger = new Logger({ serviceName: 'firebreak-runbooks' });
+const db = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+  marshallOptions: { removeUndefinedValues: true },
+});
+const store = new IncidentStore(db, config.tableName);
+const runs = new RunbookRuns(db, config.tableName);
+const sfn = new SFNClient({});
+const launcher = new RunbookLauncher({
+  runs,
+  starter: new RunbookWorkflow(sfn, config.runbookStateMachineArn),
+  config: config.runbooks,
+  automationRoleArn: config.automationRoleArn,
+  clock: () => new Date(),
+});
+const actions = new RunbookActions({
+  store,
+  runs,
+  claims: new AlertClaims(db, config.tableName),
+  launcher,
+  automation: new SsmAutomation(new SSMClient({})),
+  changes: new AwsChangeFinder(new CloudTrailClient({}), new CloudFormationClient({})),
+  lifecycle: new IncidentWorkflow(sfn, process.env.STATE_MACHINE_ARN ?? ''),
+  notifier: new SnsNotifier(new SNSClient({}), config.topicArns),
+  escalation: config.escalation,
+  runbooks: config.runbooks,
+  opsTopicArn: config.opsTopicArn,
+  incidentLink: config.incidentLink,
+  clock: () => new Date(),
+});
+
+/** The Task states of the runbook-run state machine, and the lifecycle's launch of an incident's runbooks. */
+export const handler = middy(async (event: unknown) => {
+  const input = parseRunbookInput(event);
+  logger.appendKeys({ incidentId: input.incidentId, action: input.action });
+  const result = await actions.run(input);
+  logger.info('runbook step done', { result });
+  return result;
+}).use(injectLambdaContext(logger, { resetKeys: true }));
