@@ -1,0 +1,88 @@
+import type { RunbookRun, RunStep, RunTrigger } from '#core/runbook-run';
+import type { RunbookAlert } from '#core/runbooks';
+
+/**
+ * What the runbook code needs from the outside, as interfaces: SSM Automation, the sources of recent
+ * changes, and the runbook-run state machine. Deployed, each is an AWS adapter (lambdas/adapters); in local
+ * mode and tests, a local one.
+ */
+
+export interface AutomationStart {
+  documentName: string;
+  documentVersion: string;
+  parameters: Record<string, string[]>;
+  /** SSM's idempotency token: a retried start finds the automation the first one started. */
+  clientToken: string;
+  /** For the record (local mode lists them); SSM is not told. */
+  incidentId: string;
+  runId: string;
+  binding: string;
+}
+
+export interface AutomationStatus {
+  /** SSM's AutomationExecutionStatus, as is (see automationProgress in #core/runbook-run). */
+  status: string;
+  steps: RunStep[];
+  outputs: Record<string, string[]>;
+  failure?: string;
+}
+
+export interface AutomationRunner {
+  start(request: AutomationStart): Promise<{ automationId: string }>;
+  status(automationId: string): Promise<AutomationStatus>;
+}
+
+/** One change to a resource or service before an incident: a CloudTrail event, a stack event, a deploy. */
+export interface Change {
+  at: string;
+  source: 'cloudtrail' | 'cloudformation' | 'local';
+  /** Who made it: an IAM principal, a person, a pipeline. */
+  actor: string;
+  /** What was done, in a few words (`UpdateService`, `UPDATE_COMPLETE`, `deployed v142`). */
+  what: string;
+  resource: string;
+  service?: string;
+}
+
+export interface ChangeQuery {
+  /** Resource ids and ARNs named by the alert (dimension values, ARNs). */
+  resources: string[];
+  service: string;
+  /** The CloudFormation stack behind the service, when the alert names one. */
+  stackName?: string;
+  from: Date;
+  to: Date;
+}
+
+export interface ChangeSource {
+  find(query: ChangeQuery): Promise<Change[]>;
+}
+
+/** Starts one execution of the runbook-run state machine per run, named by incident and run. */
+export interface RunbookStarter {
+  start(incidentId: string, runId: string): Promise<'started' | 'already-running'>;
+}
+
+/** Wakes a run waiting for approval (SendTaskSuccess / SendTaskFailure `Runbook.Rejected`). */
+export interface ApprovalSignals {
+  approve(token: string): Promise<'signalled' | 'not-waiting'>;
+  reject(token: string, reason: string): Promise<'signalled' | 'not-waiting'>;
+}
+
+export interface LaunchOptions {
+  /** What makes the launch unique: the alert id for automatic runs, the request's key for a person's. */
+  key: string;
+  requestedBy: string;
+  /** Only this binding (a person's request); undefined launches every matching binding and the changes run. */
+  only?: string;
+}
+
+/** Writes the runs an incident's alert (or a person) asks for and starts them; see lambdas/runbooks/launch.ts. */
+export interface Launcher {
+  launch(
+    incidentId: string,
+    alert: RunbookAlert | undefined,
+    trigger: RunTrigger,
+    options: LaunchOptions,
+  ): Promise<RunbookRun[]>;
+}
