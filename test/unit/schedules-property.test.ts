@@ -117,11 +117,20 @@ const schedule: fc.Arbitrary<ScheduleRules> = fc.record({
   layers: fc.array(layer, { maxLength: 3 }),
 });
 
-/** A range within 2026 (from an hour to 20 days long), and overrides in and around it. */
+/** A range in 2026 (from an hour to 20 days long), and overrides in and around it. */
 const scenario = fc
   .record({
     schedule,
-    from: fc.integer({ min: YEAR_START, max: YEAR_START + 340 * DAY }),
+    // Half the ranges start within ten days before one of 2026's daylight-saving changes in these zones.
+    from: fc.oneof(
+      fc.integer({ min: YEAR_START, max: YEAR_START + 340 * DAY }),
+      fc
+        .tuple(
+          fc.constantFrom('2026-03-08', '2026-03-29', '2026-04-05', '2026-10-04', '2026-10-25', '2026-11-01'),
+          fc.integer({ min: 0, max: 10 * DAY }),
+        )
+        .map(([date, before]) => Date.parse(`${date}T00:00:00Z`) - before),
+    ),
     length: fc.integer({ min: HOUR, max: 20 * DAY }),
     overrides: fc.array(
       fc.record({
