@@ -149,6 +149,10 @@ export class RunbookActions {
       case 'refused':
         await this.recordRefusal(run);
         return prepared('end');
+      case 'skipped':
+        // Skipped by an earlier attempt (the incident closed first): its entry may still be missing.
+        if (run.mode !== 'off') await this.recordSkip(run);
+        return prepared('end');
       case 'awaiting-approval':
         await this.askApproval(run);
         return prepared('approval');
