@@ -4,10 +4,12 @@ import './promise-with-resolvers';
 import { StateMachine } from 'aws-local-stepfunctions';
 import type { LifecycleActions } from '../lambdas/lifecycle/actions';
 import { parseLifecycleInput } from '../lambdas/lifecycle/inputs';
+import { parseRunbookInput, type RunbookInput } from '../lambdas/runbooks/inputs';
 
 const ASL = new URL('../statemachines/incident-lifecycle.asl.json', import.meta.url);
 const FUNCTION_ARN = 'arn:aws:lambda:local:000000000000:function:firebreak-lifecycle';
 const WAIT_ARN = 'arn:aws:lambda:local:000000000000:function:firebreak-local-wait';
+const RUNBOOK_FUNCTION_ARN = 'arn:aws:lambda:local:000000000000:function:firebreak-runbooks';
 /** Node cannot set a timer longer than about 24.8 days. */
 const MAX_TIMER_SECONDS = 2_000_000;
 
@@ -28,7 +30,9 @@ export function localDefinition(tableName: string): { States: States } {
     // biome-ignore lint/suspicious/noTemplateCurlyInString: the ASL's substitution placeholder.
     .replaceAll('${LifecycleFunctionArn}', FUNCTION_ARN)
     // biome-ignore lint/suspicious/noTemplateCurlyInString: the ASL's substitution placeholder.
-    .replaceAll('${TableName}', tableName);
+    .replaceAll('${TableName}', tableName)
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the ASL's substitution placeholder.
+    .replaceAll('${RunbookFunctionArn}', RUNBOOK_FUNCTION_ARN);
   const definition = JSON.parse(text) as { States: States };
   waitsAsTasks(definition.States, WAIT_ARN, () => true);
   return definition;
@@ -122,6 +126,8 @@ export class LocalWorkflow {
       tableName: string;
       timeScale: number;
       onError: (incidentId: string, error: unknown) => void;
+      /** The runbook function's actions (the lifecycle launches an incident's runbooks as it opens). */
+      runbooks?: { run(input: RunbookInput): Promise<unknown> };
     },
   ) {
     if (!(deps.timeScale > 0)) throw new RangeError('FIREBREAK_TIME_SCALE must be a number above 0');
@@ -130,6 +136,11 @@ export class LocalWorkflow {
     for (const [name, state] of allStates(definition.States).filter(([, state]) => state.Type === 'Task')) {
       if (state.Resource === FUNCTION_ARN) {
         this.handlers[name] = (input) => this.work(() => deps.actions.run(parseLifecycleInput(input)));
+      } else if (state.Resource === RUNBOOK_FUNCTION_ARN) {
+        const runbooks = deps.runbooks;
+        this.handlers[name] = runbooks
+          ? (input) => this.work(() => runbooks.run(parseRunbookInput(input)))
+          : async () => ({ launched: [], note: 'runbooks are not wired into this local runtime' });
       } else if (state.Resource === WAIT_ARN) {
         this.handlers[name] = (input) => this.sleep(input as WaitInput);
       } else if (state.Resource === 'arn:aws:states:::dynamodb:getItem') {

@@ -10,7 +10,9 @@ export type NotificationKind =
   | 'sla-breach'
   | 'exhausted'
   | 'resolution'
-  | 'failure';
+  | 'failure'
+  /** About a runbook run: an approval asked for, a remediation held, failed or not settled. */
+  | 'runbook';
 
 export class UnknownTargetError extends Error {
   constructor(target: string) {

@@ -1,28 +1,11 @@
 import { SendTaskSuccessCommand, type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 
-/** Starts and signals the incident lifecycle state machine: one execution per incident, named by its id. */
-export class IncidentWorkflow {
-  constructor(
-    private readonly sfn: Pick<SFNClient, 'send'>,
-    private readonly stateMachineArn: string,
-  ) {}
-
-  /** Starts the lifecycle; a second start for the same incident is refused by name and is not an error. */
-  async start(incidentId: string): Promise<'started' | 'already-running'> {
-    try {
-      await this.sfn.send(
-        new StartExecutionCommand({
-          stateMachineArn: this.stateMachineArn,
-          name: incidentId,
-          input: JSON.stringify({ incidentId }),
-        }),
-      );
-      return 'started';
-    } catch (error) {
-      if (error instanceof Error && error.name === 'ExecutionAlreadyExists') return 'already-running';
-      throw error;
-    }
-  }
+/**
+ * Wakes a running incident lifecycle by the task token it parked: all a function that never starts one
+ * needs (signals go by token, not by state machine).
+ */
+export class LifecycleSignals {
+  constructor(protected readonly sfn: Pick<SFNClient, 'send'>) {}
 
   /**
    * Wakes the lifecycle waiting for the resolution. A token that is no longer waited on (the execution
@@ -41,7 +24,7 @@ export class IncidentWorkflow {
     return this.wake(token, { priorityRaised: true });
   }
 
-  private async wake(token: string, output: Record<string, true>): Promise<'signalled' | 'not-waiting'> {
+  protected async wake(token: string, output: Record<string, true>): Promise<'signalled' | 'not-waiting'> {
     try {
       await this.sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify(output) }));
       return 'signalled';
@@ -52,6 +35,33 @@ export class IncidentWorkflow {
       ) {
         return 'not-waiting';
       }
+      throw error;
+    }
+  }
+}
+
+/** Starts and signals the incident lifecycle state machine: one execution per incident, named by its id. */
+export class IncidentWorkflow extends LifecycleSignals {
+  constructor(
+    sfn: Pick<SFNClient, 'send'>,
+    private readonly stateMachineArn: string,
+  ) {
+    super(sfn);
+  }
+
+  /** Starts the lifecycle; a second start for the same incident is refused by name and is not an error. */
+  async start(incidentId: string): Promise<'started' | 'already-running'> {
+    try {
+      await this.sfn.send(
+        new StartExecutionCommand({
+          stateMachineArn: this.stateMachineArn,
+          name: incidentId,
+          input: JSON.stringify({ incidentId }),
+        }),
+      );
+      return 'started';
+    } catch (error) {
+      if (error instanceof Error && error.name === 'ExecutionAlreadyExists') return 'already-running';
       throw error;
     }
   }

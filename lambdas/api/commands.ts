@@ -5,7 +5,7 @@ import type { Incident, TimelineEntry } from '#core/model';
 import { type IncidentPatch, planPatch } from '#core/patch';
 import { DEFAULT_PRIORITY_POLICY, outranks, type PriorityPolicy } from '#core/priority';
 import { MergeRefused, mergeIncident } from '../incidents/merge';
-import { releaseAlerts } from '../incidents/settle-alerts';
+import { finishResolution, resolveIncident } from '../incidents/resolve';
 import type { LifecycleStarter } from '../ingest/apply-signal';
 import { ApiError, conflict, notFound } from './errors';
 
@@ -49,34 +49,15 @@ export class IncidentCommands {
   }
 
   async resolve(id: string, actor: string, resolution: string, rootCause?: string): Promise<Incident> {
-    const { store } = this.deps;
-    const now = this.deps.clock();
-    const resolved = await store.resolveByHand(
-      id,
-      { actor, resolution, ...(rootCause ? { rootCause } : {}) },
-      now,
-    );
-    const incident = resolved?.incident ?? (await this.get(id));
-    if (!resolved && incident.status !== 'resolved') {
+    const by = { actor, resolution, ...(rootCause ? { rootCause } : {}), entryId: 'api:resolve' };
+    const { incident, resolvedNow } = await resolveIncident(this.deps, id, by);
+    if (!incident) throw notFound(id);
+    if (resolvedNow) return incident;
+    if (incident.status !== 'resolved') {
       throw conflict(`incident ${id} is ${incident.status}; it cannot be resolved`);
     }
-    // Repeated on a retry: each step is conditional or put-if-absent. The incident's alerts are released,
-    // so their next trigger opens a new incident (the lifecycle's resolution step releases any the index
-    // did not show yet).
-    await releaseAlerts(store, incident);
-    await store.appendTimeline({
-      incidentId: id,
-      entryId: 'api:resolve',
-      at: incident.resolvedAt ?? now.toISOString(),
-      kind: 'resolved',
-      actor: incident.resolvedBy ?? actor,
-      message: `Resolved: ${incident.resolution ?? resolution}`,
-      details: {
-        resolution: incident.resolution ?? resolution,
-        ...(incident.rootCause ? { rootCause: incident.rootCause } : {}),
-      },
-    });
-    if (resolved?.lifecycleToken) await this.deps.workflow.signalResolved(resolved.lifecycleToken);
+    // Resolved already (a retry): each step after the resolution is conditional or put-if-absent.
+    await finishResolution(this.deps, incident, by);
     return incident;
   }
 

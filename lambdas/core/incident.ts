@@ -70,6 +70,7 @@ const MESSAGE_PREFIX: Record<TimelineKind, string> = {
   notified: 'Notified',
   updated: 'Updated',
   remediation: 'Remediation',
+  diagnosis: 'Diagnosis',
   'sla-breached': 'Response SLA breached',
   failure: 'Failure',
 };

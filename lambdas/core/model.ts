@@ -180,6 +180,8 @@ export const TimelineKind = z.enum([
   'notified',
   'updated',
   'remediation',
+  /** Findings of the built-in diagnosis of recent changes (and other read-only diagnoses). */
+  'diagnosis',
   'sla-breached',
   'failure',
 ]);

@@ -64,6 +64,8 @@ export const RunbookRun = z.object({
   trigger: RunTrigger,
   /** The alert the run was started for (none for a person's request on the whole incident). */
   alertId: z.string().optional(),
+  /** That alert's dedup key: where its facts (dimensions, datapoints) are read again (its claim). */
+  dedupKey: z.string().optional(),
   document: z.object({ name: z.string(), version: z.string() }).optional(),
   parameters: z.record(z.string(), z.string()).default({}),
   /** What the circuit breaker counts this run against. */
@@ -155,6 +157,8 @@ export const BreakerState = z.object({
   /** Set by a failed (or unsettled) remediation: automatic ones stop until `trippedUntil`. */
   trippedUntil: z.string().optional(),
   trippedBy: z.string().optional(),
+  /** Run id → the start counted for it (last hour only): a retried step finds its run counted already. */
+  runs: z.record(z.string(), z.string()).default({}),
   version: z.number().int().min(0).default(0),
 });
 export type BreakerState = z.infer<typeof BreakerState>;
@@ -186,4 +190,61 @@ export function breakerDecision(
     };
   }
   return { allowed: true, starts: [...recent, now.toISOString()] };
+}
+
+export type BreakerCount =
+  | { allowed: true; next?: Omit<BreakerState, 'version'> }
+  | { allowed: false; reason: string };
+
+/**
+ * Counts one automatic remediation run against its resource's breaker (see breakerDecision), once per run:
+ * a run counted already (its step is retried) is allowed without a second count, and nothing is to be
+ * written (`next` undefined). Otherwise `next` is the state to store, keeping the last hour's runs only.
+ */
+export function countBreakerStart(
+  state: BreakerState | undefined,
+  resource: string,
+  runId: string,
+  now: Date,
+  limits: { maxRunsPerHour: number },
+): BreakerCount {
+  if (state?.runs[runId] !== undefined) return { allowed: true };
+  const decision = breakerDecision(state ?? { resource, starts: [], runs: {}, version: 0 }, now, limits);
+  if (!decision.allowed) return decision;
+  const hourAgo = now.getTime() - 3_600_000;
+  const runs = Object.fromEntries(
+    Object.entries(state?.runs ?? {}).filter(([, at]) => Date.parse(at) > hourAgo),
+  );
+  return {
+    allowed: true,
+    next: {
+      resource,
+      starts: decision.starts,
+      runs: { ...runs, [runId]: now.toISOString() },
+      ...(state?.trippedUntil ? { trippedUntil: state.trippedUntil } : {}),
+      ...(state?.trippedBy ? { trippedBy: state.trippedBy } : {}),
+    },
+  };
+}
+
+/**
+ * The breaker tripped by a failed (or unsettled) remediation: automatic ones of the resource stop for
+ * `cooldownMinutes` from now (never shortening a longer trip already in place).
+ */
+export function trippedBreaker(
+  state: BreakerState | undefined,
+  resource: string,
+  now: Date,
+  cooldownMinutes: number,
+  by: string,
+): Omit<BreakerState, 'version'> {
+  const until = new Date(now.getTime() + cooldownMinutes * 60_000).toISOString();
+  const longer = state?.trippedUntil !== undefined && state.trippedUntil > until;
+  return {
+    resource,
+    starts: state?.starts ?? [],
+    runs: state?.runs ?? {},
+    trippedUntil: longer ? (state?.trippedUntil as string) : until,
+    trippedBy: longer ? (state?.trippedBy ?? by) : by,
+  };
 }

@@ -167,6 +167,13 @@ export interface RunbookAlert {
   namespace?: string | undefined;
   metricNames?: string[] | undefined;
   dimensions?: Record<string, string> | undefined;
+  /** Resource ARNs or ids the alert names besides its dimensions (a finding's resources). */
+  resources?: string[] | undefined;
+  /** When the alert fired (its first trigger on the incident): the diagnosis looks for changes before it. */
+  firedAt?: string | undefined;
+  /** The alarm's threshold and its datapoints when it fired, for the diagnosis. */
+  threshold?: number | undefined;
+  recentDatapoints?: number[] | undefined;
 }
 
 /** The placeholders a parameter template may use. `{automationRole}` is the deployed automation role's ARN. */

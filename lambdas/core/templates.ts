@@ -236,13 +236,13 @@ export function formatDuration(ms: number): string {
 }
 
 /** `[P1] <KIND> INC-… service: title`, one line, within SNS's limit whatever the title holds. */
-function subject(incident: Incident, kind?: string): string {
+export function subject(incident: Incident, kind?: string): string {
   const prefix = `[${incident.priority}] ${kind ? `${kind} ` : ''}${incident.id} `;
   return truncate(prefix + oneLine(`${incident.service}: ${incident.title}`), MAX_SUBJECT_LENGTH);
 }
 
 /** "P1 CRITICAL incident INC-… on checkout-api" — how bad and where, for every first line. */
-function headline(incident: Incident): string {
+export function headline(incident: Incident): string {
   return `${incident.priority} ${PRIORITY_MEANING[incident.priority].toUpperCase()} incident ${incident.id} on ${oneLine(incident.service)}`;
 }
 
@@ -274,7 +274,7 @@ function lines(...parts: string[]): string {
 }
 
 /** Newlines, tabs and other control characters become single spaces, so a string cannot break a line. */
-function oneLine(value: string): string {
+export function oneLine(value: string): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point.
   return value.replace(/[\s\u0000-\u001f\u007f-\u009f]+/g, ' ').trim();
 }
@@ -290,12 +290,12 @@ function truncate(value: string, max: number): string {
   return `${cut.trimEnd()}…`;
 }
 
-function trimLink(link: string): string {
+export function trimLink(link: string): string {
   return link.replace(/\/+$/, '');
 }
 
 /** `2026-11-27 10:15 UTC`: shorter to read than ISO 8601; an unparseable value is shown as given. */
-function formatTime(iso: string): string {
+export function formatTime(iso: string): string {
   const ms = Date.parse(iso);
   if (Number.isNaN(ms)) return iso;
   return `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;

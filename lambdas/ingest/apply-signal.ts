@@ -22,6 +22,8 @@ import {
   prioritize,
   raisedRespondBy,
 } from '#core/priority';
+import { runbookAlertOfSignal } from '#core/runbook-alert';
+import type { RunbookAlert } from '#core/runbooks';
 import type { AlertHints } from '../incidents/alert-hints';
 import { releaseAlerts } from '../incidents/settle-alerts';
 
@@ -54,6 +56,23 @@ export interface LifecycleStarter {
   signalPriorityRaised(token: string): Promise<unknown>;
 }
 
+/** Launches the runbooks bound to an alert (see lambdas/runbooks/launch.ts). */
+export interface RunbookLaunch {
+  launch(
+    incidentId: string,
+    alert: RunbookAlert,
+    trigger: 'joined',
+    options: { key: string; requestedBy: string },
+  ): Promise<unknown>;
+}
+
+/** Runbooks for alerts joining an open incident: best effort, a failed launch never fails the signal. */
+export interface RunbookJoinHook {
+  launcher: RunbookLaunch;
+  /** Told of a launch that failed after the alert joined (logged and counted by the caller). */
+  onError: (error: unknown, context: { incidentId: string; dedupKey: string; alertId: string }) => void;
+}
+
 export interface ApplySignalDeps {
   store: IncidentStore;
   ids: IncidentIdAllocator;
@@ -64,6 +83,8 @@ export interface ApplySignalDeps {
   grouping?: GroupingConfig;
   /** What this process learnt of alerts and groups: saves requests, never decides an outcome. */
   hints?: AlertHints;
+  /** Launches the runbooks bound to an alert that joins an open incident; none when absent. */
+  runbooks?: RunbookJoinHook;
 }
 
 /** Claims are never deleted, so losing a race on them more than this often means a live storm on one key. */
@@ -295,7 +316,25 @@ class SignalFlow {
         rule: group.rule,
       }),
     );
+    await this.launchRunbooks(incidentId);
     return { outcome: 'joined', incidentId };
+  }
+
+  /**
+   * The runbooks bound to the alert that joined, and the diagnosis of its changes. Best effort: the alert
+   * has joined whatever happens here (a redelivery launches again, writing nothing twice).
+   */
+  private async launchRunbooks(incidentId: string): Promise<void> {
+    const hook = this.deps.runbooks;
+    if (!hook) return;
+    try {
+      await hook.launcher.launch(incidentId, runbookAlertOfSignal(incidentId, this.signal), 'joined', {
+        key: this.facts.alertId,
+        requestedBy: 'firebreak',
+      });
+    } catch (error) {
+      hook.onError(error, { incidentId, dedupKey: this.signal.dedupKey, alertId: this.facts.alertId });
+    }
   }
 
   /**

@@ -73,6 +73,14 @@ function pageKey(cycle: number, step: number, generation?: number): string {
   return inGeneration(`page-c${cycle}-s${step}`, generation);
 }
 
+/** Steps whose failure says more than "the lifecycle step X": what failed, and what happens instead. */
+const STEP_DESCRIPTIONS: Readonly<Record<string, { what: string; next: string }>> = {
+  LaunchRunbooks: {
+    what: "Launching the incident's runbooks (the diagnosis of recent changes and any bound runbook)",
+    next: 'paging carries on without them; a bound runbook can be run by hand (POST /incidents/{id}/runbooks)',
+  },
+};
+
 /** What a failure record says besides the error: what failed, what happens next, and details to keep. */
 interface FailedStep {
   incidentId: string;
@@ -360,11 +368,12 @@ export class LifecycleActions {
   /** One step failed after its retries: recorded once (timeline and ops topic), and the lifecycle goes on. */
   async stepFailed(input: Input<'step-failed'>): Promise<{ status: Status }> {
     const key = inGeneration(input.key, input.generation);
+    const described = STEP_DESCRIPTIONS[input.state];
     return this.recordStepFailure({
       ...input,
       key,
-      what: `The lifecycle step ${input.state} (${key})`,
-      next: 'the lifecycle carries on without it',
+      what: described?.what ?? `The lifecycle step ${input.state} (${key})`,
+      next: described?.next ?? 'the lifecycle carries on without it',
       details: {},
     });
   }

@@ -17,6 +17,8 @@ export interface Notice {
   record?: NoticeRecord | ((reached: readonly string[]) => NoticeRecord);
   /** Who the timeline entry names; the lifecycle by default. */
   actor?: string;
+  /** The timeline entry's id; `lifecycle:<key>` by default. */
+  entryId?: string;
 }
 
 export type NoticeRecord = { set: string; values: Record<string, unknown> };
@@ -80,7 +82,7 @@ export async function notifyOnce(
 ): Promise<boolean> {
   const entry = (at: string, extra: Record<string, unknown>): TimelineEntry => ({
     incidentId: incident.id,
-    entryId: `lifecycle:${key}`,
+    entryId: notice.entryId ?? `lifecycle:${key}`,
     at,
     kind: notice.entryKind,
     actor: notice.actor ?? 'firebreak:lifecycle',

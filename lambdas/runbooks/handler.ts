@@ -15,7 +15,7 @@ import { IncidentStore } from '#adapters/incident-store';
 import { SnsNotifier } from '#adapters/notifier';
 import { RunbookRuns } from '#adapters/runbook-runs';
 import { RunbookWorkflow } from '#adapters/runbook-workflow';
-import { IncidentWorkflow } from '#adapters/workflow';
+import { LifecycleSignals } from '#adapters/workflow';
 import { RunbookActions } from './actions';
 import { loadRunbookFunctionConfig } from './config';
 import { parseRunbookInput } from './inputs';
@@ -44,7 +44,8 @@ const actions = new RunbookActions({
   launcher,
   automation: new SsmAutomation(new SSMClient({})),
   changes: new AwsChangeFinder(new CloudTrailClient({}), new CloudFormationClient({})),
-  lifecycle: new IncidentWorkflow(sfn, process.env.STATE_MACHINE_ARN ?? ''),
+  // Resolving an incident wakes its lifecycle by the token it parked: no state machine ARN is needed.
+  lifecycle: new LifecycleSignals(sfn),
   notifier: new SnsNotifier(new SNSClient({}), config.topicArns),
   escalation: config.escalation,
   runbooks: config.runbooks,

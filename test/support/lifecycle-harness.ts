@@ -6,13 +6,19 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { IncidentIdAllocator } from '#adapters/incident-ids';
 import { IncidentStore } from '#adapters/incident-store';
 import { SnsNotifier } from '#adapters/notifier';
+import { RunbookRuns } from '#adapters/runbook-runs';
 import { DEFAULT_ESCALATION_CONFIG, type EscalationConfig } from '#core/escalation';
 import type { GroupingConfig } from '#core/grouping';
 import type { Signal } from '#core/model';
+import type { RunTrigger } from '#core/runbook-run';
+import { DEFAULT_RUNBOOK_CONFIG, type RunbookAlert } from '#core/runbooks';
 import { applySignal } from '../../lambdas/ingest/apply-signal';
 import { LifecycleActions } from '../../lambdas/lifecycle/actions';
 import { targetsOf } from '../../lambdas/lifecycle/config';
 import { parseLifecycleInput } from '../../lambdas/lifecycle/inputs';
+import { RunbookActions } from '../../lambdas/runbooks/actions';
+import { parseRunbookInput, type RunbookInput } from '../../lambdas/runbooks/inputs';
+import type { LaunchOptions } from '../../lambdas/runbooks/ports';
 import {
   allStates,
   executionContext,
@@ -31,6 +37,9 @@ const OPS_TOPIC = 'arn:aws:sns:us-east-1:111122223333:firebreak-ops';
 const LAMBDA_RESOURCE = '${LifecycleFunctionArn}';
 // biome-ignore lint/suspicious/noTemplateCurlyInString: the ASL's substitution placeholder, replaced below.
 const TABLE_RESOURCE = '${TableName}';
+// biome-ignore lint/suspicious/noTemplateCurlyInString: the ASL's substitution placeholder, replaced below.
+const RUNBOOK_RESOURCE = '${RunbookFunctionArn}';
+const RUNBOOK_FUNCTION_ARN = 'arn:aws:lambda:us-east-1:111122223333:function:firebreak-runbooks';
 /** The Task that stands in for a Wait in simulated time. */
 const SIMULATED_WAIT = 'arn:aws:lambda:us-east-1:111122223333:function:simulated-wait';
 
@@ -80,6 +89,23 @@ export interface HarnessOptions {
   grouping?: GroupingConfig;
   /** Decides whether one SNS publish fails, by returning the error the SNS client throws. */
   publishFault?: (publish: { target: string; kind: string; at: Date }) => Error | undefined;
+  /**
+   * The runbook function's actions the LaunchRunbooks task calls. By default, the real actions with a
+   * launcher that records each launch (`launches`) and starts nothing.
+   */
+  runbooks?: { run(input: RunbookInput): Promise<unknown> };
+}
+
+/** One launch of an incident's runbooks, as the recording launcher saw it. */
+export interface RecordedLaunch {
+  incidentId: string;
+  alert: RunbookAlert | undefined;
+  trigger: RunTrigger;
+  options: LaunchOptions;
+}
+
+function unavailable(what: string): never {
+  throw new Error(`${what} is not part of the lifecycle harness: give it runbook actions that have it`);
 }
 
 /**
@@ -92,7 +118,8 @@ export function lifecycleHarness(server: DynamoServer, table: string, options: H
   const escalation = options.escalation ?? DEFAULT_ESCALATION_CONFIG;
   const definitionText = readFileSync(ASL_PATH, 'utf8')
     .replaceAll(LAMBDA_RESOURCE, FUNCTION_ARN)
-    .replaceAll(TABLE_RESOURCE, table);
+    .replaceAll(TABLE_RESOURCE, table)
+    .replaceAll(RUNBOOK_RESOURCE, RUNBOOK_FUNCTION_ARN);
   const definition = JSON.parse(definitionText) as { States: States };
   // In simulated time the Waits not given a real duration become tasks that wait on the harness clock.
   if (options.simulatedTime)
@@ -135,6 +162,31 @@ export function lifecycleHarness(server: DynamoServer, table: string, options: H
     incidentLink: (id) => `https://firebreak.example.com/incidents/${id}`,
     metric: (name, dimensions) => metrics.push({ name, dimensions }),
   });
+
+  // The lifecycle launches the incident's runbooks: by default the real launch action, recorded.
+  const launches: RecordedLaunch[] = [];
+  const runbooks =
+    options.runbooks ??
+    new RunbookActions({
+      store,
+      runs: new RunbookRuns(server.doc, table),
+      claims: store.claims,
+      launcher: {
+        async launch(incidentId, alert, trigger, launchOptions) {
+          launches.push({ incidentId, alert, trigger, options: launchOptions });
+          return [];
+        },
+      },
+      automation: { start: () => unavailable('SSM'), status: () => unavailable('SSM') },
+      changes: { find: () => unavailable('CloudTrail') },
+      lifecycle: { signalResolved: async () => 'not-waiting' },
+      notifier: new SnsNotifier(new SNSClient({ region: 'us-east-1' }), topicArns),
+      escalation,
+      runbooks: DEFAULT_RUNBOOK_CONFIG,
+      opsTopicArn: OPS_TOPIC,
+      incidentLink: (id) => `https://firebreak.example.com/incidents/${id}`,
+      clock: () => clock.now,
+    });
 
   // The token the AwaitResolution state parks; ingestion sends it back when it resolves the incident.
   const parked = new Map<string, (output: unknown) => void>();
@@ -224,6 +276,13 @@ export function lifecycleHarness(server: DynamoServer, table: string, options: H
           (output) => options.afterTask?.(name, input, output),
         );
       };
+    } else if (state.Resource === RUNBOOK_FUNCTION_ARN) {
+      handlers[name] = async (raw) => {
+        const input = raw as Record<string, unknown>;
+        return attempt(name, state, String(input.action), input, () =>
+          runbooks.run(parseRunbookInput(input)),
+        );
+      };
     } else if (state.Resource === 'arn:aws:states:::dynamodb:getItem') {
       handlers[name] = (input) => {
         return attempt(name, state, 'getItem', input, () =>
@@ -271,6 +330,8 @@ export function lifecycleHarness(server: DynamoServer, table: string, options: H
     calls,
     clock,
     workflow,
+    /** Each launch of runbooks the default recording launcher saw. */
+    launches,
     /** Opens an incident through the real ingest path (which starts no real execution here). */
     async open(signal: Signal) {
       const result = await applySignal(ingestDeps, signal);

@@ -23,11 +23,19 @@ export class SimulatedTime {
     }
   }
 
-  /** Resolves once the clock reaches `at` (at once when it has already). */
-  until(at: number): Promise<void> {
-    if (this.stopped || at <= this.clock.now.getTime()) return Promise.resolve();
+  /**
+   * Resolves once the clock reaches `at` (at once when it has already), or, without moving the clock, when
+   * `signal` aborts: a timer nobody waits for any more must not pull the clock forward.
+   */
+  until(at: number, signal?: AbortSignal): Promise<void> {
+    if (this.stopped || at <= this.clock.now.getTime() || signal?.aborted) return Promise.resolve();
     return new Promise((resolve) => {
-      this.timers.push({ at, wake: resolve });
+      const timer = { at, wake: resolve };
+      this.timers.push(timer);
+      signal?.addEventListener('abort', () => {
+        this.timers = this.timers.filter((t) => t !== timer);
+        resolve();
+      });
       this.poke();
     });
   }
