@@ -4,6 +4,7 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { Rule } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
@@ -11,7 +12,7 @@ import { Construct } from 'constructs';
 import { ALERTS_INDEX } from '#adapters/table-definition';
 import type { EscalationConfig } from '#core/escalation';
 import type { DeadLetterQueue } from './dead-letter-queue';
-import { environmentSize, LAMBDA_ENVIRONMENT_LIMIT, longestTopicArns } from './environment-size';
+import { assertEscalationFits } from './environment-size';
 import { FirebreakFunction } from './function-defaults';
 import { grantPublisherKeyUse, type Notifications } from './notifications';
 import type { OperationsKey } from './operations-key';
@@ -21,7 +22,7 @@ export const STATE_MACHINE_NAME = 'firebreak-incident-lifecycle';
 export const LIFECYCLE_DEFINITION_FILE = 'statemachines/incident-lifecycle.asl.json';
 
 /** The `${Name}` placeholders this construct fills in the ASL file; a test checks the file uses no others. */
-export const DEFINITION_SUBSTITUTIONS = ['LifecycleFunctionArn', 'TableName'] as const;
+export const DEFINITION_SUBSTITUTIONS = ['LifecycleFunctionArn', 'TableName', 'RunbookFunctionArn'] as const;
 export type DefinitionSubstitution = (typeof DEFINITION_SUBSTITUTIONS)[number];
 
 /**
@@ -31,25 +32,6 @@ export type DefinitionSubstitution = (typeof DEFINITION_SUBSTITUTIONS)[number];
  * between two levels (test/infra/lifecycle.test.ts checks both against the definition).
  */
 export const LIFECYCLE_STEP_TIMEOUT_SECONDS = 6;
-
-/**
- * The escalation config travels in the function's environment, which Lambda caps at 4 KB: a config too
- * large for it would fail the deployment, so it fails the synth instead, naming the key to shrink.
- */
-function assertEnvironmentFits(escalation: EscalationConfig, incidentUrl: string | undefined): void {
-  const size = environmentSize({
-    ESCALATION_CONFIG: JSON.stringify(escalation),
-    TOPIC_ARNS: longestTopicArns(escalation),
-    INCIDENT_URL: incidentUrl ?? '',
-  });
-  if (size > LAMBDA_ENVIRONMENT_LIMIT) {
-    throw new Error(
-      `Invalid CDK context: firebreak.escalation: too large for the lifecycle function's environment ` +
-        `(about ${size} of Lambda's ${LAMBDA_ENVIRONMENT_LIMIT} bytes with its topic ARNs): use fewer or shorter ` +
-        'policies, levels and target names',
-    );
-  }
-}
 
 export interface LifecycleProps {
   readonly table: ITable;
@@ -62,6 +44,8 @@ export interface LifecycleProps {
   readonly notifications: Notifications;
   /** Firebreak's own ops topic: task failures and failed executions are reported there. */
   readonly opsTopic: ITopic;
+  /** Launches an opened incident's runbooks (the `LaunchRunbooks` task). */
+  readonly runbookFunction: IFunction;
 }
 
 /**
@@ -82,7 +66,7 @@ export class Lifecycle extends Construct {
     super(scope, id);
     const { table, tableKey, operationsKey, notifications, opsTopic } = props;
 
-    assertEnvironmentFits(props.escalation, props.incidentUrl);
+    assertEscalationFits(props.escalation, props.incidentUrl);
     this.function = new FirebreakFunction(this, 'Function', {
       entry: 'lambdas/lifecycle/handler.ts',
       serviceName: 'firebreak-lifecycle',
@@ -122,6 +106,7 @@ export class Lifecycle extends Construct {
     const substitutions: Record<DefinitionSubstitution, string> = {
       LifecycleFunctionArn: this.function.functionArn,
       TableName: table.tableName,
+      RunbookFunctionArn: props.runbookFunction.functionArn,
     };
     this.stateMachine = loggedStateMachine(this, {
       stateMachineName: STATE_MACHINE_NAME,
@@ -130,9 +115,13 @@ export class Lifecycle extends Construct {
       logRetention: props.logRetention,
       operationsKey,
     });
-    // Exactly what the tasks call: the lifecycle function, and the incident's status read at each wake-up.
+    // Exactly what the tasks call: the lifecycle function, the runbook launch when an incident opens, and the
+    // incident's status read at each wake-up.
     this.stateMachine.addToRolePolicy(
-      new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.function.functionArn] }),
+      new PolicyStatement({
+        actions: ['lambda:InvokeFunction'],
+        resources: [this.function.functionArn, props.runbookFunction.functionArn],
+      }),
     );
     this.stateMachine.addToRolePolicy(
       new PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [table.tableArn] }),
