@@ -225,9 +225,17 @@ export class Remediation extends Construct {
     for (const [name, binding] of Object.entries(runbooks.bindings)) {
       const documentName = binding.document.name;
       const known = knownDocument(documentName);
-      if (known) {
+      if (binding.parameters.AutomationAssumeRole === undefined) {
+        // Without a role SSM runs the document with the runbook function's own permissions, which hold nothing
+        // a document could use.
+        Annotations.of(this).addWarningV2(
+          `firebreak:runbooks:${name}:role`,
+          `firebreak.runbooks.bindings.${name}: gives ${documentName} no AutomationAssumeRole, so SSM runs it with ` +
+            'the runbook function\'s permissions and it will fail on access: set it to "{automationRole}"',
+        );
+      } else if (known) {
         bound.set(known.name, known);
-      } else if (binding.parameters.AutomationAssumeRole !== undefined) {
+      } else {
         Annotations.of(this).addWarningV2(
           `firebreak:runbooks:${name}`,
           `firebreak.runbooks.bindings.${name}: Firebreak does not know what ${documentName} needs, so the ` +

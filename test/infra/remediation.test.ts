@@ -663,6 +663,40 @@ describe('a document of the account, listed in customDocuments', () => {
   });
 });
 
+describe('an AWS-owned document bound without the automation role', () => {
+  it('is warned about, and brings the automation role nothing', () => {
+    // Prepare / Act
+    const synthesized = synthesize({
+      runbooks: {
+        bindings: {
+          'restart-legacy': {
+            match: { service: 'legacy' },
+            document: { name: 'AWS-RestartEC2Instance', version: '$DEFAULT' },
+            kind: 'remediation',
+            parameters: { InstanceId: '{dimension.InstanceId}' },
+          },
+        },
+      },
+    });
+
+    try {
+      // Assess
+      Annotations.fromStack(synthesized.firebreak).hasWarning(
+        '/Firebreak/Remediation',
+        Match.stringLikeRegexp(
+          'bindings\\.restart-legacy: gives AWS-RestartEC2Instance no AutomationAssumeRole',
+        ),
+      );
+      const policyNames = resourcesOfType(synthesized.templates.firebreak, 'AWS::IAM::Policy').map(
+        ([, policy]) => policy.PolicyName,
+      );
+      expect(policyNames).not.toContain('AWS-RestartEC2Instance');
+    } finally {
+      synthesized.dispose();
+    }
+  });
+});
+
 describe('cdk-nag with a known account and region', () => {
   it('accepts the acknowledgements of wildcard resources when the ARNs hold literal values', () => {
     // Prepare
