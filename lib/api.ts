@@ -33,10 +33,16 @@ import { TABLE_INDEXES } from '#adapters/table-definition';
 import type { EscalationConfig } from '#core/escalation';
 import type { GroupingConfig } from '#core/grouping';
 import type { ApiConfig } from './config';
-import { environmentSize, LAMBDA_ENVIRONMENT_LIMIT, longestTopicArns } from './environment-size';
+import {
+  assertRunbooksFit,
+  environmentSize,
+  LAMBDA_ENVIRONMENT_LIMIT,
+  longestTopicArns,
+} from './environment-size';
 import { FirebreakFunction } from './function-defaults';
 import type { Notifications } from './notifications';
 import type { OperationsKey } from './operations-key';
+import type { RunbookLaunch } from './remediation';
 import { allowSendTaskSuccess } from './task-token-grant';
 
 export const API_NAME = 'firebreak-api';
@@ -141,6 +147,8 @@ export interface ApiProps {
   readonly notifications: Notifications;
   /** Opening an incident starts its lifecycle execution; resolving one wakes its parked task. */
   readonly stateMachine: IStateMachine;
+  /** `POST /incidents/{id}/runbooks` launches a bound runbook; approving or rejecting wakes its run. */
+  readonly runbooks: RunbookLaunch;
 }
 
 /**
@@ -162,6 +170,17 @@ function assertEnvironmentFits(props: ApiProps): void {
         'use fewer or shorter grouping rules, or fewer escalation policies and targets',
     );
   }
+  assertRunbooksFit(
+    'API',
+    {
+      ESCALATION_CONFIG: JSON.stringify(props.escalation),
+      TOPIC_ARNS: longestTopicArns(props.escalation),
+      GROUPING_CONFIG: JSON.stringify(props.grouping),
+      INCIDENT_URL: props.incidentUrl ?? '',
+      ...props.runbooks.environmentAtMost,
+    },
+    'firebreak.escalation and firebreak.grouping',
+  );
 }
 
 /** The Cognito side of the API when the stack creates the user pool. */
@@ -231,6 +250,7 @@ export class Api extends Construct {
         GROUPING_CONFIG: JSON.stringify(props.grouping),
         INCIDENT_URL: props.incidentUrl ?? '',
         SCOPE_PREFIX: this.scopePrefix,
+        ...props.runbooks.environment,
       },
       logRetention: props.logRetention,
       operationsKey,
@@ -309,7 +329,7 @@ export class Api extends Construct {
 
   /** Exactly what the routes call; the list routes query the three indexes, never Scan. */
   private grantFunction(props: ApiProps): void {
-    const { table, tableKey, notifications, stateMachine } = props;
+    const { table, tableKey, notifications, stateMachine, runbooks } = props;
     const fn = this.function;
     fn.addToRolePolicy(
       new PolicyStatement({
@@ -327,8 +347,10 @@ export class Api extends Construct {
     fn.addToRolePolicy(
       new PolicyStatement({ actions: ['states:StartExecution'], resources: [stateMachine.stateMachineArn] }),
     );
-    // Resolving by hand hands the parked task token back to the incident's execution, as ingest does.
-    allowSendTaskSuccess(this, fn);
+    runbooks.grantStart(fn);
+    // Resolving by hand hands the parked task token back to the incident's execution, as ingest does; approving a
+    // run hands back the token of its approval wait, and rejecting one fails it.
+    allowSendTaskSuccess(this, fn, { failure: true });
     // Escalating now and status updates page the policy's topics.
     notifications.grantPublish(fn);
   }

@@ -2,6 +2,14 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import * as z from 'zod';
 import { DEFAULT_ESCALATION_CONFIG, EscalationConfig } from '#core/escalation';
 import { DEFAULT_GROUPING_CONFIG, GroupingConfig } from '#core/grouping';
+import { DEFAULT_RUNBOOK_CONFIG, DocumentName, RunbookConfig } from '#core/runbooks';
+import {
+  AWS_OWNED_PREFIXES,
+  documentParameters,
+  isAwsOwned,
+  SHIPPED_DOCUMENTS,
+  shippedDocument,
+} from './runbook-documents';
 
 /** The retention periods CloudWatch Logs accepts, as CDK lists them (numeric enum values only). */
 const RETENTION_DAYS: readonly number[] = Object.values(RetentionDays).filter(
@@ -69,6 +77,91 @@ const EscalationContext = EscalationConfig.superRefine((config, ctx) => {
     }
   }
 });
+
+/** The only role Firebreak may pass to SSM Automation: the automation role it deploys. */
+const AUTOMATION_ROLE_PLACEHOLDER = '{automationRole}';
+const AUTOMATION_ROLE_PARAMETER = 'AutomationAssumeRole';
+
+const SHIPPED_NAMES = SHIPPED_DOCUMENTS.map((document) => document.name).join(', ');
+const AWS_OWNED = AWS_OWNED_PREFIXES.map((prefix) => `${prefix}*`).join(', ');
+
+/**
+ * The runbook bindings, as the domain core defines them, plus what only the infrastructure can check: which
+ * documents Firebreak may start (shipped, AWS-owned, or the account's own listed in `customDocuments`, as
+ * `ssm:StartAutomationExecution` is granted on exactly the bound ones), how a shipped document is bound, and
+ * that no binding passes SSM a role other than the automation role.
+ */
+export const RunbooksContext = RunbookConfig.safeExtend({
+  /** Documents of this account and region that bindings may name besides the shipped and AWS-owned ones. */
+  customDocuments: z.array(DocumentName).default([]),
+}).superRefine((config, ctx) => {
+  const custom = new Set(config.customDocuments);
+  config.customDocuments.forEach((name, index) => {
+    if (shippedDocument(name) || isAwsOwned(name)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['customDocuments', index],
+        message: `"${name}" is not a document of the account: list only your own (shipped and AWS-owned ones need no listing)`,
+      });
+    }
+  });
+  for (const [name, binding] of Object.entries(config.bindings)) {
+    const at = (...path: PropertyKey[]) => ['bindings', name, ...path];
+    const { name: documentName, version } = binding.document;
+    const shipped = shippedDocument(documentName);
+    if (!shipped && !isAwsOwned(documentName) && !custom.has(documentName)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: at('document', 'name'),
+        message:
+          `"${documentName}" is neither a document Firebreak ships (${SHIPPED_NAMES}) nor AWS-owned (${AWS_OWNED}): ` +
+          'list a document of your own in firebreak.runbooks.customDocuments',
+      });
+    }
+    const role = binding.parameters[AUTOMATION_ROLE_PARAMETER];
+    if (role !== undefined && role !== AUTOMATION_ROLE_PLACEHOLDER) {
+      ctx.addIssue({
+        code: 'custom',
+        path: at('parameters', AUTOMATION_ROLE_PARAMETER),
+        message: `must be ${AUTOMATION_ROLE_PLACEHOLDER}: Firebreak may pass SSM no other role`,
+      });
+    }
+    if (!shipped) continue;
+    if (version === '$LATEST') {
+      ctx.addIssue({
+        code: 'custom',
+        path: at('document', 'version'),
+        message: `must pin a version number or $DEFAULT for ${documentName}: $LATEST would run an unreviewed version`,
+      });
+    }
+    if (shipped.kind === 'remediation' && binding.kind !== 'remediation') {
+      ctx.addIssue({
+        code: 'custom',
+        path: at('kind'),
+        message: `must be remediation: ${documentName} changes resources`,
+      });
+    }
+    const parameters = documentParameters(shipped);
+    for (const parameter of Object.keys(binding.parameters)) {
+      if (!parameters.some((declared) => declared.name === parameter)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: at('parameters', parameter),
+          message: `${documentName} has no such parameter; it takes ${parameters.map((p) => p.name).join(', ')}`,
+        });
+      }
+    }
+    const missing = parameters.filter((p) => p.required && binding.parameters[p.name] === undefined);
+    if (missing.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: at('parameters'),
+        message: `${documentName} needs ${missing.map((p) => p.name).join(', ')}`,
+      });
+    }
+  }
+});
+export type RunbooksContext = z.infer<typeof RunbooksContext>;
 
 /** An origin as browsers send it: scheme, host and optional port, nothing else (no path, no trailing slash). */
 const Origin = z.string().refine(
@@ -156,6 +249,11 @@ export const FirebreakConfig = z.strictObject({
   grouping: GroupingConfig.default(DEFAULT_GROUPING_CONFIG),
   /** Link template for notifications, e.g. `https://firebreak.example.com/incidents/{id}`. */
   incidentUrl: IncidentUrl.optional(),
+  /**
+   * Runbooks bound to alerts (SSM Automation documents), the circuit breaker and the diagnosis of recent
+   * changes. Defaults to no bindings: only the diagnosis of recent changes runs.
+   */
+  runbooks: RunbooksContext.default({ ...DEFAULT_RUNBOOK_CONFIG, customDocuments: [] }),
   /** The HTTP API: who may call it (JWT issuer), from which browser origins, and how fast. */
   api: ApiConfig.default({
     auth: { cognito: true },
@@ -185,6 +283,10 @@ function describeIssue(issue: z.core.$ZodIssue): string[] {
   // Name each unknown key in the path rather than as a list in the message.
   if (issue.code === 'unrecognized_keys') {
     return issue.keys.map((key) => `${formatPath([...issue.path, key])}: unknown key`);
+  }
+  // A bad record key (a binding's name): say what the key must be rather than zod's "Invalid key in record".
+  if (issue.code === 'invalid_key') {
+    return [`${formatPath(issue.path)}: ${issue.issues.map((inner) => inner.message).join('; ')}`];
   }
   return [`${formatPath(issue.path)}: ${issue.message}`];
 }

@@ -5,6 +5,9 @@ import { notificationTargets } from './notifications';
 export const LAMBDA_ENVIRONMENT_LIMIT = 4096;
 /** The longest topic ARN prefix any partition and region gives, to size TOPIC_ARNS before ARNs exist. */
 const LONGEST_TOPIC_ARN_PREFIX = 'arn:aws-iso-b:sns:us-isob-east-1:123456789012:';
+/** The longest the ARNs of a state machine and a role named at deploy can be, for the same reason. */
+export const LONGEST_STATE_MACHINE_ARN = `${LONGEST_TOPIC_ARN_PREFIX.replace(':sns:', ':states:')}stateMachine:${'x'.repeat(80)}`;
+export const LONGEST_ROLE_ARN = `arn:aws-iso-b:iam::123456789012:role/${'x'.repeat(64)}`;
 /** Room for table names, ARNs and the Powertools variables, whose values are known only at deploy. */
 const OTHER_VARIABLES_ALLOWANCE = 600;
 
@@ -30,4 +33,42 @@ export function environmentSize(knownAtSynth: Record<string, string>): number {
     (size, [name, value]) => size + Buffer.byteLength(name) + Buffer.byteLength(value),
     OTHER_VARIABLES_ALLOWANCE,
   );
+}
+
+/**
+ * The escalation config travels in the environment of every function that notifies people, the lifecycle
+ * function's being the smallest: a config too large for it fails the synth, naming the key to shrink.
+ */
+export function assertEscalationFits(escalation: EscalationConfig, incidentUrl: string | undefined): void {
+  const size = environmentSize({
+    ESCALATION_CONFIG: JSON.stringify(escalation),
+    TOPIC_ARNS: longestTopicArns(escalation),
+    INCIDENT_URL: incidentUrl ?? '',
+  });
+  if (size > LAMBDA_ENVIRONMENT_LIMIT) {
+    throw new Error(
+      `Invalid CDK context: firebreak.escalation: too large for the lifecycle function's environment ` +
+        `(about ${size} of Lambda's ${LAMBDA_ENVIRONMENT_LIMIT} bytes with its topic ARNs): use fewer or shorter ` +
+        'policies, levels and target names',
+    );
+  }
+}
+
+/**
+ * The runbook bindings travel as RUNBOOK_CONFIG to every function that launches runs. Checked after the
+ * function's own variables, so that what pushes it over Lambda's 4 KB is named: `firebreak.runbooks`.
+ */
+export function assertRunbooksFit(
+  functionName: string,
+  variables: Record<string, string>,
+  alongside: string,
+): void {
+  const size = environmentSize(variables);
+  if (size > LAMBDA_ENVIRONMENT_LIMIT) {
+    throw new Error(
+      `Invalid CDK context: firebreak.runbooks: too large for the ${functionName} function's environment ` +
+        `together with ${alongside} (about ${size} of Lambda's ${LAMBDA_ENVIRONMENT_LIMIT} bytes): use fewer ` +
+        'bindings or shorter descriptions, matches and parameters',
+    );
+  }
 }

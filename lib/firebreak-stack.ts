@@ -9,6 +9,7 @@ import { Lifecycle } from './lifecycle';
 import { Notifications } from './notifications';
 import { Observability } from './observability';
 import { OperationsKey } from './operations-key';
+import { Remediation } from './remediation';
 
 export interface FirebreakStackProps extends StackProps {
   /** From the stateful FirebreakData stack. */
@@ -24,6 +25,7 @@ export class FirebreakStack extends Stack {
   readonly observability: Observability;
   readonly centralBus?: CentralBus;
   readonly operationsKey: OperationsKey;
+  readonly remediation: Remediation;
   readonly api: Api;
 
   constructor(scope: Construct, id: string, props: FirebreakStackProps) {
@@ -47,6 +49,19 @@ export class FirebreakStack extends Stack {
       encryptionKey: operationsKey.key,
     });
 
+    // Before the lifecycle, whose opening of an incident launches its runbooks through the runbook function.
+    this.remediation = new Remediation(this, 'Remediation', {
+      table: store.table,
+      tableKey: store.key,
+      operationsKey,
+      logRetention: config.logRetentionDays,
+      escalation: config.escalation,
+      incidentUrl: config.incidentUrl,
+      notifications: this.notifications,
+      opsTopic: this.observability.topic,
+      runbooks: config.runbooks,
+    });
+
     this.lifecycle = new Lifecycle(this, 'Lifecycle', {
       table: store.table,
       tableKey: store.key,
@@ -56,6 +71,7 @@ export class FirebreakStack extends Stack {
       incidentUrl: config.incidentUrl,
       notifications: this.notifications,
       opsTopic: this.observability.topic,
+      runbookFunction: this.remediation.function,
     });
 
     this.ingestion = new Ingestion(this, 'Ingestion', {
@@ -69,6 +85,7 @@ export class FirebreakStack extends Stack {
       ],
       stateMachine: this.lifecycle.stateMachine,
       grouping: config.grouping,
+      runbooks: this.remediation.launch,
     });
 
     this.api = new Api(this, 'Api', {
@@ -82,15 +99,18 @@ export class FirebreakStack extends Stack {
       incidentUrl: config.incidentUrl,
       notifications: this.notifications,
       stateMachine: this.lifecycle.stateMachine,
+      runbooks: this.remediation.launch,
     });
     this.addApiOutputs(this.api);
 
     this.observability.watchQueue('UndeliveredEvents', this.ingestion.deliveryDeadLetterQueue);
     this.observability.watchQueue('FailedIngestInvocations', this.ingestion.failedInvocationQueue);
     this.observability.watchQueue('UndeliveredExecutionFailures', this.lifecycle.deadLetterQueue);
+    this.observability.watchQueue('UndeliveredRunFailures', this.remediation.deadLetterQueue);
     this.observability.watchFunction('IngestFunction', this.ingestion.function);
     this.observability.watchFunction('LifecycleFunction', this.lifecycle.function);
     this.observability.watchFunction('ApiFunction', this.api.function);
+    this.observability.watchFunction('RunbookFunction', this.remediation.function);
   }
 
   /** What a client needs to call the API: its URL and, with the stack's user pool, where to get tokens. */

@@ -10,11 +10,12 @@ import { Construct } from 'constructs';
 import { ALERTS_INDEX } from '#adapters/table-definition';
 import type { GroupingConfig } from '#core/grouping';
 import { DeadLetterQueue } from './dead-letter-queue';
-import { environmentSize, LAMBDA_ENVIRONMENT_LIMIT } from './environment-size';
+import { assertRunbooksFit, environmentSize, LAMBDA_ENVIRONMENT_LIMIT } from './environment-size';
 import { INGEST_SOURCES } from './event-sources';
 import { FirebreakFunction } from './function-defaults';
 import type { OperationsKey } from './operations-key';
 import { EncryptedQueueDestination } from './queue-destination';
+import type { RunbookLaunch } from './remediation';
 import { allowSendTaskSuccess } from './task-token-grant';
 
 export interface IngestionProps {
@@ -28,6 +29,8 @@ export interface IngestionProps {
   readonly stateMachine: IStateMachine;
   /** Which alerts join one incident; travels to the function as GROUPING_CONFIG. */
   readonly grouping: GroupingConfig;
+  /** An alert joining an open incident launches the runbooks bound to it. */
+  readonly runbooks: RunbookLaunch;
 }
 
 /** The grouping rules travel in the function's environment, which Lambda caps at 4 KB: fail the synth first. */
@@ -64,6 +67,11 @@ export class Ingestion extends Construct {
     });
     const groupingConfig = JSON.stringify(props.grouping);
     assertEnvironmentFits(groupingConfig);
+    assertRunbooksFit(
+      'ingest',
+      { GROUPING_CONFIG: groupingConfig, ...props.runbooks.environmentAtMost },
+      'firebreak.grouping',
+    );
     this.function = new FirebreakFunction(this, 'Function', {
       entry: 'lambdas/ingest/handler.ts',
       serviceName: 'firebreak-ingest',
@@ -72,6 +80,7 @@ export class Ingestion extends Construct {
         TABLE_NAME: props.table.tableName,
         STATE_MACHINE_ARN: props.stateMachine.stateMachineArn,
         GROUPING_CONFIG: groupingConfig,
+        ...props.runbooks.environment,
       },
       logRetention: props.logRetention,
       operationsKey: props.operationsKey,
@@ -104,6 +113,7 @@ export class Ingestion extends Construct {
         resources: [props.stateMachine.stateMachineArn],
       }),
     );
+    props.runbooks.grantStart(this.function);
     // A recovery resolves the incident and hands the parked task token back to its execution. Kept in a
     // policy of its own so that its acknowledgement below covers this statement and nothing else.
     allowSendTaskSuccess(this, this.function);

@@ -1,32 +1,29 @@
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
-import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { Duration, Stack } from 'aws-cdk-lib';
+import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { Rule } from 'aws-cdk-lib/aws-events';
-import { SnsTopic } from 'aws-cdk-lib/aws-events-targets';
+import type { Rule } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
-import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
+import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { ALERTS_INDEX } from '#adapters/table-definition';
 import type { EscalationConfig } from '#core/escalation';
-import { DeadLetterQueue } from './dead-letter-queue';
-import { environmentSize, LAMBDA_ENVIRONMENT_LIMIT, longestTopicArns } from './environment-size';
-import { FirebreakFunction, fromRepoRoot } from './function-defaults';
+import type { DeadLetterQueue } from './dead-letter-queue';
+import { assertEscalationFits } from './environment-size';
+import { FirebreakFunction } from './function-defaults';
 import { grantPublisherKeyUse, type Notifications } from './notifications';
 import type { OperationsKey } from './operations-key';
+import { loggedStateMachine, reportFailedExecutions } from './state-machine-defaults';
 
 export const STATE_MACHINE_NAME = 'firebreak-incident-lifecycle';
 export const LIFECYCLE_DEFINITION_FILE = 'statemachines/incident-lifecycle.asl.json';
 
 /** The `${Name}` placeholders this construct fills in the ASL file; a test checks the file uses no others. */
-export const DEFINITION_SUBSTITUTIONS = ['LifecycleFunctionArn', 'TableName'] as const;
+export const DEFINITION_SUBSTITUTIONS = ['LifecycleFunctionArn', 'TableName', 'RunbookFunctionArn'] as const;
 export type DefinitionSubstitution = (typeof DEFINITION_SUBSTITUTIONS)[number];
-
-/** The executions the failed-execution rule reports, as Step Functions names their status. */
-export const FAILED_EXECUTION_STATUSES = ['FAILED', 'TIMED_OUT', 'ABORTED'] as const;
 
 /**
  * How long one lifecycle step may run. Shorter than the TimeoutSeconds the definition gives its Lambda tasks
@@ -35,25 +32,6 @@ export const FAILED_EXECUTION_STATUSES = ['FAILED', 'TIMED_OUT', 'ABORTED'] as c
  * between two levels (test/infra/lifecycle.test.ts checks both against the definition).
  */
 export const LIFECYCLE_STEP_TIMEOUT_SECONDS = 6;
-
-/**
- * The escalation config travels in the function's environment, which Lambda caps at 4 KB: a config too
- * large for it would fail the deployment, so it fails the synth instead, naming the key to shrink.
- */
-function assertEnvironmentFits(escalation: EscalationConfig, incidentUrl: string | undefined): void {
-  const size = environmentSize({
-    ESCALATION_CONFIG: JSON.stringify(escalation),
-    TOPIC_ARNS: longestTopicArns(escalation),
-    INCIDENT_URL: incidentUrl ?? '',
-  });
-  if (size > LAMBDA_ENVIRONMENT_LIMIT) {
-    throw new Error(
-      `Invalid CDK context: firebreak.escalation: too large for the lifecycle function's environment ` +
-        `(about ${size} of Lambda's ${LAMBDA_ENVIRONMENT_LIMIT} bytes with its topic ARNs): use fewer or shorter ` +
-        'policies, levels and target names',
-    );
-  }
-}
 
 export interface LifecycleProps {
   readonly table: ITable;
@@ -66,6 +44,8 @@ export interface LifecycleProps {
   readonly notifications: Notifications;
   /** Firebreak's own ops topic: task failures and failed executions are reported there. */
   readonly opsTopic: ITopic;
+  /** Launches an opened incident's runbooks (the `LaunchRunbooks` task). */
+  readonly runbookFunction: IFunction;
 }
 
 /**
@@ -86,7 +66,7 @@ export class Lifecycle extends Construct {
     super(scope, id);
     const { table, tableKey, operationsKey, notifications, opsTopic } = props;
 
-    assertEnvironmentFits(props.escalation, props.incidentUrl);
+    assertEscalationFits(props.escalation, props.incidentUrl);
     this.function = new FirebreakFunction(this, 'Function', {
       entry: 'lambdas/lifecycle/handler.ts',
       serviceName: 'firebreak-lifecycle',
@@ -123,80 +103,41 @@ export class Lifecycle extends Construct {
     );
     grantPublisherKeyUse(this.function, operationsKey.key);
 
-    operationsKey.allowLogGroups();
-    const logGroup = new LogGroup(this, 'StateMachineLogs', {
-      // Step Functions' documented prefix, so log delivery does not grow the account's Logs resource policy;
-      // destroyed with the stack so that a replaced stateless stack can create it again under the same name.
-      logGroupName: `/aws/vendedlogs/states/${STATE_MACHINE_NAME}`,
-      retention: props.logRetention,
-      encryptionKey: operationsKey.key,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
     const substitutions: Record<DefinitionSubstitution, string> = {
       LifecycleFunctionArn: this.function.functionArn,
       TableName: table.tableName,
+      RunbookFunctionArn: props.runbookFunction.functionArn,
     };
-    this.stateMachine = new StateMachine(this, 'StateMachine', {
+    this.stateMachine = loggedStateMachine(this, {
       stateMachineName: STATE_MACHINE_NAME,
-      stateMachineType: StateMachineType.STANDARD,
-      definitionBody: DefinitionBody.fromFile(fromRepoRoot(LIFECYCLE_DEFINITION_FILE)),
+      definitionFile: LIFECYCLE_DEFINITION_FILE,
       definitionSubstitutions: substitutions,
-      logs: { destination: logGroup, level: LogLevel.ALL, includeExecutionData: true },
-      tracingEnabled: true,
+      logRetention: props.logRetention,
+      operationsKey,
     });
-    // Exactly what the tasks call: the lifecycle function, and the incident's status read at each wake-up.
+    // Exactly what the tasks call: the lifecycle function, the runbook launch when an incident opens, and the
+    // incident's status read at each wake-up.
     this.stateMachine.addToRolePolicy(
-      new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.function.functionArn] }),
+      new PolicyStatement({
+        actions: ['lambda:InvokeFunction'],
+        resources: [this.function.functionArn, props.runbookFunction.functionArn],
+      }),
     );
     this.stateMachine.addToRolePolicy(
       new PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [table.tableArn] }),
     );
     tableKey.grant(this.stateMachine, 'kms:Decrypt');
-    const machinePolicy = this.stateMachine.role.node.tryFindChild('DefaultPolicy');
-    if (machinePolicy) {
-      Validations.of(machinePolicy).acknowledge({
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason:
-          'Only the log-delivery actions (logs:CreateLogDelivery and the rest CDK adds for logging level ALL) and ' +
-          'X-Ray PutTraceSegments/PutTelemetryRecords/GetSamplingRules/GetSamplingTargets use Resource *: neither ' +
-          'defines resource-level permissions; test/infra/least-privilege.test.ts fails on any other action on *.',
-      });
-    }
 
     // Failed, timed-out and aborted executions go to the people running Firebreak.
-    operationsKey.allowDeliveryBy('events.amazonaws.com');
-    this.deadLetterQueue = new DeadLetterQueue(this, 'UndeliveredFailures', {
-      encryptionKey: operationsKey.key,
-      purpose: 'the rule reporting failed lifecycle executions to the ops topic',
-    });
-    this.failedExecutionRule = new Rule(this, 'FailedExecutions', {
-      description: 'Reports failed, timed-out and aborted incident lifecycle executions to the ops topic',
-      eventPattern: {
-        source: ['aws.states'],
-        detailType: ['Step Functions Execution Status Change'],
-        detail: {
-          status: [...FAILED_EXECUTION_STATUSES],
-          stateMachineArn: [this.stateMachine.stateMachineArn],
-        },
-      },
-      targets: [
-        new SnsTopic(opsTopic, {
-          retryAttempts: 8,
-          maxEventAge: Duration.hours(2),
-          deadLetterQueue: this.deadLetterQueue,
-        }),
-      ],
-    });
-
-    operationsKey.allowDeliveryBy('cloudwatch.amazonaws.com');
-    this.failedExecutionsAlarm = new Alarm(this, 'ExecutionsFailed', {
+    const reporting = reportFailedExecutions(this, {
+      stateMachine: this.stateMachine,
+      opsTopic,
+      operationsKey,
+      executions: 'incident lifecycle executions',
       alarmDescription: 'An incident lifecycle execution failed: its incident may no longer be paged',
-      metric: this.stateMachine.metricFailed({ period: Duration.minutes(5), statistic: 'Sum' }),
-      threshold: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
     });
-    this.failedExecutionsAlarm.addAlarmAction(new SnsAction(opsTopic));
+    this.deadLetterQueue = reporting.deadLetterQueue;
+    this.failedExecutionRule = reporting.rule;
+    this.failedExecutionsAlarm = reporting.alarm;
   }
 }

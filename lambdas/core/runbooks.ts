@@ -20,7 +20,7 @@ export const BindingName = z
 export const CHANGES_RUN = 'changes';
 
 /** An SSM document name, as SSM allows it (AWS-owned ones such as `AWS-RestartEC2Instance` included). */
-const DocumentName = z
+export const DocumentName = z
   .string()
   .regex(/^[a-zA-Z0-9_.-]{3,128}$/, 'must be an SSM document name (3-128 of a-z A-Z 0-9 _ . -)');
 

@@ -335,7 +335,7 @@ describe('Firebreak: the incident HTTP API with its own user pool', () => {
     );
   });
 
-  it('lets the API function start lifecycle executions, return task tokens and publish notifications', () => {
+  it('lets the API function start lifecycle and runbook executions, return task tokens and publish notifications', () => {
     // Prepare
     const { lifecycle, notifications, operationsKey } = synthesized.firebreak;
 
@@ -343,14 +343,22 @@ describe('Firebreak: the incident HTTP API with its own user pool', () => {
     const statements = statementsOfRole(api().function.role?.roleArn);
 
     // Assess
+    // The runbook run's machine too: POST /incidents/{id}/runbooks launches a bound runbook.
     expect(statements).toContainEqual(
       expect.objectContaining({
         Action: 'states:StartExecution',
-        Resource: resolve(lifecycle.stateMachine.stateMachineArn),
+        Resource: [
+          resolve(lifecycle.stateMachine.stateMachineArn),
+          resolve(synthesized.firebreak.remediation.stateMachine.stateMachineArn),
+        ],
       }),
     );
+    // SendTaskFailure rejects a runbook run waiting for approval (SendTaskSuccess approves it).
     expect(statements).toContainEqual(
-      expect.objectContaining({ Action: 'states:SendTaskSuccess', Resource: '*' }),
+      expect.objectContaining({
+        Action: ['states:SendTaskFailure', 'states:SendTaskSuccess'],
+        Resource: '*',
+      }),
     );
     const published = statements
       .filter((s) => asArray(s.Action).includes('sns:Publish'))

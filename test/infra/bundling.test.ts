@@ -15,9 +15,9 @@ describe('ingest function bundle', () => {
 
   beforeAll(() => {
     synthesized = synthesize({}, { bundle: true });
-    // One bundle per function (ingest, lifecycle, API) and the state machine definition file.
+    // One bundle per function (ingest, lifecycle, API, runbooks) and the state machine definition files.
     const assets = readdirSync(synthesized.outdir).filter((name) => name.startsWith('asset.'));
-    expect(assets.filter((name) => !name.endsWith('.json'))).toHaveLength(3);
+    expect(assets.filter((name) => !name.endsWith('.json'))).toHaveLength(4);
     const { firebreak } = synthesized;
     const ingest = resourcesOfType(synthesized.templates.firebreak, 'AWS::Lambda::Function').find(
       ([, props]) =>
@@ -27,7 +27,7 @@ describe('ingest function bundle', () => {
     if (!ingest) throw new Error('no ingest function in the template');
     const s3Key = (ingest[1].Code as { S3Key: string }).S3Key;
     bundleDir = join(synthesized.outdir, `asset.${s3Key.replace(/\.zip$/, '')}`);
-    // Synthesis with three real esbuild runs: far over the default hook time on a loaded 2-core machine.
+    // Synthesis with four real esbuild runs: far over the default hook time on a loaded 2-core machine.
   }, 180_000);
   afterAll(() => synthesized.dispose());
 
@@ -51,7 +51,7 @@ describe('ingest function bundle', () => {
     // Assess: mapping costs about 50 ms of every cold start (BENCHMARKS.md, "Cold start").
     expect(map.sources.some((source) => source.endsWith('lambdas/ingest/handler.ts'))).toBe(true);
     expect(map.sourcesContent).toBeUndefined();
-    expect(functions).toHaveLength(3);
+    expect(functions).toHaveLength(4);
     for (const [, props] of functions) {
       const variables = (props.Environment as { Variables: Record<string, unknown> }).Variables;
       expect(variables.NODE_OPTIONS).toBeUndefined();

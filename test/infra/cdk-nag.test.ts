@@ -35,6 +35,32 @@ const EXPECTED_ACKNOWLEDGEMENTS = [
   'Firebreak/Lifecycle/FunctionRole/DefaultPolicy: AwsSolutions-IAM5[Resource::*]',
   'Firebreak/Lifecycle/StateMachine/Role/DefaultPolicy: AwsSolutions-IAM5[Resource::*]',
   'Firebreak/Lifecycle/UndeliveredFailures: AwsSolutions-SQS3',
+  // The automation role's permissions for each bound document (FULL_CONFIG binds AWS-RestartEC2Instance,
+  // Firebreak-Diagnose and Firebreak-RestartEC2Instance): EC2 Describe* exist on * only, and each document acts
+  // on the instance, service, DB or function its binding fills from the alert, known only when it fires.
+  'Firebreak/Remediation/AWS-RestartEC2InstancePermissions: AwsSolutions-IAM5[Resource::*]',
+  'Firebreak/Remediation/AWS-RestartEC2InstancePermissions: AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*]',
+  // StartAutomationExecution on any version of a document bound at $DEFAULT (Firebreak-RestartEC2Instance is
+  // pinned to 1, so it is not here); GetAutomationExecution on executions, whose ids exist only once started.
+  'Firebreak/Remediation/AutomationPolicy: AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>::automation-definition/AWS-RestartEC2Instance:*]',
+  'Firebreak/Remediation/AutomationPolicy: AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:automation-definition/Firebreak-Diagnose:*]',
+  'Firebreak/Remediation/AutomationPolicy: AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:automation-execution/*]',
+  // cloudtrail:LookupEvents exists on * only; DescribeStackEvents on the stack an alert names.
+  'Firebreak/Remediation/ChangesPolicy: AwsSolutions-IAM5[Resource::*]',
+  'Firebreak/Remediation/ChangesPolicy: AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cloudformation:<AWS::Region>:<AWS::AccountId>:stack/*/*]',
+  'Firebreak/Remediation/Firebreak-DiagnosePermissions: AwsSolutions-IAM5[Resource::*]',
+  'Firebreak/Remediation/Firebreak-DiagnosePermissions: AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:service/*]',
+  'Firebreak/Remediation/Firebreak-DiagnosePermissions: AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:lambda:<AWS::Region>:<AWS::AccountId>:function:*]',
+  'Firebreak/Remediation/Firebreak-DiagnosePermissions: AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:rds:<AWS::Region>:<AWS::AccountId>:db:*]',
+  'Firebreak/Remediation/Firebreak-RestartEC2InstancePermissions: AwsSolutions-IAM5[Resource::*]',
+  'Firebreak/Remediation/Firebreak-RestartEC2InstancePermissions: AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*]',
+  // The same three as every function and state machine (nodejs22.x, X-Ray and log delivery on *), the
+  // lifecycle's task token, and the dead-letter queue of the failed-run rule.
+  'Firebreak/Remediation/Function: AwsSolutions-L1',
+  'Firebreak/Remediation/FunctionRole/DefaultPolicy: AwsSolutions-IAM5[Resource::*]',
+  'Firebreak/Remediation/StateMachine/Role/DefaultPolicy: AwsSolutions-IAM5[Resource::*]',
+  'Firebreak/Remediation/TaskTokenPolicy: AwsSolutions-IAM5[Resource::*]',
+  'Firebreak/Remediation/UndeliveredFailures: AwsSolutions-SQS3',
   'FirebreakForwarder/UndeliveredEvents: AwsSolutions-SQS3',
 ];
 

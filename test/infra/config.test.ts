@@ -5,12 +5,13 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_ESCALATION_CONFIG } from '#core/escalation';
 import { DEFAULT_GROUPING_CONFIG } from '#core/grouping';
+import { DEFAULT_RUNBOOK_CONFIG } from '#core/runbooks';
 import { buildApp } from '../../lib/app';
 import { FirebreakConfig, parseFirebreakConfig } from '../../lib/config';
 import { appContext, type Synthesized, synthesize } from './support';
 
 describe('firebreak context', () => {
-  it('defaults to 30 days of log retention, the default escalation policy and grouping, the default API and no optional parts', () => {
+  it('defaults to 30 days of log retention, the default escalation policy and grouping, no runbooks, the default API and no optional parts', () => {
     // Prepare / Act
     const config = parseFirebreakConfig(undefined);
 
@@ -19,6 +20,7 @@ describe('firebreak context', () => {
       logRetentionDays: 30,
       escalation: DEFAULT_ESCALATION_CONFIG,
       grouping: DEFAULT_GROUPING_CONFIG,
+      runbooks: { ...DEFAULT_RUNBOOK_CONFIG, customDocuments: [] },
       api: {
         auth: { cognito: true },
         corsOrigins: [],
@@ -53,6 +55,33 @@ describe('firebreak context', () => {
         ],
       },
       incidentUrl: 'https://firebreak.example.com/incidents/{id}',
+      // Every key written out, as the parsed config has them.
+      runbooks: {
+        bindings: {
+          'restart-web': {
+            description: 'Restart a web instance stuck at full CPU',
+            match: { alarmName: 'web-*-cpu', namespace: 'AWS/EC2', metric: 'CPUUtilization' },
+            document: { name: 'Firebreak-RestartEC2Instance', version: '1' },
+            parameters: { InstanceId: '{dimension.InstanceId}', AutomationAssumeRole: '{automationRole}' },
+            kind: 'remediation',
+            mode: 'approval',
+            settleMinutes: 10,
+            approvalTimeoutMinutes: 30,
+          },
+          'check-deploys': {
+            match: { service: 'checkout' },
+            document: { name: 'Team-CheckDeploys', version: '$LATEST' },
+            parameters: {},
+            kind: 'diagnostic',
+            mode: 'auto',
+            settleMinutes: 0,
+            approvalTimeoutMinutes: 30,
+          },
+        },
+        circuitBreaker: { maxRunsPerHour: 3, cooldownMinutes: 120 },
+        changesLookbackHours: 6,
+        customDocuments: ['Team-CheckDeploys'],
+      },
       api: {
         auth: { issuer: 'https://login.example.com', audience: ['firebreak'] },
         corsOrigins: ['https://dashboard.example.com'],

@@ -55,8 +55,9 @@ describe('Firebreak: ingestion', () => {
   });
 
   it('has one rule per source and bus, each allowed to invoke the function', () => {
-    // Assess: eight ingest rules, plus the lifecycle's failed-execution rule (which targets the ops topic).
-    firebreak.resourceCountIs('AWS::Events::Rule', 9);
+    // Assess: eight ingest rules, plus the failed-execution rules of the lifecycle and the runbook run (which
+    // target the ops topic).
+    firebreak.resourceCountIs('AWS::Events::Rule', 10);
     const ingestPermissions = resourcesOfType(firebreak, 'AWS::Lambda::Permission').filter(
       ([, props]) =>
         JSON.stringify(props.FunctionName) ===

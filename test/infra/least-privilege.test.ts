@@ -25,8 +25,15 @@ const ACTIONS_ONLY_ON_STAR = new Set([
   'logs:PutResourcePolicy',
   'logs:DescribeResourcePolicies',
   'logs:DescribeLogGroups',
-  // Takes a task token, which no IAM resource type describes (only activities are).
+  // Take a task token, which no IAM resource type describes (only activities are): SendTaskFailure rejects a
+  // runbook run waiting for approval.
   'states:SendTaskSuccess',
+  'states:SendTaskFailure',
+  // The diagnosis of recent changes: CloudTrail defines no resource type for LookupEvents.
+  'cloudtrail:LookupEvents',
+  // The automation role, for the bound EC2 documents: EC2 defines no resource type for its Describe actions.
+  'ec2:DescribeInstanceStatus',
+  'ec2:DescribeInstances',
 ]);
 
 /**
@@ -58,6 +65,20 @@ const TABLE_ACCESS: Array<{ role: string; actions: string[]; on: string[] }> = [
   },
   { role: 'LifecycleFunctionRole', actions: ['dynamodb:Query'], on: ['index/alerts-by-incident'] },
   { role: 'LifecycleStateMachineRole', actions: ['dynamodb:GetItem'], on: ['table'] },
+  // Runs, locks and breakers; DeleteItem releases a remediation lock. Verifying an auto-remediated incident
+  // releases its alerts through this index.
+  {
+    role: 'RemediationFunctionRole',
+    actions: [
+      'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+    ],
+    on: ['table'],
+  },
+  { role: 'RemediationFunctionRole', actions: ['dynamodb:Query'], on: ['index/alerts-by-incident'] },
 ];
 
 /** Who may use the table's key for what, the same way. */
@@ -66,6 +87,7 @@ const TABLE_KEY_ACCESS: Array<[string, string[]]> = [
   ['IngestionFunctionRole', ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey']],
   ['LifecycleFunctionRole', ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey']],
   ['LifecycleStateMachineRole', ['kms:Decrypt']],
+  ['RemediationFunctionRole', ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey']],
 ];
 
 describe('least privilege across all three stacks', () => {
@@ -120,7 +142,7 @@ describe('least privilege across all three stacks', () => {
     }
   });
 
-  it('grants table actions only to the API, ingest, the lifecycle function and the state machine, named', () => {
+  it('grants table actions only to the API, ingest, the lifecycle and runbook functions and the lifecycle machine, named', () => {
     // Prepare
     const { data } = synthesized;
     const tableArnOutput = outputPublishing(

@@ -66,6 +66,7 @@ describe('the lifecycle definition file', () => {
     const examples: Record<(typeof DEFINITION_SUBSTITUTIONS)[number], string> = {
       LifecycleFunctionArn: 'arn:aws:lambda:eu-west-1:111111111111:function:firebreak-lifecycle',
       TableName: 'FirebreakData-IncidentStoreTable-ABC123',
+      RunbookFunctionArn: 'arn:aws:lambda:eu-west-1:111111111111:function:firebreak-runbooks',
     };
     const filled = definitionText().replace(
       /\$\{([^}]*)\}/g,
@@ -322,8 +323,8 @@ describe('Firebreak: the incident lifecycle', () => {
   const statementsOfRole = (roleArn: unknown) => statementsOfRoleIn(firebreak, stack, roleArn);
 
   it('is one Standard state machine from the ASL file, logging ALL with execution data, traced', () => {
-    // Assess
-    firebreak.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
+    // Assess: the other machine is the runbook run's (test/infra/remediation.test.ts).
+    firebreak.resourceCountIs('AWS::StepFunctions::StateMachine', 2);
     firebreak.hasResourceProperties('AWS::StepFunctions::StateMachine', {
       StateMachineName: STATE_MACHINE_NAME,
       StateMachineType: 'STANDARD',
@@ -341,12 +342,13 @@ describe('Firebreak: the incident lifecycle', () => {
     });
   });
 
-  it('fills LifecycleFunctionArn with the lifecycle function and TableName with the table', () => {
+  it('fills LifecycleFunctionArn with the lifecycle function, TableName with the table and RunbookFunctionArn with the runbook function', () => {
     // Assess
     firebreak.hasResourceProperties('AWS::StepFunctions::StateMachine', {
       DefinitionSubstitutions: {
         LifecycleFunctionArn: resolve(lifecycle().function.functionArn),
         TableName: resolve(synthesized.data.store.table.tableName),
+        RunbookFunctionArn: resolve(synthesized.firebreak.remediation.function.functionArn),
       },
     });
   });
@@ -444,7 +446,7 @@ describe('Firebreak: the incident lifecycle', () => {
     expect(statements.flatMap((s) => asArray(s.Action)).filter((a) => a.startsWith('states:'))).toEqual([]);
   });
 
-  it('lets the state machine invoke the lifecycle function and GetItem the table, and nothing else', () => {
+  it('lets the state machine invoke the lifecycle and runbook functions and GetItem the table, and nothing else', () => {
     // Act
     const statements = statementsOfRole(lifecycle().stateMachine.role.roleArn);
 
@@ -456,7 +458,10 @@ describe('Firebreak: the incident lifecycle', () => {
       {
         Effect: 'Allow',
         Action: 'lambda:InvokeFunction',
-        Resource: resolve(lifecycle().function.functionArn),
+        Resource: [
+          resolve(lifecycle().function.functionArn),
+          resolve(synthesized.firebreak.remediation.function.functionArn),
+        ],
       },
       { Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: resolve(tableArn()) },
       { Effect: 'Allow', Action: 'kms:Decrypt', Resource: resolve(synthesized.data.store.key.keyArn) },
@@ -498,10 +503,11 @@ describe('Firebreak: the incident lifecycle', () => {
     });
   });
 
-  it('tells ingest the machine in STATE_MACHINE_ARN and lets it start executions of exactly that machine', () => {
+  it('tells ingest the machine in STATE_MACHINE_ARN and lets it start executions of exactly that machine (and runs)', () => {
     // Prepare
     const ingest = synthesized.firebreak.ingestion.function;
     const machineArn = resolve(lifecycle().stateMachine.stateMachineArn);
+    const runMachineArn = resolve(synthesized.firebreak.remediation.stateMachine.stateMachineArn);
 
     // Act
     const statements = statementsOfRole(ingest.role?.roleArn);
@@ -512,7 +518,10 @@ describe('Firebreak: the incident lifecycle', () => {
       Environment: { Variables: Match.objectLike({ STATE_MACHINE_ARN: machineArn }) },
     });
     const start = statements.filter((s) => asArray(s.Action).includes('states:StartExecution'));
-    expect(start).toEqual([{ Effect: 'Allow', Action: 'states:StartExecution', Resource: machineArn }]);
+    // The runbook run's machine too: an alert joining an incident launches its runbooks.
+    expect(start).toEqual([
+      { Effect: 'Allow', Action: 'states:StartExecution', Resource: [machineArn, runMachineArn] },
+    ]);
     expect(statements).toContainEqual({ Effect: 'Allow', Action: 'states:SendTaskSuccess', Resource: '*' });
   });
 });

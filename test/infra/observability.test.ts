@@ -20,9 +20,9 @@ describe('Firebreak: dead-letter queues, ops topic and alarms', () => {
 
   const resolve = (token: unknown): unknown => stack.resolve(token);
 
-  it('has exactly the three dead-letter queues: two of ingestion, one of the failed-execution rule', () => {
+  it('has exactly the four dead-letter queues: two of ingestion, one of each failed-execution rule', () => {
     // Assess
-    firebreak.resourceCountIs('AWS::SQS::Queue', 3);
+    firebreak.resourceCountIs('AWS::SQS::Queue', 4);
   });
 
   it.each(QUEUES)('encrypts the %s queue with the operations key and keeps messages 14 days', (name) => {
@@ -160,9 +160,10 @@ describe('Firebreak: dead-letter queues, ops topic and alarms', () => {
   });
 
   it('has no alarm without an action', () => {
-    // Assess: three queues, three functions (ingest, lifecycle, API), failed lifecycle executions.
+    // Assess: four queues, four functions (ingest, lifecycle, API, runbooks), failed lifecycle executions and
+    // failed runbook run executions.
     const alarms = resourcesOfType(firebreak, 'AWS::CloudWatch::Alarm');
-    expect(alarms).toHaveLength(7);
+    expect(alarms).toHaveLength(10);
     for (const [, alarm] of alarms) expect(alarm.AlarmActions).toHaveLength(1);
   });
 });

@@ -23,12 +23,45 @@ export function appContext(firebreak: unknown, options: { bundle?: boolean } = {
 
 export const CENTRAL_BUS_ARN = 'arn:aws:events:eu-west-1:333333333333:event-bus/firebreak-central';
 
-/** Every optional part switched on: central bus (accounts and organization), forwarder, alarm email. */
+/**
+ * Runbooks bound to a shipped remediation pinned to a version, the shipped diagnosis at $DEFAULT and an
+ * AWS-owned document: every kind of grant the runbook function and the automation role can get.
+ */
+export const RUNBOOKS = {
+  bindings: {
+    'restart-web': {
+      match: { alarmName: 'web-*-cpu' },
+      document: { name: 'Firebreak-RestartEC2Instance', version: '1' },
+      kind: 'remediation',
+      parameters: { InstanceId: '{dimension.InstanceId}', AutomationAssumeRole: '{automationRole}' },
+    },
+    'diagnose-ec2': {
+      match: { namespace: 'AWS/EC2' },
+      document: { name: 'Firebreak-Diagnose', version: '$DEFAULT' },
+      kind: 'diagnostic',
+      parameters: {
+        TargetType: 'EC2',
+        TargetId: '{dimension.InstanceId}',
+        AutomationAssumeRole: '{automationRole}',
+      },
+    },
+    'restart-legacy': {
+      match: { service: 'legacy' },
+      document: { name: 'AWS-RestartEC2Instance', version: '$DEFAULT' },
+      kind: 'remediation',
+      mode: 'auto',
+      parameters: { InstanceId: '{dimension.InstanceId}', AutomationAssumeRole: '{automationRole}' },
+    },
+  },
+};
+
+/** Every optional part switched on: central bus (accounts and organization), forwarder, alarm email, runbooks. */
 export const FULL_CONFIG = {
   logRetentionDays: 90,
   alarmEmail: 'oncall@example.com',
   centralBus: { sourceAccounts: ['111111111111', '222222222222'], organizationId: 'o-a1b2c3d4e5' },
   forwarder: { centralBusArn: CENTRAL_BUS_ARN },
+  runbooks: RUNBOOKS,
 };
 
 export interface Synthesized extends FirebreakApp {
@@ -141,3 +174,53 @@ export const SOURCES = [
 ] as const;
 
 export const asArray = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
+
+/**
+ * A cycle of resources that refer to one another (Ref, Fn::GetAtt, Fn::Sub, DependsOn), as the logical ids
+ * along it, or undefined. CloudFormation refuses such a template only at deploy; `cdk synth` does not notice.
+ */
+export function dependencyCycle(template: Template): string[] | undefined {
+  const resources = template.toJSON().Resources as Record<string, { DependsOn?: string | string[] }>;
+  const ids = new Set(Object.keys(resources));
+  const refersTo = (value: unknown, found: Set<string>): Set<string> => {
+    if (Array.isArray(value)) for (const item of value) refersTo(item, found);
+    else if (value !== null && typeof value === 'object') {
+      for (const [key, inner] of Object.entries(value)) {
+        if (key === 'Ref' && typeof inner === 'string' && ids.has(inner)) found.add(inner);
+        else if (key === 'Fn::GetAtt' && Array.isArray(inner) && ids.has(inner[0] as string)) {
+          found.add(inner[0] as string);
+        } else if (key === 'Fn::Sub') {
+          const text = Array.isArray(inner) ? String(inner[0]) : String(inner);
+          for (const match of text.matchAll(/\$\{([^}.!]+)/g))
+            if (ids.has(match[1] as string)) found.add(match[1] as string);
+          refersTo(inner, found);
+        } else refersTo(inner, found);
+      }
+    }
+    return found;
+  };
+  const edges = new Map(
+    Object.entries(resources).map(([id, resource]) => {
+      const found = refersTo(resource, new Set());
+      for (const dependency of asArray(resource.DependsOn ?? [])) found.add(dependency);
+      return [id, [...found]];
+    }),
+  );
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (id: string, path: string[]): string[] | undefined => {
+    if (state.get(id) === 'done') return undefined;
+    if (state.get(id) === 'visiting') return [...path.slice(path.indexOf(id)), id];
+    state.set(id, 'visiting');
+    for (const next of edges.get(id) ?? []) {
+      const cycle = visit(next, [...path, id]);
+      if (cycle) return cycle;
+    }
+    state.set(id, 'done');
+    return undefined;
+  };
+  for (const id of edges.keys()) {
+    const cycle = visit(id, []);
+    if (cycle) return cycle;
+  }
+  return undefined;
+}
