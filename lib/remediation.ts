@@ -48,7 +48,7 @@ export type RunbookDefinitionSubstitution = (typeof RUNBOOK_DEFINITION_SUBSTITUT
  * notice. The run's Task states give each attempt longer (their TimeoutSeconds), so an attempt Step Functions
  * gave up on has stopped before its retry starts.
  */
-export const RUNBOOK_STEP_TIMEOUT_SECONDS = 30;
+export const RUNBOOK_STEP_TIMEOUT_SECONDS = 25;
 
 /** `firebreak.runbooks` as the functions read it (RUNBOOK_CONFIG): the core's schema, without customDocuments. */
 export function runbookConfigJson(runbooks: RunbooksContext): string {
