@@ -127,6 +127,7 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
       incidentLink,
       clock,
       newDedupKey: randomUUID,
+      runbooks: undefined,
     }),
     ...createLocalRoutes({
       ingest: createEventIngester(

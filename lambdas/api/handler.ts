@@ -49,6 +49,7 @@ const routes = createApiRoutes({
   incidentLink: config.incidentLink,
   clock,
   newDedupKey: randomUUID,
+  runbooks: undefined,
 });
 
 /** API Gateway HTTP API (payload format 2.0): every route of the incident API. */
