@@ -7,6 +7,7 @@ import { automationProgress } from '#core/runbook-run';
 import type { AutomationStart } from '../../lambdas/runbooks/ports';
 import {
   type AutomationOutcomes,
+  type DocumentStep,
   LocalAutomation,
   parseAutomationOutcomes,
   shippedDocumentSteps,
@@ -27,7 +28,7 @@ const TWO_STEPS = () => [
 ];
 
 /** Time in the test's hands: the automation plays out as the clock moves, never by a timer. */
-function automation(outcomes?: AutomationOutcomes, steps = TWO_STEPS) {
+function automation(outcomes?: AutomationOutcomes, steps: () => DocumentStep[] | undefined = TWO_STEPS) {
   let now = Date.parse('2026-03-14T09:30:00.000Z');
   const time = { advance: (ms: number) => (now += ms) };
   const runner = new LocalAutomation({
