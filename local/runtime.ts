@@ -65,6 +65,8 @@ export interface LocalRunbookParts {
   opsTopicArn: string;
   escalation: EscalationConfig;
   config: RunbookConfig;
+  /** What `{automationRole}` fills in: the role a deployment's automations assume (none is assumed here). */
+  automationRoleArn: string;
   incidentLink: (id: string) => string;
   timeScale: number;
   clock: () => Date;
@@ -183,6 +185,7 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
     opsTopicArn,
     escalation: options.escalation,
     config: runbookConfig,
+    automationRoleArn: 'arn:aws:iam::000000000000:role/firebreak-automation',
     incidentLink,
     timeScale: options.timeScale,
     clock,

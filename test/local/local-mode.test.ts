@@ -355,10 +355,13 @@ describe('npm run demo', () => {
 
       expect(output).toContain('Open the console');
       expect(output).toMatch(/checkout-api-p99-latency-high → ALARM: joined INC-/);
+      // The change the diagnosis of the web incident finds, recorded before its alarm.
+      expect(output).toContain('deploy-pipeline deployed web v142 on i-0a7c3e9f2b1d45e68 4 minutes ago');
+      expect(output).toMatch(/web-cpu-utilization-high → ALARM: opened INC-/);
       expect(new Set(items.map((i) => i.status))).toEqual(new Set(['triggered', 'acknowledged', 'resolved']));
-      expect(items).toHaveLength(4);
+      expect(items).toHaveLength(5);
       // The checkout incident holds both checkout alarms.
-      expect(items.map((i) => i.alertCount).sort()).toEqual([1, 1, 1, 2]);
+      expect(items.map((i) => i.alertCount).sort()).toEqual([1, 1, 1, 1, 2]);
     } finally {
       if (demo.pid) process.kill(-demo.pid, 'SIGTERM');
     }
