@@ -1,4 +1,4 @@
-import type { AlarmMetric } from './cloudwatch-events';
+import { type AlarmMetric, EC2_CPU } from './cloudwatch-events';
 
 /** One alarm of the demo: its name, what it watches, and the tags that steer its incident. */
 export interface DemoAlarm {
@@ -90,5 +90,16 @@ export const DEMO_ALARMS = {
       okValue: 0.62,
     },
     tags: { 'firebreak:service': 'search', 'firebreak:impact': 'low', 'firebreak:urgency': 'medium' },
+  },
+  /** The web tier's instance: the demo's bound remediation (restart-web, see demo-config.json) restarts it. */
+  web: {
+    name: 'web-cpu-utilization-high',
+    metric: EC2_CPU,
+    tags: {
+      'firebreak:service': 'web',
+      'firebreak:team': 'web-platform',
+      'firebreak:impact': 'medium',
+      'firebreak:urgency': 'high',
+    },
   },
 } satisfies Record<string, DemoAlarm>;

@@ -1,17 +1,22 @@
 /**
  * `npm run demo`: plays a short, realistic scenario against local mode so the console fills with incidents
- * in different states. Uses local mode at FIREBREAK_URL (default http://127.0.0.1:$PORT, PORT 3000) with
- * FIREBREAK_TOKEN; when nothing answers there, starts local mode itself (time scale 60) and keeps it running.
+ * in different states, then a bound remediation: a deploy, the web tier's CPU alarm, the restart-web
+ * runbook waiting for approval, approved, run, and checked once the alarm settles. Uses local mode at
+ * FIREBREAK_URL (default http://127.0.0.1:$PORT, PORT 3000) with FIREBREAK_TOKEN; when nothing answers
+ * there, starts local mode itself (time scale 60, the bindings of local/demo-config.json) and keeps it running.
  */
 import { randomBytes } from 'node:crypto';
-import { DEFAULT_ESCALATION_CONFIG } from '#core/escalation';
-import { DEFAULT_GROUPING_CONFIG } from '#core/grouping';
+import { fileURLToPath } from 'node:url';
+import type { RunbookRun } from '#core/runbook-run';
 import { alarmStateChangeEvent } from './cloudwatch-events';
 import { DEMO_ALARMS, type DemoAlarm } from './demo-alarms';
+import { parseAutomationOutcomes } from './local-automation';
+import { loadLocalConfig } from './local-config';
 import { startLocal } from './runtime';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
+const DEMO_CONFIG = fileURLToPath(new URL('./demo-config.json', import.meta.url));
 const port = Number(process.env.PORT ?? 3000);
 let url = process.env.FIREBREAK_URL ?? `http://127.0.0.1:${port}`;
 let token = process.env.FIREBREAK_TOKEN ?? '';
@@ -25,6 +30,12 @@ async function reachable(): Promise<boolean> {
 }
 
 async function call(method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
+  const { status, answer } = await send(method, path, body);
+  if (status >= 400) throw new Error(`${method} ${path}: ${status} ${JSON.stringify(answer)}`);
+  return answer;
+}
+
+async function send(method: string, path: string, body?: unknown) {
   const response = await fetch(`${url}${path}`, {
     method,
     headers: {
@@ -33,9 +44,7 @@ async function call(method: string, path: string, body?: unknown): Promise<Recor
     },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
-  const answer = (await response.json()) as Record<string, unknown>;
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(answer)}`);
-  return answer;
+  return { status: response.status, answer: (await response.json()) as Record<string, unknown> };
 }
 
 /** Sends one alarm state change through /local/events and returns the incident it touched. */
@@ -55,17 +64,114 @@ async function alarm({ name, metric, tags }: DemoAlarm, state: 'ALARM' | 'OK'): 
   return result?.incidentId ?? '';
 }
 
+/** The runs of an incident, as the API lists them. */
+async function runsOf(incidentId: string): Promise<RunbookRun[]> {
+  return (await call('GET', `/incidents/${incidentId}/runbooks`)).runs as RunbookRun[];
+}
+
+/** Waits for `done` (polling every half second), printing each new state of the run on the way. */
+async function until<T>(
+  read: () => Promise<T | undefined>,
+  what: string,
+  minutes = 15,
+): Promise<T | undefined> {
+  const deadline = Date.now() + minutes * 60_000;
+  while (Date.now() < deadline) {
+    const found = await read();
+    if (found !== undefined) return found;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  console.log(`  gave up waiting for ${what} after ${minutes} minutes`);
+  return undefined;
+}
+
+const describeRun = (run: RunbookRun) =>
+  `${run.binding} (${run.document?.name} v${run.document?.version}, ${Object.entries(run.parameters)
+    .filter(([name]) => name !== 'AutomationAssumeRole')
+    .map(([name, value]) => `${name}=${value}`)
+    .join(', ')})`;
+
+/**
+ * The bound remediation: restart-web waits for approval on the web incident, the demo approves it, the
+ * automation runs (see /local/automations), the alarm goes back to OK, and once the run's settle time has
+ * passed Firebreak checks the alarm and records the run as verified (the incident auto-remediated).
+ */
+async function remediate(incidentId: string): Promise<void> {
+  const bound = await send('GET', '/runbooks');
+  if (bound.status === 404) {
+    console.log('  (this local mode serves no runbook routes, so restart-web does not run)');
+    return;
+  }
+  const names = (bound.answer.runbooks as Array<{ name: string }>).map((runbook) => runbook.name);
+  if (!names.includes('restart-web')) {
+    console.log(`  restart-web is not bound here: start local mode with FIREBREAK_CONFIG=${DEMO_CONFIG}`);
+    return;
+  }
+  let seen = '';
+  const follow = async (done: (run: RunbookRun) => boolean) => {
+    const run = (await runsOf(incidentId)).find((candidate) => candidate.binding === 'restart-web');
+    if (run && run.state !== seen) {
+      seen = run.state;
+      console.log(`  restart-web is ${run.state}${run.reason ? `: ${run.reason}` : ''}`);
+    }
+    return run && done(run) ? run : undefined;
+  };
+  const waiting = await until(
+    () => follow((run) => run.state !== 'requested'),
+    'restart-web to await approval',
+  );
+  if (!waiting) return;
+  const diagnosis = (await call('GET', `/incidents/${incidentId}/timeline?limit=100`)).items as Array<{
+    kind: string;
+    message: string;
+  }>;
+  for (const entry of diagnosis.filter((e) => e.kind === 'diagnosis')) console.log(`  ${entry.message}`);
+  if (waiting.state !== 'awaiting-approval') return;
+  console.log(`  ${describeRun(waiting)} awaits approval: approving it`);
+  await call('POST', `/incidents/${incidentId}/runbooks/${waiting.runId}/approve`, {
+    reason: 'CPU pinned since the v142 deploy; a restart clears it',
+  });
+  const ran = await until(
+    () => follow((run) => !['approved', 'running'].includes(run.state)),
+    'the restart to finish',
+  );
+  if (!ran) return;
+  const automations = (await call('GET', '/local/automations')).items as Array<{
+    runId: string;
+    automationId: string;
+    status: string;
+    steps: Array<{ name: string; status: string }>;
+  }>;
+  const automation = automations.find((found) => found.runId === ran.runId);
+  if (automation) {
+    const steps = automation.steps.map((step) => `${step.name} ${step.status}`).join(', ');
+    console.log(`  automation ${automation.automationId}: ${automation.status} (${steps})`);
+  }
+  if (ran.state !== 'succeeded') {
+    console.log(`  the restart did not succeed (${ran.failure ?? ran.state}): escalation continues`);
+    return;
+  }
+  // The restart worked: the CPU drops and the alarm goes back to OK before the settle time ends.
+  await alarm(DEMO_ALARMS.web, 'OK');
+  const settled = await until(() => follow((run) => run.state !== 'succeeded'), 'the alarm to settle');
+  if (settled)
+    console.log(`  restart-web ended ${settled.state}${settled.reason ? `: ${settled.reason}` : ''}`);
+}
+
 async function main() {
   let keepRunning = false;
   if (!(await reachable())) {
     token = token || randomBytes(16).toString('hex');
+    const config = loadLocalConfig({ FIREBREAK_CONFIG: DEMO_CONFIG });
     const local = await startLocal({
       port,
       timeScale: 60,
       token,
       integrationKey: randomBytes(16).toString('hex'),
-      escalation: DEFAULT_ESCALATION_CONFIG,
-      grouping: DEFAULT_GROUPING_CONFIG,
+      escalation: config.escalation,
+      grouping: config.grouping,
+      runbooks: config.runbooks,
+      automationOutcomes: parseAutomationOutcomes(process.env),
     });
     url = local.url;
     keepRunning = true;
@@ -102,8 +208,22 @@ async function main() {
   console.log(`  ${String(reported.id)} reported by support`);
   console.log('An alarm recovers:');
   await alarm(DEMO_ALARMS.search, 'OK');
+  console.log('A deploy, then the web tier runs hot:');
+  const deployed = await call('POST', '/local/changes', {
+    resource: DEMO_ALARMS.web.metric.dimensions.InstanceId,
+    service: 'web',
+    actor: 'deploy-pipeline',
+    what: 'deployed web v142',
+    at: new Date(Date.now() - 4 * 60_000).toISOString(),
+  });
+  console.log(
+    `  ${String(deployed.actor)} ${String(deployed.what)} on ${String(deployed.resource)} 4 minutes ago`,
+  );
+  const web = await alarm(DEMO_ALARMS.web, 'ALARM');
 
   console.log(`\nOpen the console: ${url}/?token=${token}`);
+  console.log(`The bound remediation on ${web} (restart-web, approval mode):`);
+  await remediate(web);
   if (keepRunning) console.log('Local mode keeps running; press Ctrl-C to stop.');
 }
 

@@ -1,7 +1,10 @@
 import type { Routes } from '../lambdas/api/http';
+import { parseInput } from '../lambdas/api/input';
 import type { SignalOutcome } from '../lambdas/ingest/apply-signal';
 import type { IngestReport } from '../lambdas/ingest/ingest-events';
 import { INGEST_SOURCES } from '../lib/event-sources';
+import type { LocalAutomation } from './local-automation';
+import { LocalChangeInput, type LocalChanges } from './local-changes';
 import type { LocalWorkflow } from './local-workflow';
 import type { RecordingSns } from './recording-sns';
 
@@ -41,11 +44,16 @@ function eventIdOf(event: unknown): string {
   return typeof id === 'string' ? id : 'unknown';
 }
 
-/** Routes only local mode has: replaying AWS events, and what would have been sent. */
+/**
+ * Routes only local mode has: replaying AWS events, what would have been sent and run, and recording a change
+ * (a deploy) that the diagnosis of recent changes then finds as it finds CloudTrail events when deployed.
+ */
 export function createLocalRoutes(deps: {
   ingest: (event: unknown) => Promise<IngestReport>;
   sns: RecordingSns;
   workflow: LocalWorkflow;
+  automation: LocalAutomation;
+  changes: LocalChanges;
 }): Routes {
   return {
     'POST /local/events': {
@@ -102,8 +110,14 @@ export function createLocalRoutes(deps: {
     },
     'GET /local/automations': {
       scope: 'incidents:read',
-      // Remediation (SSM Automation) is not built yet: nothing has been run, and the list says so.
-      handler: async () => ({ status: 200, body: { items: [] } }),
+      handler: async () => ({ status: 200, body: { items: deps.automation.list() } }),
+    },
+    'POST /local/changes': {
+      scope: 'incidents:write',
+      handler: async (request) => ({
+        status: 201,
+        body: deps.changes.record(parseInput(LocalChangeInput, request.body)),
+      }),
     },
     'GET /local/executions': {
       scope: 'incidents:read',

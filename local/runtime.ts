@@ -11,16 +11,21 @@ import { IncidentQueries } from '#adapters/incident-queries';
 import { IncidentStore } from '#adapters/incident-store';
 import { IntegrationKeys } from '#adapters/integration-keys';
 import { SnsNotifier } from '#adapters/notifier';
+import { RunbookRuns } from '#adapters/runbook-runs';
 import { createTableInput, waitForActiveTable } from '#adapters/table-definition';
 import type { EscalationConfig } from '#core/escalation';
 import type { GroupingConfig } from '#core/grouping';
+import { DEFAULT_RUNBOOK_CONFIG, type RunbookConfig } from '#core/runbooks';
 import { createRouter, MAX_BODY_BYTES } from '../lambdas/api/router';
 import { createApiRoutes } from '../lambdas/api/routes';
 import { AlertHints } from '../lambdas/incidents/alert-hints';
 import { createEventIngester } from '../lambdas/ingest/ingest-events';
 import { LifecycleActions } from '../lambdas/lifecycle/actions';
 import { targetsOf } from '../lambdas/lifecycle/config';
+import type { ApprovalSignals, Launcher } from '../lambdas/runbooks/ports';
 import { readBody, routeMatcher, toApiGatewayEvent, writeResult } from './http-adapter';
+import { type AutomationOutcomes, LocalAutomation } from './local-automation';
+import { LocalChanges } from './local-changes';
 import { createLocalRoutes } from './local-routes';
 import { LocalWorkflow } from './local-workflow';
 import { RecordingSns } from './recording-sns';
@@ -38,12 +43,53 @@ export interface LocalOptions {
   escalation: EscalationConfig;
   /** Which alerts join one incident, as `firebreak.grouping` says for a deployment. */
   grouping: GroupingConfig;
+  /** The runbook bindings, as `firebreak.runbooks` says for a deployment; none when absent. */
+  runbooks?: RunbookConfig;
+  /** How local automations end (`FIREBREAK_AUTOMATION_OUTCOME`, `…_OUTCOMES`); success when absent. */
+  automationOutcomes?: AutomationOutcomes;
+  /** Builds what serves the runbook routes from local mode's parts (see "Runbooks" in startLocal). */
+  runbookEngine?: (parts: LocalRunbookParts) => LocalRunbookEngine;
+}
+
+/** What local mode has for running runbooks: its table, stores, stand-ins for SSM and CloudTrail, paging. */
+export interface LocalRunbookParts {
+  dynamo: DynamoDBClient;
+  tableName: string;
+  store: IncidentStore;
+  runs: RunbookRuns;
+  automation: LocalAutomation;
+  changes: LocalChanges;
+  /** The incident lifecycles, which a remediation that resolved its incident wakes. */
+  workflow: LocalWorkflow;
+  notifier: SnsNotifier;
+  opsTopicArn: string;
+  escalation: EscalationConfig;
+  config: RunbookConfig;
+  /** What `{automationRole}` fills in: the role a deployment's automations assume (none is assumed here). */
+  automationRoleArn: string;
+  incidentLink: (id: string) => string;
+  timeScale: number;
+  clock: () => Date;
+  onError: (incidentId: string, error: unknown) => void;
+}
+
+/** What serves the runbook routes: the launcher of runs and the signals that wake a run awaiting approval. */
+export interface LocalRunbookEngine {
+  launcher: Launcher;
+  approvals: ApprovalSignals;
+  /** Ends its executions (shutdown), once the steps under way have finished. */
+  stop?(): Promise<void>;
 }
 
 export interface LocalRuntime {
   url: string;
   sns: RecordingSns;
   workflow: LocalWorkflow;
+  /** Every automation a runbook run started (SSM Automation's stand-in). */
+  automation: LocalAutomation;
+  /** The changes `POST /local/changes` recorded (CloudTrail's and CloudFormation's stand-in). */
+  changes: LocalChanges;
+  runs: RunbookRuns;
   stop(): Promise<void>;
 }
 
@@ -86,12 +132,13 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
   let baseUrl = `http://127.0.0.1:${options.port}`;
   const incidentLink = (id: string) => `${baseUrl}/#/incidents/${id}`;
 
+  const opsTopicArn = 'arn:aws:sns:local:000000000000:firebreak-ops';
   const actions = new LifecycleActions({
     store,
     notifier,
     clock,
     escalation: options.escalation,
-    opsTopicArn: 'arn:aws:sns:local:000000000000:firebreak-ops',
+    opsTopicArn,
     incidentLink,
     metric: (name, dimensions) => logger.info('metric', { name, dimensions }),
   });
@@ -114,6 +161,36 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
 
   const queries = new IncidentQueries(db, TABLE, clock);
   await resumeLifecycles(queries, workflow);
+
+  // Runbooks: the one place local mode wires them. Runs are real records in the table; SSM Automation and
+  // the sources of recent changes are the local stand-ins below. The launcher (lambdas/runbooks/launch.ts)
+  // and the runbook-run state machine executed here (local/local-runbooks.ts) join with the runbook-run
+  // work; until they are wired here the runbook routes are served only when the caller hands an engine in.
+  const runs = new RunbookRuns(db, TABLE);
+  const automation = new LocalAutomation({
+    timeScale: options.timeScale,
+    ...(options.automationOutcomes ? { outcomes: options.automationOutcomes } : {}),
+  });
+  const changes = new LocalChanges(clock);
+  const runbookConfig = options.runbooks ?? DEFAULT_RUNBOOK_CONFIG;
+  const runbookEngine = options.runbookEngine?.({
+    dynamo: client,
+    tableName: TABLE,
+    store,
+    runs,
+    automation,
+    changes,
+    workflow,
+    notifier,
+    opsTopicArn,
+    escalation: options.escalation,
+    config: runbookConfig,
+    automationRoleArn: 'arn:aws:iam::000000000000:role/firebreak-automation',
+    incidentLink,
+    timeScale: options.timeScale,
+    clock,
+    onError: (incidentId, error) => logger.error('runbook run failed', { incidentId, error }),
+  });
   const routes = {
     ...createApiRoutes({
       store,
@@ -127,6 +204,12 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
       incidentLink,
       clock,
       newDedupKey: randomUUID,
+      runbooks: runbookEngine && {
+        runs,
+        launcher: runbookEngine.launcher,
+        approvals: runbookEngine.approvals,
+        config: runbookConfig,
+      },
     }),
     ...createLocalRoutes({
       ingest: createEventIngester(
@@ -135,6 +218,8 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
       ),
       sns,
       workflow,
+      automation,
+      changes,
     }),
   };
   const route = createRouter(routes, { scopePrefix: '', logger, clock });
@@ -176,7 +261,11 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
     url: baseUrl,
     sns,
     workflow,
+    automation,
+    changes,
+    runs,
     async stop() {
+      await runbookEngine?.stop?.();
       await workflow.stop();
       await close(server);
       client.destroy();

@@ -1,14 +1,15 @@
 /**
  * `npm start`: Firebreak on this machine, on embedded parts, at http://127.0.0.1:3000 (PORT).
  * FIREBREAK_TIME_SCALE divides every lifecycle wait; FIREBREAK_DATA_DIR keeps incidents on disk;
- * FIREBREAK_TOKEN and FIREBREAK_INTEGRATION_KEY fix the printed secrets. Escalation policies and grouping
- * rules come from cdk.json, as for a deployment.
+ * FIREBREAK_TOKEN and FIREBREAK_INTEGRATION_KEY fix the printed secrets. Escalation policies, grouping rules
+ * and runbook bindings come from cdk.json, as for a deployment, or from the file FIREBREAK_CONFIG names;
+ * FIREBREAK_AUTOMATION_OUTCOME(S) choose how local automations end.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import * as z from 'zod';
-import { DEFAULT_ESCALATION_CONFIG, parseEscalationConfig } from '#core/escalation';
-import { DEFAULT_GROUPING_CONFIG, parseGroupingConfig } from '#core/grouping';
+import { parseAutomationOutcomes } from './local-automation';
+import { loadLocalConfig } from './local-config';
 import { startLocal } from './runtime';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -24,16 +25,14 @@ const Env = z.object({
     .optional(),
 });
 
-/** The `firebreak` context of cdk.json: the same escalation policies and grouping rules as a deployment. */
-function configFromCdkJson() {
-  const cdk = JSON.parse(readFileSync(new URL('../cdk.json', import.meta.url), 'utf8')) as {
-    context?: { firebreak?: { escalation?: unknown; grouping?: unknown } };
-  };
-  const { escalation, grouping } = cdk.context?.firebreak ?? {};
-  return {
-    escalation: escalation === undefined ? DEFAULT_ESCALATION_CONFIG : parseEscalationConfig(escalation),
-    grouping: grouping === undefined ? DEFAULT_GROUPING_CONFIG : parseGroupingConfig(grouping),
-  };
+/** The configuration and outcome variables, or the process stops naming what is wrong. */
+function configuration() {
+  try {
+    return { config: loadLocalConfig(process.env), automationOutcomes: parseAutomationOutcomes(process.env) };
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : String(error));
+    process.exit(2);
+  }
 }
 
 async function main() {
@@ -46,6 +45,7 @@ async function main() {
   if (env.FIREBREAK_DATA_DIR) mkdirSync(env.FIREBREAK_DATA_DIR, { recursive: true });
   const token = env.FIREBREAK_TOKEN ?? randomBytes(16).toString('hex');
   const integrationKey = env.FIREBREAK_INTEGRATION_KEY ?? randomBytes(16).toString('hex');
+  const { config, automationOutcomes } = configuration();
 
   let runtime: Awaited<ReturnType<typeof startLocal>>;
   try {
@@ -54,7 +54,10 @@ async function main() {
       timeScale: env.FIREBREAK_TIME_SCALE,
       token,
       integrationKey,
-      ...configFromCdkJson(),
+      escalation: config.escalation,
+      grouping: config.grouping,
+      runbooks: config.runbooks,
+      automationOutcomes,
       ...(env.FIREBREAK_DATA_DIR ? { dataDir: env.FIREBREAK_DATA_DIR } : {}),
     });
   } catch (error) {
@@ -76,6 +79,9 @@ async function main() {
   console.log(
     `  time scale:       ${env.FIREBREAK_TIME_SCALE}x   data: ${env.FIREBREAK_DATA_DIR ?? 'in memory'}`,
   );
+  const bindings = Object.keys(config.runbooks.bindings);
+  console.log(`  configuration:    ${config.source}`);
+  console.log(`  runbooks:         ${bindings.length > 0 ? bindings.join(', ') : 'none bound'}`);
   console.log('Press Ctrl-C to stop.');
 
   const shutdown = async () => {

@@ -152,6 +152,7 @@ export class RunbookRuns {
         state: decision.approved ? 'approved' : 'rejected',
         [decision.approved ? 'approvedBy' : 'rejectedBy']: decision.by,
         decisionReason: decision.reason,
+        decidedAt: now.toISOString(),
         updatedAt: now.toISOString(),
         ...(decision.approved ? {} : { endedAt: now.toISOString() }),
       })
@@ -172,6 +173,22 @@ export class RunbookRuns {
       run: readRun(item),
       ...(typeof item.approvalToken === 'string' ? { token: item.approvalToken } : {}),
     };
+  }
+
+  /**
+   * The approval token a run parked, if any. A repeated decision sends its signal again with it, so a
+   * decision whose signal was lost (the caller stopped between the two) is finished by the retry.
+   */
+  async approvalTokenOf(incidentId: string, runId: string): Promise<string | undefined> {
+    const result = await this.db.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: runKeys.run(incidentId, runId),
+        ProjectionExpression: 'approvalToken',
+        ConsistentRead: true,
+      }),
+    );
+    return typeof result.Item?.approvalToken === 'string' ? result.Item.approvalToken : undefined;
   }
 
   /**

@@ -12,9 +12,13 @@ import { IncidentQueries } from '#adapters/incident-queries';
 import { IncidentStore } from '#adapters/incident-store';
 import { IntegrationKeys } from '#adapters/integration-keys';
 import { SnsNotifier } from '#adapters/notifier';
+import { RunbookRuns } from '#adapters/runbook-runs';
+import { RunbookWorkflow } from '#adapters/runbook-workflow';
 import { IncidentWorkflow } from '#adapters/workflow';
 import { GroupingConfigJson } from '#core/grouping';
+import { RunbookConfigJson } from '#core/runbooks';
 import { loadNotificationConfig } from '../lifecycle/config';
+import { RunbookLauncher } from '../runbooks/launch';
 import { createRouter } from './router';
 import { createApiRoutes } from './routes';
 
@@ -28,6 +32,12 @@ const config = loadNotificationConfig(
     SCOPE_PREFIX: z.string().default(''),
     /** The grouping rules as JSON: the webhooks group their alerts as ingest does. */
     GROUPING_CONFIG: GroupingConfigJson,
+    /** The runbook bindings as JSON (`firebreak.runbooks`): which runbooks a person may run, and how. */
+    RUNBOOK_CONFIG: RunbookConfigJson,
+    /** The runbook-run state machine: a run on request starts there; approvals wake its executions. */
+    RUNBOOK_STATE_MACHINE_ARN: z.string().startsWith('arn:', 'must be the runbook state machine ARN'),
+    /** The role SSM Automation assumes (`{automationRole}` in a binding's parameters). */
+    AUTOMATION_ROLE_ARN: z.string().startsWith('arn:', 'must be the automation role ARN'),
   }),
 );
 const logger = new Logger({ serviceName: 'firebreak-api' });
@@ -36,19 +46,34 @@ const db = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
 });
 const clock = () => new Date();
 const store = new IncidentStore(db, config.tableName);
+const sfn = new SFNClient({});
+const runs = new RunbookRuns(db, config.tableName);
+const runbookWorkflow = new RunbookWorkflow(sfn, config.env.RUNBOOK_STATE_MACHINE_ARN);
 
 const routes = createApiRoutes({
   store,
   queries: new IncidentQueries(db, config.tableName, clock),
   keys: new IntegrationKeys(db, config.tableName),
   ids: new IncidentIdAllocator(store),
-  workflow: new IncidentWorkflow(new SFNClient({}), config.env.STATE_MACHINE_ARN),
+  workflow: new IncidentWorkflow(sfn, config.env.STATE_MACHINE_ARN),
   notifier: new SnsNotifier(new SNSClient({}), config.topicArns),
   escalation: config.escalation,
   grouping: config.env.GROUPING_CONFIG,
   incidentLink: config.incidentLink,
   clock,
   newDedupKey: randomUUID,
+  runbooks: {
+    runs,
+    launcher: new RunbookLauncher({
+      runs,
+      starter: runbookWorkflow,
+      config: config.env.RUNBOOK_CONFIG,
+      automationRoleArn: config.env.AUTOMATION_ROLE_ARN,
+      clock,
+    }),
+    approvals: runbookWorkflow,
+    config: config.env.RUNBOOK_CONFIG,
+  },
 });
 
 /** API Gateway HTTP API (payload format 2.0): every route of the incident API. */

@@ -190,7 +190,7 @@ export function createIncidentRoutes(deps: IncidentRouteDeps): Routes {
   };
 }
 
-function idOf(request: ApiRequest): string {
+export function idOf(request: ApiRequest): string {
   const id = request.pathParameters.id ?? '';
   if (!INCIDENT_ID.test(id)) throw new ApiError(404, 'not_found', `no incident ${id}`, 'id');
   return id;
@@ -203,7 +203,7 @@ async function incident(queries: IncidentQueries, id: string) {
 }
 
 /** The client's Idempotency-Key, else the request id: what makes a retried write a no-op. */
-function requestKey(request: ApiRequest): string {
+export function requestKey(request: ApiRequest): string {
   const key = request.headers['idempotency-key'];
   if (key === undefined) return request.requestId;
   if (!/^[\w.:-]{1,128}$/.test(key)) {

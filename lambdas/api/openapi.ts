@@ -4,10 +4,13 @@ import { Alert } from '#core/alerts';
 import { ManualIncident } from '#core/manual';
 import { Incident, TimelineEntry } from '#core/model';
 import { PatchRequest } from '#core/patch';
+import { RunbookRun } from '#core/runbook-run';
 import { ListQuery, MergeBody, NoteBody, PageQuery, ResolveBody } from './incident-routes';
 import { NoBody } from './input';
 import { CreateKeyBody } from './integration-routes';
 import { StatusUpdate } from './paging';
+import { BoundRunbook } from './runbook-commands';
+import { DecisionBody, RunRunbookBody } from './runbook-routes';
 
 const ErrorBody = z.object({
   error: z.object({ code: z.string(), message: z.string(), field: z.string().optional() }),
@@ -21,6 +24,9 @@ const MergeAnswer = z.object({
 });
 const CreatedKey = z.object({ integration: Integration, key: z.string() });
 const IntegrationList = z.object({ items: z.array(Integration) });
+const RunbookList = z.object({ runbooks: z.array(BoundRunbook) });
+const RunList = z.object({ runs: z.array(RunbookRun) });
+const RunAnswer = z.object({ run: RunbookRun });
 
 /** The rule every write route's body follows, and its one exception; the README says the same. */
 const UNKNOWN_FIELDS =
@@ -76,6 +82,33 @@ function requestBody(body?: z.ZodType) {
   return body
     ? { required: true, ...json(body) }
     : { required: false, description: 'None, or `{}`: the route takes no fields', ...json(NoBody) };
+}
+
+const runIdParameter = {
+  name: 'runId',
+  in: 'path',
+  required: true,
+  schema: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,79}$' },
+};
+
+/** Approve or reject a run awaiting approval. */
+function decision(verb: 'Approve' | 'Reject', description: string) {
+  return {
+    summary: `${verb} a runbook run that awaits approval`,
+    description,
+    security: [{ jwt: ['incidents:write'] }],
+    parameters: [idParameter, runIdParameter],
+    requestBody: { required: false, ...json(DecisionBody) },
+    responses: {
+      '200': { description: 'The run after the decision', ...json(RunAnswer) },
+      ...errors,
+      '404': { description: 'No such incident, or no such run on it', ...json(ErrorBody) },
+      '409': {
+        description: 'The run does not await approval (the message names its state)',
+        ...json(ErrorBody),
+      },
+    },
+  };
 }
 
 function command(summary: string, scope: string, body?: z.ZodType, answer: z.ZodType = Incident) {
@@ -196,6 +229,49 @@ export function openApiDocument(serverUrl?: string) {
           ...command('Add a note to the timeline', 'incidents:write', NoteBody, TimelineEntry),
           responses: { '201': { description: 'The entry', ...json(TimelineEntry) }, ...errors },
         },
+      },
+      '/runbooks': {
+        get: {
+          summary: 'The bound runbooks: name, kind, mode, SSM document and version',
+          security: [{ jwt: ['incidents:read'] }],
+          responses: { '200': { description: 'Every binding, by name', ...json(RunbookList) }, ...errors },
+        },
+      },
+      '/incidents/{id}/runbooks': {
+        get: {
+          summary: 'The runbook runs of an incident, oldest first',
+          description:
+            'Each run with its state, binding, kind, mode, document and version, parameters, steps and outputs, ' +
+            'who asked for it and who approved or rejected it (and why), and its times.',
+          security: [{ jwt: ['incidents:read'] }],
+          parameters: [idParameter],
+          responses: { '200': { description: 'The runs', ...json(RunList) }, ...errors },
+        },
+        post: {
+          summary: 'Run a bound runbook on an open incident, for the alert that opened it',
+          description:
+            'A diagnostic runs at once; a remediation follows its mode (approval: it waits for ' +
+            '`/approve`). A name that is not bound is refused with 400 naming it and recorded on the ' +
+            'timeline; an incident that is not open answers 409. The same Idempotency-Key names the same run.',
+          security: [{ jwt: ['incidents:write'] }],
+          parameters: [idParameter, idempotencyKey],
+          requestBody: requestBody(RunRunbookBody),
+          responses: { '202': { description: 'The run, as it starts', ...json(RunAnswer) }, ...errors },
+        },
+      },
+      '/incidents/{id}/runbooks/{runId}/approve': {
+        post: decision(
+          'Approve',
+          'The remediation starts. Approving it again answers 200 with the run; a rejected run, or one ' +
+            'that does not await approval, answers 409.',
+        ),
+      },
+      '/incidents/{id}/runbooks/{runId}/reject': {
+        post: decision(
+          'Reject',
+          'The remediation does not run. Rejecting it again answers 200 with the run; an approved run, ' +
+            'or one that does not await approval, answers 409.',
+        ),
       },
       '/openapi.json': {
         get: {

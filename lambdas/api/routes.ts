@@ -13,6 +13,8 @@ import { createIncidentRoutes } from './incident-routes';
 import { createIntegrationRoutes } from './integration-routes';
 import { openApiDocument } from './openapi';
 import { ManualPaging } from './paging';
+import { RunbookCommands, type RunbookRouteDeps } from './runbook-commands';
+import { createRunbookRoutes } from './runbook-routes';
 
 export interface ApiDeps {
   store: IncidentStore;
@@ -28,6 +30,12 @@ export interface ApiDeps {
   incidentLink: (id: string) => string;
   clock: () => Date;
   newDedupKey: () => string;
+  /**
+   * The runbook routes' runs, launcher, approval signals and bindings. Every caller says: the deployed
+   * handler always gives them; local mode gives them once its runbook-run machine is wired (undefined
+   * serves no runbook routes).
+   */
+  runbooks: RunbookRouteDeps | undefined;
 }
 
 /** Every route of the API, wired to the same domain core and store as the ingest path. */
@@ -57,6 +65,9 @@ export function createApiRoutes(deps: ApiDeps): Routes {
       ingest,
     }),
     ...createIntegrationRoutes({ keys: deps.keys, ingest, newDedupKey: deps.newDedupKey }),
+    ...(deps.runbooks
+      ? createRunbookRoutes(new RunbookCommands({ ...deps.runbooks, store: deps.store, clock: deps.clock }))
+      : {}),
     'GET /openapi.json': {
       scope: 'incidents:read',
       handler: async () => {

@@ -77,6 +77,8 @@ export const RunbookRun = z.object({
   approvedBy: z.string().optional(),
   rejectedBy: z.string().optional(),
   decisionReason: z.string().optional(),
+  /** When the person approved or rejected it: the decision's timeline entry is written at this instant. */
+  decidedAt: z.string().optional(),
   /** SSM's automation execution id, once started, and the idempotency token it was started with. */
   automationId: z.string().optional(),
   clientToken: z.string(),

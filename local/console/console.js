@@ -1,5 +1,5 @@
-// Firebreak console: the open incidents, one incident's page (its alerts, timeline and actions), over the
-// public HTTP API.
+// Firebreak console: the open incidents, one incident's page (its alerts, runbook runs, timeline and
+// actions), over the public HTTP API.
 //
 // Every string that comes from the API is put on the page with textContent (through `el` below), never
 // innerHTML: alarm names, titles and descriptions can hold markup, and it must show as text.
@@ -8,6 +8,7 @@ const TOKEN_KEY = 'firebreak.token';
 const REFRESH_MS = 5000;
 const PRIORITY_ORDER = { P1: 1, P2: 2, P3: 3, P4: 4 };
 const OPEN = new Set(['triggered', 'acknowledged']);
+const AWAITING_APPROVAL = 'awaiting-approval';
 
 const app = document.getElementById('app');
 const banner = document.getElementById('banner');
@@ -334,19 +335,21 @@ function incidentView(id) {
   const actionStatus = el('p', { className: 'action-status', id: 'action-status', role: 'status' });
   let incident;
 
-  /** Runs an action, shows its error (or success), then re-reads the incident and its timeline. */
-  async function act(form, label, call) {
+  /**
+   * Runs an action, shows its error (or success) in `status`, then re-reads the incident and its timeline.
+   */
+  async function act(form, label, call, status = actionStatus) {
     const buttons = form.querySelectorAll('button');
     for (const b of buttons) b.disabled = true;
-    actionStatus.className = 'action-status';
-    actionStatus.textContent = `${label}…`;
+    status.className = 'action-status';
+    status.textContent = `${label}…`;
     try {
       await call();
       form.reset?.();
-      actionStatus.textContent = `${label}: done.`;
+      status.textContent = `${label}: done.`;
     } catch (error) {
-      actionStatus.className = 'action-status error';
-      actionStatus.textContent = `${label} failed: ${errorText(error)}`;
+      status.className = 'action-status error';
+      status.textContent = `${label} failed: ${errorText(error)}`;
     } finally {
       for (const b of buttons) b.disabled = false;
       await refresh().catch((error) => showBanner(`Refresh failed: ${errorText(error)}`));
@@ -446,6 +449,114 @@ function incidentView(id) {
     act(mergeForm, 'Merge', () => api('POST', `${path}/merge`, { into }));
   });
 
+  // Runbooks: the bound ones can be run on the incident; the runs are listed, those awaiting approval with
+  // Approve / Reject. Hidden when the API serves no runbook routes.
+  const runbookStatus = el('p', { className: 'action-status', id: 'runbook-status', role: 'status' });
+  const runbooksSummary = el('p', { className: 'muted', id: 'runbooks-summary' });
+  const runbookChoice = el('select', { id: 'runbook-choice', name: 'runbook', required: true });
+  const runForm = el(
+    'form',
+    { className: 'action run-runbook' },
+    el('h3', {}, 'Run runbook'),
+    el('label', { htmlFor: 'runbook-choice' }, 'Bound runbook'),
+    runbookChoice,
+    el('button', { type: 'submit' }, 'Run'),
+  );
+  runForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const runbook = runbookChoice.value;
+    act(runForm, `Run ${runbook}`, () => api('POST', `${path}/runbooks`, { runbook }), runbookStatus);
+  });
+  const runsBody = el('tbody');
+  const runsTable = dataTable(
+    { className: 'runs', id: 'runbook-runs' },
+    'Runbook runs, oldest first',
+    ['Runbook', 'Document', 'State', 'Parameters', 'Requested', 'Decision', 'Steps and outputs', 'Approval'],
+    runsBody,
+  );
+  const runbooksSection = el(
+    'section',
+    { 'aria-labelledby': 'runbooks-heading', id: 'runbooks', hidden: true },
+    el('h2', { id: 'runbooks-heading' }, 'Runbooks'),
+    runbookStatus,
+    runbooksSummary,
+    runForm,
+    runsTable,
+  );
+  /** The bound runbooks: undefined until read, null when the API serves no runbook routes. */
+  let bound;
+  /** One approval form per run, kept across refreshes so a reason being typed survives them. */
+  const decisionForms = new Map();
+
+  function decisionForm(run) {
+    const existing = decisionForms.get(run.runId);
+    if (existing) return existing;
+    const reasonId = `reason-${run.runId}`;
+    const reason = el('input', {
+      id: reasonId,
+      name: 'reason',
+      autocomplete: 'off',
+      placeholder: 'reason (optional)',
+    });
+    const form = el(
+      'form',
+      { className: 'decision-form', 'data-run-id': run.runId },
+      el('label', { htmlFor: reasonId, className: 'visually-hidden' }, `Reason for ${run.binding}`),
+      reason,
+      el('button', { type: 'submit', value: 'approve' }, 'Approve'),
+      el('button', { type: 'submit', value: 'reject', className: 'secondary' }, 'Reject'),
+    );
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      const decision = event.submitter?.value === 'reject' ? 'reject' : 'approve';
+      const body = reason.value.trim() ? { reason: reason.value } : undefined;
+      const label = `${decision === 'approve' ? 'Approve' : 'Reject'} ${run.binding}`;
+      const runPath = `${path}/runbooks/${encodeURIComponent(run.runId)}/${decision}`;
+      act(form, label, () => api('POST', runPath, body), runbookStatus);
+    });
+    decisionForms.set(run.runId, form);
+    return form;
+  }
+
+  /** Reads the bindings once (a redeploy changes them, not a refresh) and the incident's runs each time. */
+  async function refreshRunbooks(open) {
+    if (bound === undefined) {
+      try {
+        bound = (await api('GET', '/runbooks')).runbooks;
+      } catch (error) {
+        if (!(error instanceof ApiError && error.status === 404)) throw error;
+        bound = null;
+      }
+      if (bound) {
+        runbookChoice.replaceChildren(
+          ...bound.map((runbook) =>
+            el(
+              'option',
+              { value: runbook.name },
+              `${runbook.name} — ${runbook.kind}, ${runbook.mode} (${runbook.document.name}@${runbook.document.version})`,
+            ),
+          ),
+        );
+      }
+    }
+    runbooksSection.hidden = !bound;
+    if (!bound) return;
+    const { runs } = await api('GET', `${path}/runbooks`);
+    const waiting = runs.filter((run) => run.state === AWAITING_APPROVAL).length;
+    runbooksSummary.textContent =
+      runs.length === 0
+        ? `No runs yet · ${bound.length} bound`
+        : `${runs.length} ${runs.length === 1 ? 'run' : 'runs'}${waiting ? ` · ${waiting} awaiting approval` : ''}`;
+    runsBody.replaceChildren(
+      ...runs.map((run) =>
+        runRow(run, open && run.state === AWAITING_APPROVAL ? decisionForm(run) : undefined),
+      ),
+    );
+    runsTable.hidden = runs.length === 0;
+    runForm.hidden = !open || bound.length === 0;
+    for (const control of runForm.elements) control.disabled = !open;
+  }
+
   const node = el(
     'article',
     {},
@@ -468,6 +579,7 @@ function incidentView(id) {
       alertsSummary,
       alertsTable,
     ),
+    runbooksSection,
     el(
       'section',
       { 'aria-labelledby': 'timeline-heading' },
@@ -497,6 +609,7 @@ function incidentView(id) {
     for (const form of [resolveForm, updateForm, mergeForm]) {
       for (const control of form.elements) control.disabled = !open;
     }
+    await refreshRunbooks(open);
   }
 
   return { node, refresh };
@@ -569,6 +682,65 @@ function alertRow(alert) {
     el('td', { className: 'at last-seen' }, when(alert.lastSeenAt)),
     el('td', { className: 'fired' }, String(alert.firedCount)),
     el('td', { className: 'priority' }, badge('priority', alert.priority)),
+  );
+}
+
+/** One runbook run: what it runs with which parameters, where it stands, who asked and who decided. */
+function runRow(run, decisionForm) {
+  const document = run.document ? `${run.document.name}@${run.document.version}` : '—';
+  const parameters = Object.entries(run.parameters ?? {}).map(([name, value]) =>
+    el('div', { className: 'parameter' }, `${name}=${value}`),
+  );
+  const why = run.failure ?? run.reason;
+  const decision = run.approvedBy
+    ? `approved by ${run.approvedBy}`
+    : run.rejectedBy
+      ? `rejected by ${run.rejectedBy}`
+      : undefined;
+  const steps = run.steps ?? [];
+  const outputs = Object.keys(run.outputs ?? {}).length ? run.outputs : undefined;
+  const progress =
+    steps.length || outputs
+      ? el(
+          'details',
+          {},
+          el(
+            'summary',
+            {},
+            `${steps.length} ${steps.length === 1 ? 'step' : 'steps'}${outputs ? ', outputs' : ''}`,
+          ),
+          steps.length &&
+            el(
+              'ol',
+              { className: 'steps' },
+              steps.map((step) =>
+                el('li', {}, `${step.name}: ${step.status}${step.failure ? ` (${step.failure})` : ''}`),
+              ),
+            ),
+          outputs && el('pre', {}, JSON.stringify(outputs, null, 2)),
+        )
+      : '—';
+  return el(
+    'tr',
+    { className: `run-row run-row-${run.state}`, 'data-run-id': run.runId },
+    el(
+      'td',
+      { className: 'binding' },
+      el('span', {}, run.binding),
+      el('div', { className: 'muted' }, `${run.kind} · ${run.mode}`),
+    ),
+    el('td', { className: 'document' }, document),
+    el('td', { className: 'state' }, badge('run', run.state), why && el('div', { className: 'reason' }, why)),
+    el('td', { className: 'parameters' }, parameters.length ? parameters : '—'),
+    el('td', { className: 'requested' }, `${run.requestedBy} · ${when(run.createdAt)}`),
+    el(
+      'td',
+      { className: 'decision' },
+      decision ?? '—',
+      run.decisionReason && el('div', { className: 'reason' }, run.decisionReason),
+    ),
+    el('td', { className: 'progress' }, progress),
+    el('td', { className: 'approval' }, decisionForm ?? ''),
   );
 }
 

@@ -7,15 +7,23 @@ import { IncidentQueries } from '#adapters/incident-queries';
 import { IncidentStore } from '#adapters/incident-store';
 import { IntegrationKeys } from '#adapters/integration-keys';
 import { SnsNotifier } from '#adapters/notifier';
+import { RunbookRuns } from '#adapters/runbook-runs';
 import { IncidentWorkflow } from '#adapters/workflow';
 import { DEFAULT_ESCALATION_CONFIG } from '#core/escalation';
 import { DEFAULT_GROUPING_CONFIG } from '#core/grouping';
+import { parseRunbookConfig } from '#core/runbooks';
 import type { Routes } from '../../lambdas/api/http';
 import { createApiRoutes } from '../../lambdas/api/routes';
 import { type ApiAnswer, loadApi } from '../support/api-handler';
 import { type DynamoServer, startDynamoServer } from '../support/dynamo-server';
 import { loadFixture } from '../support/fixtures';
 import { STATE_MACHINE_ARN } from '../support/ingest-handler';
+import {
+  API_TEST_RUNBOOKS,
+  awaitApproval,
+  RecordingApprovals,
+  RecordingLauncher,
+} from '../support/runbook-doubles';
 
 let server: DynamoServer;
 let table: string;
@@ -24,6 +32,8 @@ let api: Awaited<ReturnType<typeof loadApi>>;
 let ids: { incident: string; integration: string };
 /** A second open incident, for the merge case (made by its `prepare`). */
 let mergeTarget = '';
+/** A run awaiting approval, for the approve and reject cases (made by their `prepare`). */
+let awaitingRunId = '';
 
 beforeAll(async () => {
   server = await startDynamoServer();
@@ -50,6 +60,7 @@ const REPORT = { title: 'Checkout returns 502', service: 'checkout', impact: 'hi
 /** The API's route table, built as the handler builds it; no client here is ever called. */
 function routeTable(): Routes {
   const store = new IncidentStore(server.doc, table);
+  const runs = new RunbookRuns(server.doc, table);
   return createApiRoutes({
     store,
     queries: new IncidentQueries(server.doc, table, () => new Date()),
@@ -62,7 +73,25 @@ function routeTable(): Routes {
     incidentLink: (id) => `https://firebreak.example.com/incidents/${id}`,
     clock: () => new Date(),
     newDedupKey: () => 'dedup',
+    runbooks: {
+      runs,
+      launcher: new RecordingLauncher(runs, runbookConfig, () => new Date()),
+      approvals: new RecordingApprovals(),
+      config: runbookConfig,
+    },
   });
+}
+
+const runbookConfig = parseRunbookConfig(API_TEST_RUNBOOKS);
+
+/** Asks for the checkout remediation and moves its run to awaiting approval, as the run's machine would. */
+async function prepareAwaitingRun(): Promise<void> {
+  const requested = await api.call('POST /incidents/{id}/runbooks', `/incidents/${ids.incident}/runbooks`, {
+    body: { runbook: 'restart-checkout' },
+  });
+  expect(requested.status).toBe(202);
+  awaitingRunId = (requested.body as { run: { runId: string } }).run.runId;
+  await awaitApproval(new RunbookRuns(server.doc, table), ids.incident, awaitingRunId, new Date());
 }
 
 const isWrite = (routeKey: string) => !routeKey.startsWith('GET ');
@@ -158,6 +187,29 @@ const CASES: Record<string, WriteCase> = {
     valid: () => ({ into: mergeTarget }),
     unknown: ['reason', 'same outage'],
     accepts: 'into',
+    status: 200,
+  },
+  'POST /incidents/{id}/runbooks': {
+    path: incidentPath('/runbooks'),
+    valid: { runbook: 'restart-checkout' },
+    unknown: ['document', 'AWS-RestartEC2Instance'],
+    accepts: 'runbook',
+    status: 202,
+  },
+  'POST /incidents/{id}/runbooks/{runId}/approve': {
+    path: () => `/incidents/${ids.incident}/runbooks/${awaitingRunId}/approve`,
+    prepare: prepareAwaitingRun,
+    valid: { reason: 'CPU pinned since the deploy' },
+    unknown: ['by', 'bob'],
+    accepts: 'reason',
+    status: 200,
+  },
+  'POST /incidents/{id}/runbooks/{runId}/reject': {
+    path: () => `/incidents/${ids.incident}/runbooks/${awaitingRunId}/reject`,
+    prepare: prepareAwaitingRun,
+    valid: {},
+    unknown: ['approve', false],
+    accepts: 'reason',
     status: 200,
   },
   'PATCH /incidents/{id}': {

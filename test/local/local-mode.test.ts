@@ -226,6 +226,85 @@ describe('local mode (npm start) on embedded parts', () => {
       body: { error: { code: 'payload_too_large', message: 'the body is larger than 524288 bytes' } },
     });
   });
+
+  it('lists the automations runbook runs started, newest first, with what SSM would have been given', async () => {
+    const start = {
+      documentName: 'Firebreak-RestartEC2Instance',
+      documentVersion: '1',
+      parameters: { InstanceId: ['i-0a7c3e9f2b1d45e68'] },
+      incidentId: 'INC-20260314-0001',
+      runId: 'restart-web-0123456789',
+      binding: 'restart-web',
+    };
+    const first = await local.automation.start({ ...start, clientToken: 'token-a' });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const second = await local.automation.start({ ...start, clientToken: 'token-b' });
+
+    const answer = await api('GET', '/local/automations');
+
+    const items = answer.body.items as Array<Record<string, unknown>>;
+    expect(answer.status).toBe(200);
+    expect(items.map((item) => item.automationId)).toEqual([second.automationId, first.automationId]);
+    expect(items[1]).toMatchObject({
+      ...start,
+      clientToken: 'token-a',
+      outcome: 'success',
+      status: expect.stringMatching(/^(InProgress|Success)$/),
+      startedAt: expect.any(String),
+    });
+  });
+
+  it('records a change through POST /local/changes for the diagnosis to find, naming a bad field', async () => {
+    const at = new Date(Date.now() - 4 * 60_000).toISOString();
+
+    const recorded = await api('POST', '/local/changes', {
+      resource: 'i-0a7c3e9f2b1d45e68',
+      service: 'web',
+      actor: 'deploy-pipeline',
+      what: 'deployed web v142',
+      at,
+    });
+    const missing = await api('POST', '/local/changes', { resource: 'i-1', actor: 'ci', what: 'x' });
+    const unknown = await api('POST', '/local/changes', {
+      resource: 'i-1',
+      service: 'web',
+      actor: 'ci',
+      what: 'x',
+      by: 'bob',
+    });
+    const found = await local.changes.find({
+      resources: ['i-0a7c3e9f2b1d45e68'],
+      service: 'web',
+      from: new Date(Date.now() - 3_600_000),
+      to: new Date(),
+    });
+
+    expect(recorded).toEqual({
+      status: 201,
+      body: {
+        at,
+        source: 'local',
+        actor: 'deploy-pipeline',
+        what: 'deployed web v142',
+        resource: 'i-0a7c3e9f2b1d45e68',
+        service: 'web',
+      },
+    });
+    expect(missing).toMatchObject({
+      status: 400,
+      body: { error: { code: 'invalid_request', field: 'service' } },
+    });
+    expect(unknown).toMatchObject({
+      status: 400,
+      body: {
+        error: {
+          field: 'by',
+          message: 'by: unknown field; this route accepts resource, service, actor, what, at',
+        },
+      },
+    });
+    expect(found.map((change) => change.what)).toEqual(['deployed web v142']);
+  });
 });
 
 describe('README quick start', () => {
@@ -276,10 +355,13 @@ describe('npm run demo', () => {
 
       expect(output).toContain('Open the console');
       expect(output).toMatch(/checkout-api-p99-latency-high → ALARM: joined INC-/);
+      // The change the diagnosis of the web incident finds, recorded before its alarm.
+      expect(output).toContain('deploy-pipeline deployed web v142 on i-0a7c3e9f2b1d45e68 4 minutes ago');
+      expect(output).toMatch(/web-cpu-utilization-high → ALARM: opened INC-/);
       expect(new Set(items.map((i) => i.status))).toEqual(new Set(['triggered', 'acknowledged', 'resolved']));
-      expect(items).toHaveLength(4);
+      expect(items).toHaveLength(5);
       // The checkout incident holds both checkout alarms.
-      expect(items.map((i) => i.alertCount).sort()).toEqual([1, 1, 1, 2]);
+      expect(items.map((i) => i.alertCount).sort()).toEqual([1, 1, 1, 1, 2]);
     } finally {
       if (demo.pid) process.kill(-demo.pid, 'SIGTERM');
     }

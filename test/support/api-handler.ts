@@ -1,6 +1,6 @@
 import { SendTaskSuccessCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import type { APIGatewayProxyResultV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { vi } from 'vitest';
 import { DEFAULT_ESCALATION_CONFIG } from '#core/escalation';
@@ -8,6 +8,10 @@ import { DEFAULT_GROUPING_CONFIG } from '#core/grouping';
 import { targetsOf } from '../../lambdas/lifecycle/config';
 import type { DynamoServer } from './dynamo-server';
 import { LAMBDA_CONTEXT, STATE_MACHINE_ARN, stubLocalAwsEnv } from './ingest-handler';
+import { API_TEST_RUNBOOKS, AUTOMATION_ROLE_ARN } from './runbook-doubles';
+
+export const RUNBOOK_STATE_MACHINE_ARN =
+  'arn:aws:states:us-east-1:111122223333:stateMachine:firebreak-runbook-run';
 
 export interface CallOptions {
   scopes?: string[];
@@ -59,64 +63,15 @@ export async function loadApi(server: DynamoServer, table: string) {
   vi.stubEnv('GROUPING_CONFIG', JSON.stringify(DEFAULT_GROUPING_CONFIG));
   vi.stubEnv('INCIDENT_URL', 'https://firebreak.example.com/incidents/{id}');
   vi.stubEnv('SCOPE_PREFIX', 'firebreak/');
+  vi.stubEnv('RUNBOOK_CONFIG', JSON.stringify(API_TEST_RUNBOOKS));
+  vi.stubEnv('RUNBOOK_STATE_MACHINE_ARN', RUNBOOK_STATE_MACHINE_ARN);
+  vi.stubEnv('AUTOMATION_ROLE_ARN', AUTOMATION_ROLE_ARN);
   stubLocalAwsEnv(server.endpoint);
   vi.resetModules();
   const module = await import('../../lambdas/api/handler');
 
   async function call(routeKey: string, path: string, options: CallOptions = {}): Promise<ApiAnswer> {
-    requests += 1;
-    const [method = 'GET'] = routeKey.split(' ');
-    const pathParameters = matchPath(routeKey.split(' ')[1] ?? '', path);
-    const body = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
-    const headers = {
-      ...(body !== undefined && options.rawBody === undefined ? { 'content-type': 'application/json' } : {}),
-      ...options.headers,
-    };
-    const event = {
-      version: '2.0',
-      routeKey,
-      rawPath: path,
-      rawQueryString: new URLSearchParams(options.query ?? {}).toString(),
-      headers,
-      ...(options.query ? { queryStringParameters: options.query } : {}),
-      ...(Object.keys(pathParameters).length > 0 ? { pathParameters } : {}),
-      requestContext: {
-        accountId: '111122223333',
-        apiId: 'api',
-        domainName: 'api.example.com',
-        domainPrefix: 'api',
-        http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'test' },
-        requestId: `req-${requests}`,
-        routeKey,
-        stage: '$default',
-        time: '27/Nov/2026:10:00:00 +0000',
-        timeEpoch: 1_795_000_000_000,
-        ...(options.anonymous
-          ? {}
-          : {
-              authorizer: {
-                principalId: '',
-                integrationLatency: 0,
-                jwt: {
-                  claims: {
-                    sub: options.sub ?? 'alice',
-                    scope: (options.scopes ?? ['firebreak/admin']).join(' '),
-                  },
-                  scopes: null,
-                },
-              },
-            }),
-      },
-      ...(body === undefined ? {} : { body }),
-      isBase64Encoded: false,
-    };
-    const result = (await module.handler(event as never, LAMBDA_CONTEXT)) as APIGatewayProxyResultV2;
-    const structured = result as APIGatewayProxyStructuredResultV2;
-    return {
-      status: structured.statusCode ?? 200,
-      body: structured.body ? JSON.parse(structured.body) : undefined,
-      headers: (structured.headers ?? {}) as Record<string, string>,
-    };
+    return answerOf(await module.handler(apiEvent(routeKey, path, options) as never, LAMBDA_CONTEXT));
   }
 
   return {
@@ -140,4 +95,65 @@ function matchPath(template: string, path: string): Record<string, string> {
     if (match?.[1] && parts[i] !== undefined) found[match[1]] = decodeURIComponent(parts[i]);
   });
   return found;
+}
+
+/** An API Gateway HTTP API (payload 2.0) event for a route, shaped as the JWT authorizer delivers it. */
+export function apiEvent(routeKey: string, path: string, options: CallOptions = {}) {
+  requests += 1;
+  const [method = 'GET'] = routeKey.split(' ');
+  const pathParameters = matchPath(routeKey.split(' ')[1] ?? '', path);
+  const body = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
+  const headers = {
+    ...(body !== undefined && options.rawBody === undefined ? { 'content-type': 'application/json' } : {}),
+    ...options.headers,
+  };
+  const event = {
+    version: '2.0',
+    routeKey,
+    rawPath: path,
+    rawQueryString: new URLSearchParams(options.query ?? {}).toString(),
+    headers,
+    ...(options.query ? { queryStringParameters: options.query } : {}),
+    ...(Object.keys(pathParameters).length > 0 ? { pathParameters } : {}),
+    requestContext: {
+      accountId: '111122223333',
+      apiId: 'api',
+      domainName: 'api.example.com',
+      domainPrefix: 'api',
+      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'test' },
+      requestId: `req-${requests}`,
+      routeKey,
+      stage: '$default',
+      time: '27/Nov/2026:10:00:00 +0000',
+      timeEpoch: 1_795_000_000_000,
+      ...(options.anonymous
+        ? {}
+        : {
+            authorizer: {
+              principalId: '',
+              integrationLatency: 0,
+              jwt: {
+                claims: {
+                  sub: options.sub ?? 'alice',
+                  scope: (options.scopes ?? ['firebreak/admin']).join(' '),
+                },
+                scopes: null,
+              },
+            },
+          }),
+    },
+    ...(body === undefined ? {} : { body }),
+    isBase64Encoded: false,
+  };
+  return event;
+}
+
+/** The status, parsed body and headers of the API's answer. */
+export function answerOf(result: unknown): ApiAnswer {
+  const structured = result as APIGatewayProxyStructuredResultV2;
+  return {
+    status: structured.statusCode ?? 200,
+    body: structured.body ? JSON.parse(structured.body) : undefined,
+    headers: (structured.headers ?? {}) as Record<string, string>,
+  };
 }

@@ -3,7 +3,9 @@ import { DEFAULT_ESCALATION_CONFIG } from '#core/escalation';
 import { DEFAULT_GROUPING_CONFIG } from '#core/grouping';
 import { loadIngestConfig } from '../../lambdas/ingest/config';
 import { targetsOf } from '../../lambdas/lifecycle/config';
+import { RUNBOOK_STATE_MACHINE_ARN } from '../support/api-handler';
 import { STATE_MACHINE_ARN } from '../support/ingest-handler';
+import { AUTOMATION_ROLE_ARN } from '../support/runbook-doubles';
 
 const INGEST_ENV = { TABLE_NAME: 'incidents', STATE_MACHINE_ARN };
 
@@ -58,6 +60,8 @@ describe('GROUPING_CONFIG in the API function', () => {
     vi.stubEnv('TOPIC_ARNS', JSON.stringify(topics));
     vi.stubEnv('ESCALATION_CONFIG', JSON.stringify(DEFAULT_ESCALATION_CONFIG));
     vi.stubEnv('GROUPING_CONFIG', groupingConfig);
+    vi.stubEnv('RUNBOOK_STATE_MACHINE_ARN', RUNBOOK_STATE_MACHINE_ARN);
+    vi.stubEnv('AUTOMATION_ROLE_ARN', AUTOMATION_ROLE_ARN);
     vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
     vi.resetModules();
   }

@@ -1,0 +1,69 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { EscalationConfig } from '#core/escalation';
+import type { GroupingConfig } from '#core/grouping';
+import { parseRunbookConfig, type RunbookConfig } from '#core/runbooks';
+import { parseFirebreakConfig } from '../lib/config';
+
+/** What local mode takes from the `firebreak` configuration: the same keys a deployment uses. */
+export interface LocalConfig {
+  escalation: EscalationConfig;
+  grouping: GroupingConfig;
+  runbooks: RunbookConfig;
+  /** Where it came from, for the start-up banner and error messages. */
+  source: string;
+}
+
+const CDK_JSON = fileURLToPath(new URL('../cdk.json', import.meta.url));
+
+/**
+ * Local mode's configuration: the `firebreak` object of the JSON file named by `FIREBREAK_CONFIG` (relative
+ * to the working directory), or else `context.firebreak` of the repository's cdk.json, validated exactly as
+ * `cdk synth` validates it. Throws an Error naming the file and every bad key.
+ */
+export function loadLocalConfig(env: Record<string, string | undefined>, cdkJson = CDK_JSON): LocalConfig {
+  const named = env.FIREBREAK_CONFIG?.trim();
+  const file = named ? resolve(named) : cdkJson;
+  const document = readJson(file);
+  const firebreak = named ? document : contextOf(document);
+  if (typeof firebreak !== 'object' || firebreak === null || Array.isArray(firebreak)) {
+    throw new Error(
+      `${file}: ${named ? 'must hold the firebreak object' : 'context.firebreak must be an object'}`,
+    );
+  }
+  // lib/config.ts does not know `runbooks` yet on this branch: it is checked with the runbooks' own schema.
+  const { runbooks, ...rest } = firebreak as Record<string, unknown>;
+  try {
+    const config = parseFirebreakConfig(rest);
+    return {
+      escalation: config.escalation,
+      grouping: config.grouping,
+      runbooks: parseRunbookConfig(runbooks, 'firebreak.runbooks'),
+      source: file,
+    };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new Error(`${file}: ${message.replace(/^Invalid (CDK context|runbook configuration): /, '')}`);
+  }
+}
+
+function readJson(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = error instanceof Error && 'code' in error ? ` (${String(error.code)})` : '';
+    throw new Error(`${file}: cannot be read${code}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new Error(`${file}: is not JSON (${error instanceof Error ? error.message : String(error)})`);
+  }
+}
+
+function contextOf(document: unknown): unknown {
+  const context = (document as { context?: { firebreak?: unknown } } | null)?.context;
+  return context?.firebreak ?? {};
+}
