@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { EscalationConfig } from '#core/escalation';
 import type { GroupingConfig } from '#core/grouping';
-import { parseRunbookConfig, type RunbookConfig } from '#core/runbooks';
+import type { RunbookConfig } from '#core/runbooks';
 import { parseFirebreakConfig } from '../lib/config';
 
 /** What local mode takes from the `firebreak` configuration: the same keys a deployment uses. */
@@ -32,19 +32,14 @@ export function loadLocalConfig(env: Record<string, string | undefined>, cdkJson
       `${file}: ${named ? 'must hold the firebreak object' : 'context.firebreak must be an object'}`,
     );
   }
-  // lib/config.ts does not know `runbooks` yet on this branch: it is checked with the runbooks' own schema.
-  const { runbooks, ...rest } = firebreak as Record<string, unknown>;
   try {
-    const config = parseFirebreakConfig(rest);
-    return {
-      escalation: config.escalation,
-      grouping: config.grouping,
-      runbooks: parseRunbookConfig(runbooks, 'firebreak.runbooks'),
-      source: file,
-    };
+    const config = parseFirebreakConfig(firebreak);
+    // What the functions are given (RUNBOOK_CONFIG): the bindings without the synth-only document list.
+    const { customDocuments: _, ...runbooks } = config.runbooks;
+    return { escalation: config.escalation, grouping: config.grouping, runbooks, source: file };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    throw new Error(`${file}: ${message.replace(/^Invalid (CDK context|runbook configuration): /, '')}`);
+    throw new Error(`${file}: ${message.replace(/^Invalid CDK context: /, '')}`);
   }
 }
 

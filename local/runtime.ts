@@ -19,14 +19,15 @@ import { DEFAULT_RUNBOOK_CONFIG, type RunbookConfig } from '#core/runbooks';
 import { createRouter, MAX_BODY_BYTES } from '../lambdas/api/router';
 import { createApiRoutes } from '../lambdas/api/routes';
 import { AlertHints } from '../lambdas/incidents/alert-hints';
+import type { RunbookJoinHook } from '../lambdas/ingest/apply-signal';
 import { createEventIngester } from '../lambdas/ingest/ingest-events';
 import { LifecycleActions } from '../lambdas/lifecycle/actions';
 import { targetsOf } from '../lambdas/lifecycle/config';
-import type { ApprovalSignals, Launcher } from '../lambdas/runbooks/ports';
 import { readBody, routeMatcher, toApiGatewayEvent, writeResult } from './http-adapter';
 import { type AutomationOutcomes, LocalAutomation } from './local-automation';
 import { LocalChanges } from './local-changes';
 import { createLocalRoutes } from './local-routes';
+import { createLocalRunbookEngine } from './local-runbook-engine';
 import { LocalWorkflow } from './local-workflow';
 import { RecordingSns } from './recording-sns';
 
@@ -47,38 +48,6 @@ export interface LocalOptions {
   runbooks?: RunbookConfig;
   /** How local automations end (`FIREBREAK_AUTOMATION_OUTCOME`, `…_OUTCOMES`); success when absent. */
   automationOutcomes?: AutomationOutcomes;
-  /** Builds what serves the runbook routes from local mode's parts (see "Runbooks" in startLocal). */
-  runbookEngine?: (parts: LocalRunbookParts) => LocalRunbookEngine;
-}
-
-/** What local mode has for running runbooks: its table, stores, stand-ins for SSM and CloudTrail, paging. */
-export interface LocalRunbookParts {
-  dynamo: DynamoDBClient;
-  tableName: string;
-  store: IncidentStore;
-  runs: RunbookRuns;
-  automation: LocalAutomation;
-  changes: LocalChanges;
-  /** The incident lifecycles, which a remediation that resolved its incident wakes. */
-  workflow: LocalWorkflow;
-  notifier: SnsNotifier;
-  opsTopicArn: string;
-  escalation: EscalationConfig;
-  config: RunbookConfig;
-  /** What `{automationRole}` fills in: the role a deployment's automations assume (none is assumed here). */
-  automationRoleArn: string;
-  incidentLink: (id: string) => string;
-  timeScale: number;
-  clock: () => Date;
-  onError: (incidentId: string, error: unknown) => void;
-}
-
-/** What serves the runbook routes: the launcher of runs and the signals that wake a run awaiting approval. */
-export interface LocalRunbookEngine {
-  launcher: Launcher;
-  approvals: ApprovalSignals;
-  /** Ends its executions (shutdown), once the steps under way have finished. */
-  stop?(): Promise<void>;
 }
 
 export interface LocalRuntime {
@@ -142,8 +111,17 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
     incidentLink,
     metric: (name, dimensions) => logger.info('metric', { name, dimensions }),
   });
+  // The lifecycle launches an incident's runbooks as it opens; the engine is built below, once the
+  // workflow it wakes exists.
+  let runbookEngine: ReturnType<typeof createLocalRunbookEngine> | undefined;
   const workflow = new LocalWorkflow({
     actions,
+    runbooks: {
+      run: (input) => {
+        if (!runbookEngine) throw new Error('local runbooks are not started yet');
+        return runbookEngine.actions.run(input);
+      },
+    },
     dynamo: client,
     tableName: TABLE,
     timeScale: options.timeScale,
@@ -160,12 +138,9 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
   }
 
   const queries = new IncidentQueries(db, TABLE, clock);
-  await resumeLifecycles(queries, workflow);
 
-  // Runbooks: the one place local mode wires them. Runs are real records in the table; SSM Automation and
-  // the sources of recent changes are the local stand-ins below. The launcher (lambdas/runbooks/launch.ts)
-  // and the runbook-run state machine executed here (local/local-runbooks.ts) join with the runbook-run
-  // work; until they are wired here the runbook routes are served only when the caller hands an engine in.
+  // Runbooks as deployed: real run records in the table, the runbook-run ASL executed here; SSM Automation
+  // and the sources of recent changes are the local stand-ins below.
   const runs = new RunbookRuns(db, TABLE);
   const automation = new LocalAutomation({
     timeScale: options.timeScale,
@@ -173,14 +148,14 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
   });
   const changes = new LocalChanges(clock);
   const runbookConfig = options.runbooks ?? DEFAULT_RUNBOOK_CONFIG;
-  const runbookEngine = options.runbookEngine?.({
-    dynamo: client,
+  runbookEngine = createLocalRunbookEngine({
+    db,
     tableName: TABLE,
     store,
     runs,
     automation,
     changes,
-    workflow,
+    lifecycle: workflow,
     notifier,
     opsTopicArn,
     escalation: options.escalation,
@@ -189,8 +164,16 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
     incidentLink,
     timeScale: options.timeScale,
     clock,
-    onError: (incidentId, error) => logger.error('runbook run failed', { incidentId, error }),
+    onError: (execution, error) => logger.error('runbook run failed', { execution, error }),
   });
+  const runbookJoins: RunbookJoinHook = {
+    launcher: runbookEngine.launcher,
+    onError: (error, context) =>
+      logger.warn('runbooks of a joining alert not launched', { ...context, error }),
+  };
+
+  await resumeLifecycles(queries, workflow);
+
   const routes = {
     ...createApiRoutes({
       store,
@@ -204,16 +187,25 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
       incidentLink,
       clock,
       newDedupKey: randomUUID,
-      runbooks: runbookEngine && {
+      runbooks: {
         runs,
         launcher: runbookEngine.launcher,
         approvals: runbookEngine.approvals,
         config: runbookConfig,
       },
+      runbookJoins,
     }),
     ...createLocalRoutes({
       ingest: createEventIngester(
-        { store, ids, workflow, clock, grouping: options.grouping, hints: new AlertHints() },
+        {
+          store,
+          ids,
+          workflow,
+          clock,
+          grouping: options.grouping,
+          hints: new AlertHints(),
+          runbooks: runbookJoins,
+        },
         logger,
       ),
       sns,
@@ -265,7 +257,7 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
     changes,
     runs,
     async stop() {
-      await runbookEngine?.stop?.();
+      await runbookEngine?.stop();
       await workflow.stop();
       await close(server);
       client.destroy();

@@ -49,6 +49,13 @@ const store = new IncidentStore(db, config.tableName);
 const sfn = new SFNClient({});
 const runs = new RunbookRuns(db, config.tableName);
 const runbookWorkflow = new RunbookWorkflow(sfn, config.env.RUNBOOK_STATE_MACHINE_ARN);
+const launcher = new RunbookLauncher({
+  runs,
+  starter: runbookWorkflow,
+  config: config.env.RUNBOOK_CONFIG,
+  automationRoleArn: config.env.AUTOMATION_ROLE_ARN,
+  clock,
+});
 
 const routes = createApiRoutes({
   store,
@@ -62,17 +69,15 @@ const routes = createApiRoutes({
   incidentLink: config.incidentLink,
   clock,
   newDedupKey: randomUUID,
-  runbooks: {
-    runs,
-    launcher: new RunbookLauncher({
-      runs,
-      starter: runbookWorkflow,
-      config: config.env.RUNBOOK_CONFIG,
-      automationRoleArn: config.env.AUTOMATION_ROLE_ARN,
-      clock,
-    }),
-    approvals: runbookWorkflow,
-    config: config.env.RUNBOOK_CONFIG,
+  runbooks: { runs, launcher, approvals: runbookWorkflow, config: config.env.RUNBOOK_CONFIG },
+  // An alert a webhook brings that joins an open incident launches its runbooks (best effort).
+  runbookJoins: {
+    launcher,
+    onError: (error, context) =>
+      logger.warn('runbooks of a joining alert not launched; the alert joined all the same', {
+        ...context,
+        error,
+      }),
   },
 });
 

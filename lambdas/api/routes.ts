@@ -6,7 +6,7 @@ import type { SnsNotifier } from '#adapters/notifier';
 import type { EscalationConfig } from '#core/escalation';
 import type { GroupingConfig } from '#core/grouping';
 import { AlertHints } from '../incidents/alert-hints';
-import type { LifecycleStarter } from '../ingest/apply-signal';
+import type { LifecycleStarter, RunbookJoinHook } from '../ingest/apply-signal';
 import { IncidentCommands } from './commands';
 import type { Routes } from './http';
 import { createIncidentRoutes } from './incident-routes';
@@ -36,6 +36,8 @@ export interface ApiDeps {
    * serves no runbook routes).
    */
   runbooks: RunbookRouteDeps | undefined;
+  /** Launches the runbooks of an alert a webhook brings that joins an open incident; none when absent. */
+  runbookJoins?: RunbookJoinHook;
 }
 
 /** Every route of the API, wired to the same domain core and store as the ingest path. */
@@ -48,6 +50,7 @@ export function createApiRoutes(deps: ApiDeps): Routes {
     grouping: deps.grouping,
     // One per container (or local process), as the ingest handler has.
     hints: new AlertHints(),
+    ...(deps.runbookJoins ? { runbooks: deps.runbookJoins } : {}),
   };
   // Built on first request, not at cold start: only a few callers ever ask for it.
   let document: ReturnType<typeof openApiDocument> | undefined;
