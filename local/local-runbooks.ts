@@ -94,6 +94,9 @@ export class LocalRunbookWorkflow implements RunbookStarter, ApprovalSignals {
   private readonly retryOverrides: Record<string, number[]> = {};
   private readonly clock: RunbookClock;
   private readonly origin = Date.now();
+  /** Actions under way: an aborted execution does not stop the step it was in, so stop() waits for them. */
+  private readonly working = new Set<Promise<unknown>>();
+  private stopped = false;
 
   constructor(private readonly deps: LocalRunbookWorkflowDeps) {
     if (!(deps.timeScale > 0)) throw new RangeError('FIREBREAK_TIME_SCALE must be a number above 0');
@@ -112,7 +115,8 @@ export class LocalRunbookWorkflow implements RunbookStarter, ApprovalSignals {
         (retrier) => ((retrier.IntervalSeconds ?? 1) * 1000) / deps.timeScale,
       );
       if (state.Resource === FUNCTION_ARN) {
-        this.handlers[name] = (input) => this.clock.busy(() => deps.actions.run(parseRunbookInput(input)));
+        this.handlers[name] = (input) =>
+          this.track(this.clock.busy(() => deps.actions.run(parseRunbookInput(input))));
       } else if (state.Resource === WAIT_ARN) {
         this.handlers[name] = async (input) => {
           await this.clock.sleep(this.secondsOf(input as WaitInput));
@@ -128,6 +132,7 @@ export class LocalRunbookWorkflow implements RunbookStarter, ApprovalSignals {
   async start(incidentId: string, runId: string): Promise<'started' | 'already-running'> {
     const name = executionNameOf(incidentId, runId);
     if (this.executions.has(name)) return 'already-running';
+    if (this.stopped) throw new Error(`local runbooks are stopped: run ${name} not started`);
     const record: LocalRunbookExecution = {
       name,
       incidentId,
@@ -200,6 +205,7 @@ export class LocalRunbookWorkflow implements RunbookStarter, ApprovalSignals {
 
   /** Ends every running execution (shutdown) and lets the actions under way finish. */
   async stop(): Promise<void> {
+    this.stopped = true;
     for (const [name, abort] of this.aborts) {
       const record = this.executions.get(name);
       if (record?.status === 'running') record.status = 'aborted';
@@ -208,7 +214,7 @@ export class LocalRunbookWorkflow implements RunbookStarter, ApprovalSignals {
     for (const wake of this.sleeps) wake();
     for (const parked of this.parked.values()) parked.resolve({ stopped: true });
     this.parked.clear();
-    await Promise.allSettled([...this.running.values()]);
+    await Promise.allSettled([...this.running.values(), ...this.working]);
   }
 
   /**
@@ -240,6 +246,13 @@ export class LocalRunbookWorkflow implements RunbookStarter, ApprovalSignals {
   private secondsOf(wait: WaitInput): number {
     if ('seconds' in wait) return wait.seconds;
     return Math.max(0, (Date.parse(wait.timestamp) - this.clock.now().getTime()) / 1000);
+  }
+
+  private track<T>(work: Promise<T>): Promise<T> {
+    this.working.add(work);
+    const done = () => this.working.delete(work);
+    work.then(done, done);
+    return work;
   }
 
   private wallSleep(ms: number, signal?: AbortSignal): Promise<void> {

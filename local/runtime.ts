@@ -257,8 +257,9 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
     changes,
     runs,
     async stop() {
-      await runbookEngine?.stop();
+      // The lifecycles first: a launch under way may still start runs, which the runbook engine then ends.
       await workflow.stop();
+      await runbookEngine?.stop();
       await close(server);
       client.destroy();
       await close(dynamo);

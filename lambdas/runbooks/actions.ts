@@ -270,7 +270,8 @@ export class RunbookActions {
   async approvalRejected(input: Input<'approval-rejected'>): Promise<{ state: RunState }> {
     const run = await this.getRun(input);
     if (run.state === 'rejected') {
-      await this.entry(run, 'rejected', run.endedAt ?? run.updatedAt, runEntries.rejected(run), {
+      // The same entry as the API's record of the decision (id and time): one entry, whichever writes first.
+      await this.entry(run, 'decision', run.decidedAt ?? run.endedAt ?? run.updatedAt, runEntries.rejected(run), {
         rejectedBy: run.rejectedBy,
         ...(run.decisionReason ? { reason: run.decisionReason } : {}),
       });

@@ -163,7 +163,7 @@ describe('the lifecycle definition: failures', () => {
     }
   });
 
-  it('calls only the lifecycle function, GetItem and the token wait: nothing local-only', () => {
+  it('calls only the lifecycle and runbook functions, GetItem and the token wait: nothing local-only', () => {
     // Act
     const resources = new Set(tasksOf(definition().States).map(({ state }) => state.Resource));
 
@@ -171,6 +171,8 @@ describe('the lifecycle definition: failures', () => {
     expect([...resources].sort()).toEqual(
       [
         LIFECYCLE_FUNCTION,
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the ASL's substitution placeholder.
+        '${RunbookFunctionArn}',
         'arn:aws:states:::dynamodb:getItem',
         'arn:aws:states:::lambda:invoke.waitForTaskToken',
       ].sort(),
