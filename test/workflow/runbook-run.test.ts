@@ -866,7 +866,7 @@ describe('runbook runs: approval', () => {
     expect(startRequests(h)).toEqual([]);
     expect(await h.runs.get(incidentId, runId)).toMatchObject({ state: 'rejected', rejectedBy: 'bob' });
     expect(remediations(await h.timeline(incidentId)).at(-1)).toEqual([
-      'rejected',
+      'decision',
       'Remediation restart-web (AWS-RestartEC2Instance v1) rejected by bob: deploy rolling back; not run',
     ]);
   });
