@@ -362,10 +362,22 @@ describe('npm run demo', () => {
       expect(items).toHaveLength(5);
       // The checkout incident holds both checkout alarms.
       expect(items.map((i) => i.alertCount).sort()).toEqual([1, 1, 1, 1, 2]);
+
+      // Then the bound remediation plays out: diagnosis, approval, the automation, the alarm back to OK.
+      for (let i = 0; i < 1200 && !/restart-web ended/.test(output); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(output).toMatch(
+        /Recent changes: deployed web v142 on i-0a7c3e9f2b1d45e68 by deploy-pipeline .*4 min before the alarm/,
+      );
+      expect(output).toContain('restart-web is awaiting-approval');
+      expect(output).toMatch(/automation [0-9a-f-]{36}: Success/);
+      expect(output).toMatch(/web-cpu-utilization-high → OK: resolved INC-/);
+      expect(output).toMatch(/restart-web ended verified: web-cpu-utilization-high back to OK/);
     } finally {
       if (demo.pid) process.kill(-demo.pid, 'SIGTERM');
     }
-  });
+  }, 120_000);
 });
 
 describe('local mode with FIREBREAK_DATA_DIR', () => {
