@@ -6,6 +6,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import { executionNameOf } from '#core/runbook-run';
 import type { ApprovalSignals, RunbookStarter } from '../runbooks/ports';
+import { sendToWaitingTask } from './workflow';
 
 /** The error a rejected run's approval wait fails with (its Catch routes it). */
 export const REJECTED_ERROR = 'Runbook.Rejected';
@@ -40,7 +41,7 @@ export class RunbookWorkflow implements RunbookStarter, ApprovalSignals {
   }
 
   approve(token: string): Promise<'signalled' | 'not-waiting'> {
-    return this.signal(() =>
+    return sendToWaitingTask(() =>
       this.sfn.send(
         new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify({ approved: true }) }),
       ),
@@ -48,7 +49,7 @@ export class RunbookWorkflow implements RunbookStarter, ApprovalSignals {
   }
 
   reject(token: string, reason: string): Promise<'signalled' | 'not-waiting'> {
-    return this.signal(() =>
+    return sendToWaitingTask(() =>
       this.sfn.send(
         new SendTaskFailureCommand({
           taskToken: token,
@@ -57,21 +58,5 @@ export class RunbookWorkflow implements RunbookStarter, ApprovalSignals {
         }),
       ),
     );
-  }
-
-  /** A token no longer waited on (the wait timed out, the execution ended) is not an error. */
-  private async signal(send: () => Promise<unknown>): Promise<'signalled' | 'not-waiting'> {
-    try {
-      await send();
-      return 'signalled';
-    } catch (error) {
-      if (
-        error instanceof Error &&
-        ['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken'].includes(error.name)
-      ) {
-        return 'not-waiting';
-      }
-      throw error;
-    }
   }
 }

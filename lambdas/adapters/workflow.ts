@@ -24,19 +24,26 @@ export class LifecycleSignals {
     return this.wake(token, { priorityRaised: true });
   }
 
-  protected async wake(token: string, output: Record<string, true>): Promise<'signalled' | 'not-waiting'> {
-    try {
-      await this.sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify(output) }));
-      return 'signalled';
-    } catch (error) {
-      if (
-        error instanceof Error &&
-        ['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken'].includes(error.name)
-      ) {
-        return 'not-waiting';
-      }
-      throw error;
+  protected wake(token: string, output: Record<string, true>): Promise<'signalled' | 'not-waiting'> {
+    return sendToWaitingTask(() =>
+      this.sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify(output) })),
+    );
+  }
+}
+
+/**
+ * Sends a task token back (SendTaskSuccess or SendTaskFailure). A token no longer waited on (the wait timed
+ * out, the execution moved on or ended) is not an error: `not-waiting`.
+ */
+export async function sendToWaitingTask(send: () => Promise<unknown>): Promise<'signalled' | 'not-waiting'> {
+  try {
+    await send();
+    return 'signalled';
+  } catch (error) {
+    if (error instanceof Error && ['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken'].includes(error.name)) {
+      return 'not-waiting';
     }
+    throw error;
   }
 }
 

@@ -271,10 +271,16 @@ export class RunbookActions {
     const run = await this.getRun(input);
     if (run.state === 'rejected') {
       // The same entry as the API's record of the decision (id and time): one entry, whichever writes first.
-      await this.entry(run, 'decision', run.decidedAt ?? run.endedAt ?? run.updatedAt, runEntries.rejected(run), {
-        rejectedBy: run.rejectedBy,
-        ...(run.decisionReason ? { reason: run.decisionReason } : {}),
-      });
+      await this.entry(
+        run,
+        'decision',
+        run.decidedAt ?? run.endedAt ?? run.updatedAt,
+        runEntries.rejected(run),
+        {
+          rejectedBy: run.rejectedBy,
+          ...(run.decisionReason ? { reason: run.decisionReason } : {}),
+        },
+      );
     }
     return { state: run.state };
   }
