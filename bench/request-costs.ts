@@ -10,17 +10,22 @@ import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-s
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { IncidentIdAllocator } from '#adapters/incident-ids';
 import { type DocumentSender, IncidentStore, isConditionFailure } from '#adapters/incident-store';
+import { RunbookRuns } from '#adapters/runbook-runs';
 import { createTableInput, waitForActiveTable } from '#adapters/table-definition';
 import { DEFAULT_GROUPING_CONFIG } from '#core/grouping';
 import type { Signal } from '#core/model';
+import { parseRunbookConfig } from '#core/runbooks';
 import { normalizeEventBridgeEvent } from '#core/sources/index';
 import { AlertHints } from '../lambdas/incidents/alert-hints';
 import {
   type ApplySignalDeps,
   applySignal,
   type LifecycleStarter,
+  type RunbookJoinHook,
   type SignalOutcome,
 } from '../lambdas/ingest/apply-signal';
+import { RunbookLauncher } from '../lambdas/runbooks/launch';
+import type { RunbookStarter } from '../lambdas/runbooks/ports';
 import { alarmStateChangeEvent, EC2_CPU } from '../local/cloudwatch-events';
 import { startDynamoProcess } from './dynamo-client';
 
@@ -50,6 +55,8 @@ class Tally {
   idsReleased = 0;
   lifecycleStarts = 0;
   lifecycleSignals = 0;
+  /** Runbook-run executions started (Step Functions StartExecution). */
+  runbookStarts = 0;
 
   get requests(): number {
     return this.reads + this.writes + this.other;
@@ -116,6 +123,42 @@ const countingWorkflow: LifecycleStarter = {
   },
 };
 
+/** Stands in for Step Functions' runbook-run machine: counts the executions the launcher starts. */
+const countingRunbookStarter: RunbookStarter = {
+  async start() {
+    tally.runbookStarts += 1;
+    return 'started';
+  },
+};
+
+/** One remediation every measured alarm matches (EC2 CPU), in approval mode, as the README's example. */
+const BENCH_RUNBOOKS = parseRunbookConfig({
+  bindings: {
+    'restart-web': {
+      match: { namespace: 'AWS/EC2', metric: 'CPUUtilization' },
+      document: { name: 'Firebreak-RestartEC2Instance', version: '1' },
+      parameters: { InstanceId: '{dimension.InstanceId}', AutomationAssumeRole: '{automationRole}' },
+      kind: 'remediation',
+    },
+  },
+});
+
+/** The ingest handler's join hook with runbooks deployed: the real launcher, its writes counted. */
+function runbookJoins(doc: DocumentSender, bound: boolean): RunbookJoinHook {
+  return {
+    launcher: new RunbookLauncher({
+      runs: new RunbookRuns(doc, TABLE),
+      starter: countingRunbookStarter,
+      config: bound ? BENCH_RUNBOOKS : parseRunbookConfig({}),
+      automationRoleArn: 'arn:aws:iam::111122223333:role/firebreak-automation',
+      clock: () => new Date(),
+    }),
+    onError: (error) => {
+      throw error;
+    },
+  };
+}
+
 /**
  * applySignal's dependencies, as the ingest handler builds them. When `#core/grouping` lands and
  * ApplySignalDeps takes a `grouping` field, this is the one place to pass it:
@@ -171,6 +214,8 @@ interface Sample {
 interface Scenario {
   name: string;
   target?: { text: string; met: (cost: Cost) => boolean };
+  /** With runbooks deployed: a joining alert launches its runbooks (the changes diagnosis, and `bound`). */
+  runbooks?: { bound: boolean };
   /** Applies what must be true before the measured signal (not counted) and returns the measured signal. */
   prepare: (setup: (signal: Signal) => Promise<SignalOutcome>, n: number) => Promise<Sample>;
 }
@@ -185,6 +230,7 @@ interface Cost {
   idsDrawn: number;
   lifecycleStarts: number;
   lifecycleSignals: number;
+  runbookStarts: number;
   commands: string;
   /** min–max of requests per event, when it varies. */
   spread: string;
@@ -236,6 +282,60 @@ const SCENARIOS: Scenario[] = [
           alarm: `join-${n}-second`,
           service,
           id: `join-${n}-1`,
+          state: 'ALARM',
+          at: at(n, 1),
+        }),
+        incidentBefore,
+      };
+    },
+  },
+  {
+    name: '(b′) as (b), runbooks deployed, none bound to it',
+    runbooks: { bound: false },
+    async prepare(setup, n) {
+      const service = `joinrb0-svc-${n}`;
+      const incidentBefore = await opened(
+        setup,
+        alarmSignal({
+          alarm: `joinrb0-${n}-first`,
+          service,
+          id: `joinrb0-${n}-0`,
+          state: 'ALARM',
+          at: at(n, 0),
+        }),
+      );
+      return {
+        signal: alarmSignal({
+          alarm: `joinrb0-${n}-second`,
+          service,
+          id: `joinrb0-${n}-1`,
+          state: 'ALARM',
+          at: at(n, 1),
+        }),
+        incidentBefore,
+      };
+    },
+  },
+  {
+    name: '(b″) as (b), runbooks deployed, one remediation bound to it',
+    runbooks: { bound: true },
+    async prepare(setup, n) {
+      const service = `joinrb1-svc-${n}`;
+      const incidentBefore = await opened(
+        setup,
+        alarmSignal({
+          alarm: `joinrb1-${n}-first`,
+          service,
+          id: `joinrb1-${n}-0`,
+          state: 'ALARM',
+          at: at(n, 0),
+        }),
+      );
+      return {
+        signal: alarmSignal({
+          alarm: `joinrb1-${n}-second`,
+          service,
+          id: `joinrb1-${n}-1`,
           state: 'ALARM',
           at: at(n, 1),
         }),
@@ -335,6 +435,7 @@ function summarize(tallies: Tally[], outcomes: string): Cost {
     counterWrites: average(tallies, (t) => t.counterWrites),
     idsDrawn: average(tallies, (t) => t.idsDrawn),
     lifecycleStarts: average(tallies, (t) => t.lifecycleStarts),
+    runbookStarts: average(tallies, (t) => t.runbookStarts),
     lifecycleSignals: average(tallies, (t) => t.lifecycleSignals),
     commands: [...commands]
       .sort(([a], [b]) => a.localeCompare(b))
@@ -365,7 +466,8 @@ async function main() {
       TABLE,
     );
     const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
-    const counted = new IncidentStore(countingSender(doc), TABLE);
+    const countedDoc = countingSender(doc);
+    const counted = new IncidentStore(countedDoc, TABLE);
     // Setup runs through its own store and allocator, uncounted, as another Lambda container would.
     const setupStore = new IncidentStore(doc, TABLE);
     const setupIds = new IncidentIdAllocator(setupStore);
@@ -394,7 +496,11 @@ async function main() {
           const ids = container === 'warm' ? warmIds : new CountingIdAllocator(counted);
           tally = new Tally();
           const hints = container === 'warm' ? warmHints : new AlertHints();
-          const outcome = await applySignal(ingestDeps(counted, ids, countingWorkflow, hints), sample.signal);
+          const deps = ingestDeps(counted, ids, countingWorkflow, hints);
+          const measured = scenario.runbooks
+            ? { ...deps, runbooks: runbookJoins(countedDoc, scenario.runbooks.bound) }
+            : deps;
+          const outcome = await applySignal(measured, sample.signal);
           if (container === 'warm' && i === 0) continue;
           tallies.push(tally);
           results.push({
@@ -422,14 +528,14 @@ async function main() {
       );
     }
     console.log(
-      '\n| kind | commands (warm) | refused conditional writes | id counter writes: warm / fresh | requests in a fresh container | lifecycle starts / resolution signals |',
+      '\n| kind | commands (warm) | refused conditional writes | id counter writes: warm / fresh | requests in a fresh container | lifecycle starts / resolution signals | runbook-run starts |',
     );
-    console.log('|---|---|---|---|---|---|');
+    console.log('|---|---|---|---|---|---|---|');
     for (const { scenario, warm, fresh } of rows) {
       console.log(
         `| ${scenario.name} | ${warm.commands} | ${fmt(warm.refused)} | ${fmt(warm.counterWrites)} / ${fmt(
           fresh.counterWrites,
-        )} | ${fmt(fresh.requests)}${fresh.spread} | ${fmt(warm.lifecycleStarts)} / ${fmt(warm.lifecycleSignals)} |`,
+        )} | ${fmt(fresh.requests)}${fresh.spread} | ${fmt(warm.lifecycleStarts)} / ${fmt(warm.lifecycleSignals)} | ${fmt(warm.runbookStarts)} |`,
       );
     }
     console.log(
