@@ -102,6 +102,11 @@ export const API_ROUTES: readonly ApiRouteDefinition[] = [
   ...['acknowledge', 'resolve', 'close', 'escalate', 'notes', 'updates', 'merge'].map((action) =>
     route(HttpMethod.POST, `/incidents/{id}/${action}`, 'incidents:write'),
   ),
+  route(HttpMethod.GET, '/runbooks', 'incidents:read'),
+  route(HttpMethod.GET, '/incidents/{id}/runbooks', 'incidents:read'),
+  route(HttpMethod.POST, '/incidents/{id}/runbooks', 'incidents:write'),
+  route(HttpMethod.POST, '/incidents/{id}/runbooks/{runId}/approve', 'incidents:write'),
+  route(HttpMethod.POST, '/incidents/{id}/runbooks/{runId}/reject', 'incidents:write'),
   route(HttpMethod.POST, '/integrations/keys', 'admin'),
   route(HttpMethod.GET, '/integrations/keys', 'admin'),
   route(HttpMethod.DELETE, '/integrations/keys/{id}', 'admin'),

@@ -3,6 +3,9 @@ import { join } from 'node:path';
 import { type Stack, Validations } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_RUNBOOK_CONFIG } from '#core/runbooks';
+import { createApiRoutes } from '../../lambdas/api/routes';
+import { API_ROUTES } from '../../lib/api';
 import { parseFirebreakConfig } from '../../lib/config';
 import {
   asArray,
@@ -38,6 +41,11 @@ const JWT_ROUTES: Array<[string, string[]]> = [
   ['POST /incidents/{id}/notes', WRITE],
   ['POST /incidents/{id}/updates', WRITE],
   ['POST /incidents/{id}/merge', WRITE],
+  ['GET /runbooks', READ],
+  ['GET /incidents/{id}/runbooks', READ],
+  ['POST /incidents/{id}/runbooks', WRITE],
+  ['POST /incidents/{id}/runbooks/{runId}/approve', WRITE],
+  ['POST /incidents/{id}/runbooks/{runId}/reject', WRITE],
   ['POST /integrations/keys', ADMIN],
   ['GET /integrations/keys', ADMIN],
   ['DELETE /integrations/keys/{id}', ADMIN],
@@ -120,6 +128,21 @@ describe('Firebreak: the incident HTTP API with its own user pool', () => {
       KmsKeyId: resolve(synthesized.firebreak.operationsKey.key.keyArn),
       RetentionInDays: FULL_CONFIG.logRetentionDays,
     });
+  });
+
+  it('deploys every route the API function serves, with the scope the function checks', () => {
+    // Prepare: the function's route table, as its handler builds it (nothing is called while building it).
+    const served = createApiRoutes({
+      runbooks: { runs: {}, launcher: {}, approvals: {}, config: DEFAULT_RUNBOOK_CONFIG },
+    } as never);
+
+    // Assess
+    const deployed = new Map(API_ROUTES.map((route) => [`${route.method} ${route.path}`, route.access]));
+    for (const [key, route] of Object.entries(served)) {
+      expect(deployed.has(key), `${key} is served but not deployed`).toBe(true);
+      expect(deployed.get(key), key).toBe(route.scope === 'none' ? 'integration-key' : route.scope);
+    }
+    expect([...deployed.keys()].sort()).toEqual(Object.keys(served).sort());
   });
 
   it('has exactly the routes of the contract', () => {
