@@ -92,17 +92,8 @@ export class RunbookRuns {
       .when(
         (u) => `attribute_exists(PK) AND ${u.name('state')} IN (${from.map((s) => u.value(s)).join(', ')})`,
       );
-    const result = await conditional(() =>
-      this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: runKeys.run(incidentId, runId),
-          ...update.build(),
-          ReturnValues: 'ALL_NEW',
-        }),
-      ),
-    );
-    return result?.Attributes ? readRun(result.Attributes) : undefined;
+    const { item } = await this.updateRun(incidentId, runId, update);
+    return item ? readRun(item) : undefined;
   }
 
   /** Records fields of a run in a state it stays in (steps and outputs while it runs). */
@@ -124,16 +115,7 @@ export class RunbookRuns {
     const update = new UpdateExpression()
       .set({ approvalToken: token })
       .when((u) => `${u.name('state')} = ${u.value('awaiting-approval')}`);
-    const result = await conditional(() =>
-      this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: runKeys.run(incidentId, runId),
-          ...update.build(),
-        }),
-      ),
-    );
-    return result !== undefined;
+    return (await this.updateRun(incidentId, runId, update)).written;
   }
 
   /**
@@ -157,17 +139,7 @@ export class RunbookRuns {
         ...(decision.approved ? {} : { endedAt: now.toISOString() }),
       })
       .when((u) => `${u.name('state')} = ${u.value('awaiting-approval')}`);
-    const result = await conditional(() =>
-      this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: runKeys.run(incidentId, runId),
-          ...update.build(),
-          ReturnValues: 'ALL_NEW',
-        }),
-      ),
-    );
-    const item = result?.Attributes;
+    const { item } = await this.updateRun(incidentId, runId, update);
     if (!item) return undefined;
     return {
       run: readRun(item),
@@ -264,5 +236,27 @@ export class RunbookRuns {
       ),
     );
     return written !== undefined;
+  }
+
+  /**
+   * One conditional update of a run, answering its item as written: undefined when the condition did not
+   * hold (`written` tells that apart from an answer without attributes).
+   */
+  private async updateRun(
+    incidentId: string,
+    runId: string,
+    update: UpdateExpression,
+  ): Promise<{ written: boolean; item?: Record<string, unknown> }> {
+    const result = await conditional(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: runKeys.run(incidentId, runId),
+          ...update.build(),
+          ReturnValues: 'ALL_NEW',
+        }),
+      ),
+    );
+    return { written: result !== undefined, ...(result?.Attributes ? { item: result.Attributes } : {}) };
   }
 }

@@ -3,11 +3,11 @@ import type { IncidentStore } from '#adapters/incident-store';
 import type { RunbookRuns } from '#adapters/runbook-runs';
 import { isOpen } from '#core/lifecycle';
 import type { Incident } from '#core/model';
+import { runbookAlertOfClaim } from '#core/runbook-alert';
 import type { RunbookRun } from '#core/runbook-run';
 import { type RunbookConfig, RunbookKind, RunbookMode } from '#core/runbooks';
 import type { ApprovalSignals, Launcher } from '../runbooks/ports';
 import { ApiError, conflict, notFound } from './errors';
-import { openingAlertOf } from './runbook-alert';
 
 /** What the runbook routes need besides the incident store: the runs, how they start, and the bindings. */
 export interface RunbookRouteDeps {
@@ -91,7 +91,7 @@ export class RunbookCommands {
       throw conflict(`incident ${id} is ${incident.status}; runbooks run on open incidents only`);
     }
     const claim = await this.deps.store.claims.get(incident.dedupKey);
-    const runs = await this.deps.launcher.launch(id, openingAlertOf(incident, claim), 'requested', {
+    const runs = await this.deps.launcher.launch(id, runbookAlertOfClaim(incident, claim), 'requested', {
       key: by.key,
       requestedBy: by.actor,
       only: name,
