@@ -102,6 +102,17 @@ export const API_ROUTES: readonly ApiRouteDefinition[] = [
   ...['acknowledge', 'resolve', 'close', 'escalate', 'notes', 'updates', 'merge'].map((action) =>
     route(HttpMethod.POST, `/incidents/{id}/${action}`, 'incidents:write'),
   ),
+  route(HttpMethod.GET, '/people', 'incidents:read'),
+  route(HttpMethod.GET, '/people/{id}', 'incidents:read'),
+  route(HttpMethod.PUT, '/people/{id}', 'incidents:write'),
+  route(HttpMethod.DELETE, '/people/{id}', 'incidents:write'),
+  route(HttpMethod.GET, '/schedules', 'incidents:read'),
+  route(HttpMethod.GET, '/schedules/{id}', 'incidents:read'),
+  route(HttpMethod.GET, '/schedules/{id}/oncall', 'incidents:read'),
+  route(HttpMethod.GET, '/schedules/{id}/shifts', 'incidents:read'),
+  route(HttpMethod.PUT, '/schedules/{id}', 'incidents:write'),
+  route(HttpMethod.POST, '/schedules/{id}/overrides', 'incidents:write'),
+  route(HttpMethod.DELETE, '/schedules/{id}/overrides/{overrideId}', 'incidents:write'),
   route(HttpMethod.POST, '/integrations/keys', 'admin'),
   route(HttpMethod.GET, '/integrations/keys', 'admin'),
   route(HttpMethod.DELETE, '/integrations/keys/{id}', 'admin'),
@@ -333,7 +344,14 @@ export class Api extends Construct {
     const fn = this.function;
     fn.addToRolePolicy(
       new PolicyStatement({
-        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
+        // DeleteItem: deleting a person (and their directory copy) and a schedule's override.
+        actions: [
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+          'dynamodb:Query',
+          'dynamodb:DeleteItem',
+        ],
         resources: [table.tableArn],
       }),
     );

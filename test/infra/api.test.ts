@@ -38,6 +38,17 @@ const JWT_ROUTES: Array<[string, string[]]> = [
   ['POST /incidents/{id}/notes', WRITE],
   ['POST /incidents/{id}/updates', WRITE],
   ['POST /incidents/{id}/merge', WRITE],
+  ['GET /people', READ],
+  ['GET /people/{id}', READ],
+  ['PUT /people/{id}', WRITE],
+  ['DELETE /people/{id}', WRITE],
+  ['GET /schedules', READ],
+  ['GET /schedules/{id}', READ],
+  ['GET /schedules/{id}/oncall', READ],
+  ['GET /schedules/{id}/shifts', READ],
+  ['PUT /schedules/{id}', WRITE],
+  ['POST /schedules/{id}/overrides', WRITE],
+  ['DELETE /schedules/{id}/overrides/{overrideId}', WRITE],
   ['POST /integrations/keys', ADMIN],
   ['GET /integrations/keys', ADMIN],
   ['DELETE /integrations/keys/{id}', ADMIN],
@@ -315,7 +326,13 @@ describe('Firebreak: the incident HTTP API with its own user pool', () => {
     expect(dynamo).toHaveLength(2);
     expect(dynamo).toContainEqual(
       expect.objectContaining({
-        Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+        Action: [
+          'dynamodb:DeleteItem',
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:Query',
+          'dynamodb:UpdateItem',
+        ],
         Resource: tableArn,
       }),
     );
