@@ -288,6 +288,7 @@ export class Api extends Construct {
               allowMethods: [
                 CorsHttpMethod.GET,
                 CorsHttpMethod.POST,
+                CorsHttpMethod.PUT,
                 CorsHttpMethod.PATCH,
                 CorsHttpMethod.DELETE,
               ],

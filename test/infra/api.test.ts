@@ -199,7 +199,7 @@ describe('Firebreak: the incident HTTP API with its own user pool', () => {
     firebreak.hasResourceProperties('AWS::ApiGatewayV2::Api', {
       CorsConfiguration: {
         AllowOrigins: [DASHBOARD],
-        AllowMethods: Match.arrayEquals(['GET', 'POST', 'PATCH', 'DELETE']),
+        AllowMethods: Match.arrayEquals(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']),
         AllowHeaders: Match.arrayWith(['authorization', 'content-type', 'idempotency-key', 'if-match']),
       },
     });
