@@ -107,6 +107,17 @@ export const API_ROUTES: readonly ApiRouteDefinition[] = [
   route(HttpMethod.POST, '/incidents/{id}/runbooks', 'incidents:write'),
   route(HttpMethod.POST, '/incidents/{id}/runbooks/{runId}/approve', 'incidents:write'),
   route(HttpMethod.POST, '/incidents/{id}/runbooks/{runId}/reject', 'incidents:write'),
+  route(HttpMethod.GET, '/people', 'incidents:read'),
+  route(HttpMethod.GET, '/people/{id}', 'incidents:read'),
+  route(HttpMethod.PUT, '/people/{id}', 'incidents:write'),
+  route(HttpMethod.DELETE, '/people/{id}', 'incidents:write'),
+  route(HttpMethod.GET, '/schedules', 'incidents:read'),
+  route(HttpMethod.GET, '/schedules/{id}', 'incidents:read'),
+  route(HttpMethod.GET, '/schedules/{id}/oncall', 'incidents:read'),
+  route(HttpMethod.GET, '/schedules/{id}/shifts', 'incidents:read'),
+  route(HttpMethod.PUT, '/schedules/{id}', 'incidents:write'),
+  route(HttpMethod.POST, '/schedules/{id}/overrides', 'incidents:write'),
+  route(HttpMethod.DELETE, '/schedules/{id}/overrides/{overrideId}', 'incidents:write'),
   route(HttpMethod.POST, '/integrations/keys', 'admin'),
   route(HttpMethod.GET, '/integrations/keys', 'admin'),
   route(HttpMethod.DELETE, '/integrations/keys/{id}', 'admin'),
@@ -282,6 +293,7 @@ export class Api extends Construct {
               allowMethods: [
                 CorsHttpMethod.GET,
                 CorsHttpMethod.POST,
+                CorsHttpMethod.PUT,
                 CorsHttpMethod.PATCH,
                 CorsHttpMethod.DELETE,
               ],
@@ -338,7 +350,14 @@ export class Api extends Construct {
     const fn = this.function;
     fn.addToRolePolicy(
       new PolicyStatement({
-        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
+        // DeleteItem: deleting a person (and their directory copy) and a schedule's override.
+        actions: [
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+          'dynamodb:Query',
+          'dynamodb:DeleteItem',
+        ],
         resources: [table.tableArn],
       }),
     );

@@ -11,7 +11,9 @@ import { IncidentQueries } from '#adapters/incident-queries';
 import { IncidentStore } from '#adapters/incident-store';
 import { IntegrationKeys } from '#adapters/integration-keys';
 import { SnsNotifier } from '#adapters/notifier';
+import { PeopleStore } from '#adapters/people-store';
 import { RunbookRuns } from '#adapters/runbook-runs';
+import { ScheduleStore } from '#adapters/schedule-store';
 import { createTableInput, waitForActiveTable } from '#adapters/table-definition';
 import type { EscalationConfig } from '#core/escalation';
 import type { GroupingConfig } from '#core/grouping';
@@ -179,6 +181,8 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
       store,
       queries,
       keys,
+      people: new PeopleStore(db, TABLE),
+      schedules: new ScheduleStore(db, TABLE),
       ids,
       workflow,
       notifier,

@@ -12,8 +12,10 @@ import { IncidentQueries } from '#adapters/incident-queries';
 import { IncidentStore } from '#adapters/incident-store';
 import { IntegrationKeys } from '#adapters/integration-keys';
 import { SnsNotifier } from '#adapters/notifier';
+import { PeopleStore } from '#adapters/people-store';
 import { RunbookRuns } from '#adapters/runbook-runs';
 import { RunbookWorkflow } from '#adapters/runbook-workflow';
+import { ScheduleStore } from '#adapters/schedule-store';
 import { IncidentWorkflow } from '#adapters/workflow';
 import { GroupingConfigJson } from '#core/grouping';
 import { RunbookConfigJson } from '#core/runbooks';
@@ -61,6 +63,8 @@ const routes = createApiRoutes({
   store,
   queries: new IncidentQueries(db, config.tableName, clock),
   keys: new IntegrationKeys(db, config.tableName),
+  people: new PeopleStore(db, config.tableName),
+  schedules: new ScheduleStore(db, config.tableName),
   ids: new IncidentIdAllocator(store),
   workflow: new IncidentWorkflow(sfn, config.env.STATE_MACHINE_ARN),
   notifier: new SnsNotifier(new SNSClient({}), config.topicArns),

@@ -8,11 +8,12 @@ import { RunbookRun } from '#core/runbook-run';
 import { ListQuery, MergeBody, NoteBody, PageQuery, ResolveBody } from './incident-routes';
 import { NoBody } from './input';
 import { CreateKeyBody } from './integration-routes';
+import { oncallPaths } from './openapi-oncall';
 import { StatusUpdate } from './paging';
 import { BoundRunbook } from './runbook-commands';
 import { DecisionBody, RunRunbookBody } from './runbook-routes';
 
-const ErrorBody = z.object({
+export const ErrorBody = z.object({
   error: z.object({ code: z.string(), message: z.string(), field: z.string().optional() }),
 });
 const IncidentPage = z.object({ items: z.array(Incident), nextCursor: z.string().optional() });
@@ -41,10 +42,10 @@ const SENDER_FORMAT = {
   description: 'The sender’s format; fields Firebreak does not use are ignored, not refused',
 };
 
-const schema = (type: z.ZodType) =>
+export const schema = (type: z.ZodType) =>
   z.toJSONSchema(type, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' });
-const json = (type: z.ZodType) => ({ content: { 'application/json': { schema: schema(type) } } });
-const errors = {
+export const json = (type: z.ZodType) => ({ content: { 'application/json': { schema: schema(type) } } });
+export const errors = {
   '400': { description: 'Invalid request; `error.field` names the field', ...json(ErrorBody) },
   '401': { description: 'Missing or invalid credentials', ...json(ErrorBody) },
   '403': { description: 'The token lacks the scope', ...json(ErrorBody) },
@@ -59,7 +60,7 @@ const idParameter = {
   required: true,
   schema: { type: 'string', pattern: '^INC-\\d{8}-\\d{4,}$' },
 };
-const idempotencyKey = {
+export const idempotencyKey = {
   name: 'Idempotency-Key',
   in: 'header',
   required: false,
@@ -78,7 +79,7 @@ function queryParameters(type: z.ZodObject) {
 }
 
 /** A route's body: `required` unless the route takes none (then only nothing or `{}`). */
-function requestBody(body?: z.ZodType) {
+export function requestBody(body?: z.ZodType) {
   return body
     ? { required: true, ...json(body) }
     : { required: false, description: 'None, or `{}`: the route takes no fields', ...json(NoBody) };
@@ -140,6 +141,7 @@ export function openApiDocument(serverUrl?: string) {
       },
     },
     paths: {
+      ...oncallPaths(),
       '/incidents': {
         get: {
           summary: 'List incidents, newest first',

@@ -3,6 +3,8 @@ import type { IncidentQueries } from '#adapters/incident-queries';
 import type { IncidentStore } from '#adapters/incident-store';
 import type { IntegrationKeys } from '#adapters/integration-keys';
 import type { SnsNotifier } from '#adapters/notifier';
+import type { PeopleStore } from '#adapters/people-store';
+import type { ScheduleStore } from '#adapters/schedule-store';
 import type { EscalationConfig } from '#core/escalation';
 import type { GroupingConfig } from '#core/grouping';
 import { AlertHints } from '../incidents/alert-hints';
@@ -13,13 +15,18 @@ import { createIncidentRoutes } from './incident-routes';
 import { createIntegrationRoutes } from './integration-routes';
 import { openApiDocument } from './openapi';
 import { ManualPaging } from './paging';
+import { createPeopleRoutes } from './people-routes';
 import { RunbookCommands, type RunbookRouteDeps } from './runbook-commands';
 import { createRunbookRoutes } from './runbook-routes';
+import { createScheduleRoutes } from './schedule-routes';
 
 export interface ApiDeps {
   store: IncidentStore;
   queries: IncidentQueries;
   keys: IntegrationKeys;
+  /** People and on-call schedules (their overrides too), in the same table. */
+  people: PeopleStore;
+  schedules: ScheduleStore;
   ids: IncidentIdAllocator;
   /** Starts lifecycles, wakes them on resolution, and (when it can) re-plans one for a raised priority. */
   workflow: LifecycleStarter;
@@ -68,6 +75,8 @@ export function createApiRoutes(deps: ApiDeps): Routes {
       ingest,
     }),
     ...createIntegrationRoutes({ keys: deps.keys, ingest, newDedupKey: deps.newDedupKey }),
+    ...createPeopleRoutes({ people: deps.people, schedules: deps.schedules, clock: deps.clock }),
+    ...createScheduleRoutes({ people: deps.people, schedules: deps.schedules, clock: deps.clock }),
     ...(deps.runbooks
       ? createRunbookRoutes(new RunbookCommands({ ...deps.runbooks, store: deps.store, clock: deps.clock }))
       : {}),

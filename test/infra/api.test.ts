@@ -46,6 +46,17 @@ const JWT_ROUTES: Array<[string, string[]]> = [
   ['POST /incidents/{id}/runbooks', WRITE],
   ['POST /incidents/{id}/runbooks/{runId}/approve', WRITE],
   ['POST /incidents/{id}/runbooks/{runId}/reject', WRITE],
+  ['GET /people', READ],
+  ['GET /people/{id}', READ],
+  ['PUT /people/{id}', WRITE],
+  ['DELETE /people/{id}', WRITE],
+  ['GET /schedules', READ],
+  ['GET /schedules/{id}', READ],
+  ['GET /schedules/{id}/oncall', READ],
+  ['GET /schedules/{id}/shifts', READ],
+  ['PUT /schedules/{id}', WRITE],
+  ['POST /schedules/{id}/overrides', WRITE],
+  ['DELETE /schedules/{id}/overrides/{overrideId}', WRITE],
   ['POST /integrations/keys', ADMIN],
   ['GET /integrations/keys', ADMIN],
   ['DELETE /integrations/keys/{id}', ADMIN],
@@ -211,7 +222,7 @@ describe('Firebreak: the incident HTTP API with its own user pool', () => {
     firebreak.hasResourceProperties('AWS::ApiGatewayV2::Api', {
       CorsConfiguration: {
         AllowOrigins: [DASHBOARD],
-        AllowMethods: Match.arrayEquals(['GET', 'POST', 'PATCH', 'DELETE']),
+        AllowMethods: Match.arrayEquals(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']),
         AllowHeaders: Match.arrayWith(['authorization', 'content-type', 'idempotency-key', 'if-match']),
       },
     });
@@ -338,7 +349,13 @@ describe('Firebreak: the incident HTTP API with its own user pool', () => {
     expect(dynamo).toHaveLength(2);
     expect(dynamo).toContainEqual(
       expect.objectContaining({
-        Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+        Action: [
+          'dynamodb:DeleteItem',
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:Query',
+          'dynamodb:UpdateItem',
+        ],
         Resource: tableArn,
       }),
     );

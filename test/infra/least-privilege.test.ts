@@ -43,7 +43,13 @@ const ACTIONS_ONLY_ON_STAR = new Set([
 const TABLE_ACCESS: Array<{ role: string; actions: string[]; on: string[] }> = [
   {
     role: 'ApiFunctionRole',
-    actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+    actions: [
+      'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+    ],
     on: ['table'],
   },
   {

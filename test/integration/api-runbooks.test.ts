@@ -6,7 +6,9 @@ import { IncidentQueries } from '#adapters/incident-queries';
 import { IncidentStore } from '#adapters/incident-store';
 import { IntegrationKeys } from '#adapters/integration-keys';
 import { SnsNotifier } from '#adapters/notifier';
+import { PeopleStore } from '#adapters/people-store';
 import { RunbookRuns } from '#adapters/runbook-runs';
+import { ScheduleStore } from '#adapters/schedule-store';
 import { DEFAULT_ESCALATION_CONFIG } from '#core/escalation';
 import { DEFAULT_GROUPING_CONFIG } from '#core/grouping';
 import type { TimelineEntry } from '#core/model';
@@ -62,6 +64,8 @@ beforeEach(async () => {
     store,
     queries: new IncidentQueries(server.doc, table, clock),
     keys: new IntegrationKeys(server.doc, table),
+    people: new PeopleStore(server.doc, table),
+    schedules: new ScheduleStore(server.doc, table),
     ids,
     workflow,
     notifier: new SnsNotifier(new SNSClient({}), {}),

@@ -7,7 +7,9 @@ import { IncidentQueries } from '#adapters/incident-queries';
 import { IncidentStore } from '#adapters/incident-store';
 import { IntegrationKeys } from '#adapters/integration-keys';
 import { SnsNotifier } from '#adapters/notifier';
+import { PeopleStore } from '#adapters/people-store';
 import { RunbookRuns } from '#adapters/runbook-runs';
+import { ScheduleStore } from '#adapters/schedule-store';
 import { IncidentWorkflow } from '#adapters/workflow';
 import { DEFAULT_ESCALATION_CONFIG } from '#core/escalation';
 import { DEFAULT_GROUPING_CONFIG } from '#core/grouping';
@@ -34,6 +36,8 @@ let ids: { incident: string; integration: string };
 let mergeTarget = '';
 /** A run awaiting approval, for the approve and reject cases (made by their `prepare`). */
 let awaitingRunId = '';
+/** An override on the `primary` schedule, for the override delete case (made by its `prepare`). */
+let overrideId = '';
 
 beforeAll(async () => {
   server = await startDynamoServer();
@@ -65,6 +69,8 @@ function routeTable(): Routes {
     store,
     queries: new IncidentQueries(server.doc, table, () => new Date()),
     keys: new IntegrationKeys(server.doc, table),
+    people: new PeopleStore(server.doc, table),
+    schedules: new ScheduleStore(server.doc, table),
     ids: new IncidentIdAllocator(store),
     workflow: new IncidentWorkflow(new SFNClient({}), STATE_MACHINE_ARN),
     notifier: new SnsNotifier(new SNSClient({}), {}),
@@ -92,6 +98,22 @@ async function prepareAwaitingRun(): Promise<void> {
   expect(requested.status).toBe(202);
   awaitingRunId = (requested.body as { run: { runId: string } }).run.runId;
   await awaitApproval(new RunbookRuns(server.doc, table), ids.incident, awaitingRunId, new Date());
+}
+
+const ALICE = {
+  name: 'Alice',
+  timeZone: 'Europe/Berlin',
+  contacts: [{ type: 'email', address: 'alice@example.com' }],
+};
+const OVERRIDE = { person: 'alice', start: '2026-12-01T09:00:00Z', end: '2026-12-01T17:00:00Z' };
+
+/** Alice, and a `primary` schedule she is on. */
+async function preparePersonAndSchedule(): Promise<void> {
+  const person = await api.call('PUT /people/{id}', '/people/alice', { body: ALICE });
+  const schedule = await api.call('PUT /schedules/{id}', '/schedules/primary', {
+    body: { name: 'Primary', timeZone: 'UTC', layers: [] },
+  });
+  expect([person.status, schedule.status]).toEqual([201, 201]);
 }
 
 const isWrite = (routeKey: string) => !routeKey.startsWith('GET ');
@@ -225,6 +247,51 @@ const CASES: Record<string, WriteCase> = {
     unknown: ['expiresAt', '2027-01-01T00:00:00Z'],
     accepts: 'name, kind',
     status: 201,
+  },
+  'PUT /people/{id}': {
+    path: () => '/people/alice',
+    valid: ALICE,
+    unknown: ['pager', 'alice@pager.example.com'],
+    accepts: 'name, timeZone, contacts',
+    status: 201,
+  },
+  'DELETE /people/{id}': {
+    path: () => '/people/alice',
+    prepare: preparePersonAndSchedule,
+    valid: {},
+    unknown: ['force', true],
+    accepts: 'no fields',
+    status: 200,
+  },
+  'PUT /schedules/{id}': {
+    path: () => '/schedules/primary',
+    valid: { name: 'Primary', timeZone: 'UTC', layers: [] },
+    unknown: ['description', 'the primary rotation'],
+    accepts: 'name, timeZone, layers',
+    status: 201,
+  },
+  'POST /schedules/{id}/overrides': {
+    path: () => '/schedules/primary/overrides',
+    prepare: preparePersonAndSchedule,
+    valid: OVERRIDE,
+    unknown: ['reason', 'swap'],
+    accepts: 'person, start, end',
+    status: 201,
+  },
+  'DELETE /schedules/{id}/overrides/{overrideId}': {
+    path: () => `/schedules/primary/overrides/${overrideId}`,
+    prepare: async () => {
+      await preparePersonAndSchedule();
+      const created = await api.call('POST /schedules/{id}/overrides', '/schedules/primary/overrides', {
+        body: OVERRIDE,
+      });
+      expect(created.status).toBe(201);
+      overrideId = (created.body as { id: string }).id;
+    },
+    valid: {},
+    unknown: ['reason', 'done'],
+    accepts: 'no fields',
+    status: 200,
   },
   'DELETE /integrations/keys/{id}': {
     path: () => `/integrations/keys/${ids.integration}`,
