@@ -115,6 +115,7 @@ export const API_ROUTES: readonly ApiRouteDefinition[] = [
   route(HttpMethod.GET, '/schedules/{id}', 'incidents:read'),
   route(HttpMethod.GET, '/schedules/{id}/oncall', 'incidents:read'),
   route(HttpMethod.GET, '/schedules/{id}/shifts', 'incidents:read'),
+  route(HttpMethod.GET, '/schedules/{id}/report', 'incidents:read'),
   route(HttpMethod.PUT, '/schedules/{id}', 'incidents:write'),
   route(HttpMethod.POST, '/schedules/{id}/overrides', 'incidents:write'),
   route(HttpMethod.DELETE, '/schedules/{id}/overrides/{overrideId}', 'incidents:write'),

@@ -51,7 +51,7 @@ const IncidentUrl = z
   });
 
 /** Target names that would give a notification topic the name of a topic Firebreak already has. */
-const RESERVED_TARGETS = new Set(['ops']);
+const RESERVED_TARGETS = new Set(['ops', 'people']);
 
 /**
  * The escalation policies, as the domain core defines them, plus one rule only the infrastructure knows: a
@@ -62,6 +62,10 @@ const EscalationContext = EscalationConfig.superRefine((config, ctx) => {
     const named: Array<[PropertyKey[], string]> = [
       ...policy.levels.flatMap((level, index) =>
         level.targets.map((target, t): [PropertyKey[], string] => [['levels', index, 'targets', t], target]),
+      ),
+      ...policy.levels.flatMap(
+        (level, index): Array<[PropertyKey[], string]> =>
+          level.fallback ? [[['levels', index, 'fallback'], level.fallback]] : [],
       ),
       ...policy.stakeholders.map((target, t): [PropertyKey[], string] => [['stakeholders', t], target]),
       [['management'], policy.management],

@@ -6,10 +6,16 @@ import type { EscalationConfig } from '#core/escalation';
 
 export const NOTIFICATION_TOPIC_PREFIX = 'firebreak-';
 
-/** Every target the config names (level targets, stakeholders, management), each once, in first-seen order. */
+/**
+ * Every topic target the config names (levels' topic targets and fallbacks, stakeholders, management), each
+ * once, in first-seen order. `schedule:` and `person:` targets page through the one people topic.
+ */
 export function notificationTargets(config: EscalationConfig): string[] {
   const targets = Object.values(config.policies).flatMap((policy) => [
-    ...policy.levels.flatMap((level) => level.targets),
+    ...policy.levels.flatMap((level) => [
+      ...level.targets.filter((target) => !target.includes(':')),
+      ...(level.fallback ? [level.fallback] : []),
+    ]),
     ...policy.stakeholders,
     policy.management,
   ]);

@@ -5,6 +5,7 @@ import type { RunbookRuns } from '#adapters/runbook-runs';
 import type { DocumentSender } from '#adapters/store-keys';
 import type { EscalationConfig } from '#core/escalation';
 import type { RunbookConfig } from '#core/runbooks';
+import type { TargetResolver } from '../lambdas/incidents/target-resolver';
 import type { LifecycleStarter } from '../lambdas/ingest/apply-signal';
 import { RunbookActions } from '../lambdas/runbooks/actions';
 import type { RunbookInput } from '../lambdas/runbooks/inputs';
@@ -24,6 +25,8 @@ export interface LocalRunbookParts {
   lifecycle: Pick<LifecycleStarter, 'signalResolved'>;
   notifier: SnsNotifier;
   opsTopicArn: string;
+  /** Who the on-call level's `schedule:` and `person:` targets are now. */
+  targets: TargetResolver;
   escalation: EscalationConfig;
   config: RunbookConfig;
   /** What `{automationRole}` fills in: the role a deployment's automations assume (none is assumed here). */
@@ -69,6 +72,7 @@ export function createLocalRunbookEngine(parts: LocalRunbookParts) {
     escalation: parts.escalation,
     runbooks: parts.config,
     opsTopicArn: parts.opsTopicArn,
+    targets: parts.targets,
     incidentLink: parts.incidentLink,
     clock: parts.clock,
   });

@@ -11,6 +11,7 @@ import { IncidentQueries } from '#adapters/incident-queries';
 import { IncidentStore } from '#adapters/incident-store';
 import { IntegrationKeys } from '#adapters/integration-keys';
 import { SnsNotifier } from '#adapters/notifier';
+import { PageLog } from '#adapters/page-log';
 import { PeopleStore } from '#adapters/people-store';
 import { RunbookRuns } from '#adapters/runbook-runs';
 import { ScheduleStore } from '#adapters/schedule-store';
@@ -21,6 +22,7 @@ import { DEFAULT_RUNBOOK_CONFIG, type RunbookConfig } from '#core/runbooks';
 import { createRouter, MAX_BODY_BYTES } from '../lambdas/api/router';
 import { createApiRoutes } from '../lambdas/api/routes';
 import { AlertHints } from '../lambdas/incidents/alert-hints';
+import { DirectoryTargetResolver } from '../lambdas/incidents/target-resolver';
 import type { RunbookJoinHook } from '../lambdas/ingest/apply-signal';
 import { createEventIngester } from '../lambdas/ingest/ingest-events';
 import { LifecycleActions } from '../lambdas/lifecycle/actions';
@@ -98,12 +100,19 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
     (arn) => targetOf.get(arn) ?? (arn.endsWith(':firebreak-ops') ? 'ops' : arn),
     clock,
   );
-  const notifier = new SnsNotifier(sns, topicArns);
+  const opsTopicArn = 'arn:aws:sns:local:000000000000:firebreak-ops';
+  const peopleTopicArn = 'arn:aws:sns:local:000000000000:firebreak-people';
+  const notifier = new SnsNotifier(sns, topicArns, { peopleTopicArn, opsTopicArn });
   // Set once the server listens (port 0 picks a free port).
   let baseUrl = `http://127.0.0.1:${options.port}`;
   const incidentLink = (id: string) => `${baseUrl}/#/incidents/${id}`;
 
-  const opsTopicArn = 'arn:aws:sns:local:000000000000:firebreak-ops';
+  // People, schedules and the page log as deployed, in the same table: levels page `schedule:` and
+  // `person:` targets through them.
+  const people = new PeopleStore(db, TABLE);
+  const schedules = new ScheduleStore(db, TABLE);
+  const pages = new PageLog(db, TABLE);
+  const targets = new DirectoryTargetResolver(people, schedules);
   const actions = new LifecycleActions({
     store,
     notifier,
@@ -112,6 +121,8 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
     opsTopicArn,
     incidentLink,
     metric: (name, dimensions) => logger.info('metric', { name, dimensions }),
+    targets,
+    pages,
   });
   // The lifecycle launches an incident's runbooks as it opens; the engine is built below, once the
   // workflow it wakes exists.
@@ -166,6 +177,7 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
     incidentLink,
     timeScale: options.timeScale,
     clock,
+    targets,
     onError: (execution, error) => logger.error('runbook run failed', { execution, error }),
   });
   const runbookJoins: RunbookJoinHook = {
@@ -181,8 +193,9 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
       store,
       queries,
       keys,
-      people: new PeopleStore(db, TABLE),
-      schedules: new ScheduleStore(db, TABLE),
+      people,
+      schedules,
+      pages,
       ids,
       workflow,
       notifier,

@@ -1,6 +1,7 @@
 import { PublishCommand } from '@aws-sdk/client-sns';
 import type { Incident } from '#core/model';
-import type { NotificationMessage } from '#core/templates';
+import { OPS_DELIVERY } from '#core/page-targets';
+import { type AckLinks, type NotificationMessage, personalPage } from '#core/templates';
 
 export type NotificationKind =
   | 'initial'
@@ -21,6 +22,24 @@ export class UnknownTargetError extends Error {
   }
 }
 
+/** Signs the acknowledgement links a page to a person carries. */
+export interface AckLinker {
+  links(incidentId: string, personId: string): Promise<AckLinks>;
+}
+
+/** Where deliveries other than a named topic go. */
+export interface NotifierOptions {
+  /** The one people topic: `person:<id>` deliveries publish there with a `person` attribute. */
+  peopleTopicArn?: string;
+  /** Firebreak's ops topic: the OPS_DELIVERY fallback. */
+  opsTopicArn?: string;
+  /** Signs the links pages to people carry; without it pages to people carry none. */
+  ackLinks?: AckLinker;
+}
+
+/** Kinds of notice that ask a person to act: they carry an acknowledgement link. */
+const PAGE_KINDS: ReadonlySet<NotificationKind> = new Set(['initial', 'escalation']);
+
 /** The outcome of one message to several targets: message ids of the targets reached, errors of the rest. */
 export interface Delivery {
   sent: Record<string, string>;
@@ -40,10 +59,16 @@ export class SnsNotifier {
   constructor(
     private readonly sns: PublishSender,
     private readonly topicArns: Readonly<Record<string, string>>,
+    private readonly options: NotifierOptions = {},
   ) {}
 
   topicFor(target: string): string {
-    const arn = this.topicArns[target];
+    const arn =
+      target === OPS_DELIVERY
+        ? this.options.opsTopicArn
+        : target.startsWith('person:')
+          ? this.options.peopleTopicArn
+          : this.topicArns[target];
     if (!arn) throw new UnknownTargetError(target);
     return arn;
   }
@@ -62,14 +87,7 @@ export class SnsNotifier {
     const unique = [...new Set(targets)];
     const outcomes = await Promise.allSettled(
       unique.map(async (target) => {
-        const result = await this.sns.send(
-          new PublishCommand({
-            TopicArn: this.topicFor(target),
-            Subject: message.subject,
-            Message: message.text,
-            MessageAttributes: attributes(kind, incident),
-          }),
-        );
+        const result = await this.sns.send(await this.publication(target, kind, incident, message));
         return result.MessageId ?? '';
       }),
     );
@@ -80,6 +98,46 @@ export class SnsNotifier {
       else delivery.failed[target] = asError(outcome.reason);
     });
     return delivery;
+  }
+
+  /**
+   * One target's message. A person's goes to the people topic with their id in the `person` attribute (each
+   * of their subscriptions filters on it); a page to a person is structured per protocol and carries their
+   * signed acknowledgement link, the short form in the SMS.
+   */
+  private async publication(
+    target: string,
+    kind: NotificationKind,
+    incident: Incident,
+    message: NotificationMessage,
+  ): Promise<PublishCommand> {
+    const TopicArn = this.topicFor(target);
+    const MessageAttributes = attributes(kind, incident);
+    if (!target.startsWith('person:'))
+      return new PublishCommand({
+        TopicArn,
+        Subject: message.subject,
+        Message: message.text,
+        MessageAttributes,
+      });
+    const person = target.slice('person:'.length);
+    const personal = { ...MessageAttributes, person: { DataType: 'String', StringValue: person } };
+    const linker = this.options.ackLinks;
+    if (!PAGE_KINDS.has(kind) || !linker)
+      return new PublishCommand({
+        TopicArn,
+        Subject: message.subject,
+        Message: message.text,
+        MessageAttributes: personal,
+      });
+    const page = personalPage(message, await linker.links(incident.id, person));
+    return new PublishCommand({
+      TopicArn,
+      Subject: message.subject,
+      MessageStructure: 'json',
+      Message: JSON.stringify({ default: page.text, email: page.text, sms: page.sms }),
+      MessageAttributes: personal,
+    });
   }
 
   /** The pipeline's own operations topic, for failures of Firebreak itself. */

@@ -12,6 +12,7 @@ import { IncidentQueries } from '#adapters/incident-queries';
 import { IncidentStore } from '#adapters/incident-store';
 import { IntegrationKeys } from '#adapters/integration-keys';
 import { SnsNotifier } from '#adapters/notifier';
+import { PageLog } from '#adapters/page-log';
 import { PeopleStore } from '#adapters/people-store';
 import { RunbookRuns } from '#adapters/runbook-runs';
 import { RunbookWorkflow } from '#adapters/runbook-workflow';
@@ -65,9 +66,13 @@ const routes = createApiRoutes({
   keys: new IntegrationKeys(db, config.tableName),
   people: new PeopleStore(db, config.tableName),
   schedules: new ScheduleStore(db, config.tableName),
+  pages: new PageLog(db, config.tableName),
   ids: new IncidentIdAllocator(store),
   workflow: new IncidentWorkflow(sfn, config.env.STATE_MACHINE_ARN),
-  notifier: new SnsNotifier(new SNSClient({}), config.topicArns),
+  notifier: new SnsNotifier(new SNSClient({}), config.topicArns, {
+    peopleTopicArn: config.peopleTopicArn,
+    opsTopicArn: config.opsTopicArn,
+  }),
   escalation: config.escalation,
   grouping: config.env.GROUPING_CONFIG,
   incidentLink: config.incidentLink,

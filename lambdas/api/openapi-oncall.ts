@@ -53,6 +53,22 @@ const ShiftList = z.object({
     .describe('Contiguous, covering [from, to); time with nobody on call has person null'),
 });
 
+const FairnessRow = z.object({
+  person: z.string(),
+  timeZone: z.string().describe("The zone nights, weekends and working hours were judged in: the person's"),
+  hoursOnCall: z.number(),
+  nightHours: z.number().describe('Hours on call between 22:00 and 07:00'),
+  weekendHours: z.number().describe('Hours on call on Saturday or Sunday'),
+  pagesReceived: z.number().int().describe('Pages the person received in the range, from any schedule'),
+  pagesOutsideWorkingHours: z.number().int().describe('Pages outside 09:00-18:00, Monday to Friday'),
+});
+const FairnessReport = z.object({
+  from: z.string(),
+  to: z.string(),
+  timeZone: z.string().describe("The schedule's zone (for someone deleted since)"),
+  people: z.array(FairnessRow).describe('Everyone on call in the range, by id'),
+});
+
 const READ = [{ jwt: ['incidents:read'] }];
 const WRITE = [{ jwt: ['incidents:write'] }];
 const ID = { type: 'string', pattern: '^[a-z0-9][a-z0-9._-]{0,63}$' };
@@ -218,6 +234,23 @@ export function oncallPaths() {
         ],
         responses: {
           '200': { description: 'The shifts', ...json(ShiftList) },
+          ...errors,
+          ...notFound('No such schedule'),
+        },
+      },
+    },
+    '/schedules/{id}/report': {
+      get: {
+        summary:
+          'Fairness over a range of at most 366 days: hours on call, nights, weekends and pages per person',
+        security: READ,
+        parameters: [
+          scheduleId,
+          instant('from', true, 'Start of the range'),
+          instant('to', true, 'End of the range, not before from, at most 366 days after'),
+        ],
+        responses: {
+          '200': { description: 'One row per person on call in the range', ...json(FairnessReport) },
           ...errors,
           ...notFound('No such schedule'),
         },

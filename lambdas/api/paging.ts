@@ -1,11 +1,13 @@
 import * as z from 'zod';
 import type { IncidentStore } from '#adapters/incident-store';
 import type { SnsNotifier } from '#adapters/notifier';
+import type { PageEntry } from '#adapters/page-log';
 import { type EscalationConfig, selectPolicy } from '#core/escalation';
 import { isOpen } from '#core/lifecycle';
 import { personText, TEXT_LIMITS } from '#core/limits';
 import type { Incident } from '#core/model';
 import * as templates from '#core/templates';
+import type { TargetResolver } from '../incidents/target-resolver';
 import { notifyOnce, pageRecord } from '../lifecycle/notify-once';
 import { conflict, notFound } from './errors';
 
@@ -21,6 +23,10 @@ export interface PagingDeps {
   escalation: EscalationConfig;
   incidentLink: (id: string) => string;
   clock: () => Date;
+  /** Who `schedule:` and `person:` targets page now (topics only when absent). */
+  targets?: TargetResolver;
+  /** Where pages to people are logged for the fairness report. */
+  pages?: { record(entries: readonly PageEntry[]): Promise<void> };
 }
 
 /**
@@ -58,6 +64,7 @@ export class ManualPaging {
     await notifyOnce(this.deps, incident, `escalate-${requestKey}`, {
       kind: 'escalation',
       targets: level.targets,
+      ...(level.fallback ? { fallback: level.fallback } : {}),
       message: templates.escalationPage(incident, {
         link: this.deps.incidentLink(id),
         level: { name: level.name, number },
@@ -68,10 +75,11 @@ export class ManualPaging {
         previousTargets: [...new Set(incident.pagedTargets ?? [])],
       }),
       entryKind: 'escalated',
-      entryMessage: `Escalated by hand to level ${number} (${level.name}) by ${actor}: ${level.targets.join(', ')}`,
+      entryMessage: (targets) =>
+        `Escalated by hand to level ${number} (${level.name}) by ${actor}: ${targets}`,
       details: { level: number, byHand: true },
       actor,
-      record: pageRecord(incident, number, level.targets),
+      record: (reached) => pageRecord(incident, number, reached),
     });
     return this.get(id);
   }

@@ -3,11 +3,13 @@ import type { IncidentQueries } from '#adapters/incident-queries';
 import type { IncidentStore } from '#adapters/incident-store';
 import type { IntegrationKeys } from '#adapters/integration-keys';
 import type { SnsNotifier } from '#adapters/notifier';
+import type { PageLog } from '#adapters/page-log';
 import type { PeopleStore } from '#adapters/people-store';
 import type { ScheduleStore } from '#adapters/schedule-store';
 import type { EscalationConfig } from '#core/escalation';
 import type { GroupingConfig } from '#core/grouping';
 import { AlertHints } from '../incidents/alert-hints';
+import { DirectoryTargetResolver } from '../incidents/target-resolver';
 import type { LifecycleStarter, RunbookJoinHook } from '../ingest/apply-signal';
 import { IncidentCommands } from './commands';
 import type { Routes } from './http';
@@ -27,6 +29,8 @@ export interface ApiDeps {
   /** People and on-call schedules (their overrides too), in the same table. */
   people: PeopleStore;
   schedules: ScheduleStore;
+  /** Pages to people: written by pages sent by hand, read by the fairness report. */
+  pages: PageLog;
   ids: IncidentIdAllocator;
   /** Starts lifecycles, wakes them on resolution, and (when it can) re-plans one for a raised priority. */
   workflow: LifecycleStarter;
@@ -71,12 +75,19 @@ export function createApiRoutes(deps: ApiDeps): Routes {
         escalation: deps.escalation,
         incidentLink: deps.incidentLink,
         clock: deps.clock,
+        targets: new DirectoryTargetResolver(deps.people, deps.schedules),
+        pages: deps.pages,
       }),
       ingest,
     }),
     ...createIntegrationRoutes({ keys: deps.keys, ingest, newDedupKey: deps.newDedupKey }),
     ...createPeopleRoutes({ people: deps.people, schedules: deps.schedules, clock: deps.clock }),
-    ...createScheduleRoutes({ people: deps.people, schedules: deps.schedules, clock: deps.clock }),
+    ...createScheduleRoutes({
+      people: deps.people,
+      schedules: deps.schedules,
+      pages: deps.pages,
+      clock: deps.clock,
+    }),
     ...(deps.runbooks
       ? createRunbookRoutes(new RunbookCommands({ ...deps.runbooks, store: deps.store, clock: deps.clock }))
       : {}),

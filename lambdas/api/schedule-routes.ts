@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
+import type { PageLog } from '#adapters/page-log';
 import type { PeopleStore } from '#adapters/people-store';
 import { overrideRules, type ScheduleStore } from '#adapters/schedule-store';
+import { fairnessReport } from '#core/fairness';
 import { MAX_SHIFTS_RANGE_DAYS, Override, onCallAt, ScheduleBody, ScheduleId, shifts } from '#core/schedules';
 import { DAY_MS, isoOf } from '#core/wall-clock';
 import { ApiError, conflict } from './errors';
@@ -12,6 +14,8 @@ import { NoBody, parseInput } from './input';
 export interface ScheduleRouteDeps {
   people: PeopleStore;
   schedules: ScheduleStore;
+  /** Pages to people, for the fairness report's pages received. */
+  pages: Pick<PageLog, 'list'>;
   clock: () => Date;
 }
 
@@ -127,6 +131,23 @@ export function createScheduleRoutes(deps: ScheduleRouteDeps): Routes {
         const found = await schedule(deps, request);
         const overrides = overrideRules(await deps.schedules.overrides(found.id));
         return { status: 200, body: { from, to, shifts: shifts(found, overrides, from, to) } };
+      },
+    },
+    'GET /schedules/{id}/report': {
+      scope: 'incidents:read',
+      handler: async (request) => {
+        const { from, to } = parseInput(ShiftsQuery, request.query);
+        const found = await schedule(deps, request);
+        const overrides = overrideRules(await deps.schedules.overrides(found.id));
+        const list = shifts(found, overrides, from, to);
+        // Everyone who was on call in the range; their pages count whichever schedule paged them.
+        const onCall = [...new Set(list.flatMap((shift) => (shift.person === null ? [] : [shift.person])))];
+        const [people, pages] = await Promise.all([
+          deps.people.list(),
+          Promise.all(onCall.map((person) => deps.pages.list(person, from, to))),
+        ]);
+        const rows = fairnessReport(list, people, pages.flat(), from, to, found.timeZone);
+        return { status: 200, body: { from, to, timeZone: found.timeZone, people: rows } };
       },
     },
   };

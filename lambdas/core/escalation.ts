@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { Category, type Incident, type Priority } from '#core/model';
+import { readEscalationTarget } from '#core/targets';
 
 /**
  * A logical notification target ("orders-primary", "engineering-manager"). CDK maps each one to an SNS
@@ -7,6 +8,15 @@ import { Category, type Incident, type Priority } from '#core/model';
  */
 const TargetName = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, {
   error: 'must be 1-64 letters, digits, "-" or "_" (it names an SNS topic)',
+});
+
+/**
+ * What a level pages: `schedule:<id>` (whoever is on call when the page goes out), `person:<id>`, or a
+ * notification target (a topic) as above. Kept as text, so plans and records carry it as written.
+ */
+const LevelTarget = z.string().superRefine((text, ctx) => {
+  const target = readEscalationTarget(text);
+  if ('problem' in target) ctx.addIssue({ code: 'custom', message: target.problem });
 });
 
 const Minutes = z.number().int({ error: 'must be a whole number of minutes' });
@@ -18,7 +28,12 @@ export const EscalationLevel = z.strictObject({
    * paged. Relative, not cumulative: delays 0 / 15 / 15 page at minutes 0, 15 and 30.
    */
   delayMinutes: Minutes.min(0, { error: 'must be 0 or more minutes' }),
-  targets: z.array(TargetName).min(1, { error: 'must name at least one target' }),
+  targets: z.array(LevelTarget).min(1, { error: 'must name at least one target' }),
+  /**
+   * The topic paged instead when a `schedule:` target has nobody on call, or a `person:` target does not
+   * exist or has no confirmed contact method; without it, the ops topic is paged. Never silent either way.
+   */
+  fallback: TargetName.optional(),
 });
 export type EscalationLevel = z.infer<typeof EscalationLevel>;
 
@@ -184,6 +199,7 @@ export type EscalationStep = {
   levelName: string;
   delayMinutes: number;
   targets: string[];
+  fallback?: string;
 };
 
 export type NextEscalation = EscalationStep | { exhausted: true };
@@ -214,8 +230,16 @@ export function nextEscalation(policy: EscalationPolicy, current: EscalationPosi
 }
 
 function page(policy: EscalationPolicy, round: number, level: number, delayMinutes: number): EscalationStep {
-  const { name, targets } = levelAt(policy, level);
-  return { exhausted: false, round, level, levelName: name, delayMinutes, targets };
+  const { name, targets, fallback } = levelAt(policy, level);
+  return {
+    exhausted: false,
+    round,
+    level,
+    levelName: name,
+    delayMinutes,
+    targets,
+    ...(fallback ? { fallback } : {}),
+  };
 }
 
 function levelAt(policy: EscalationPolicy, level: number): EscalationLevel {
@@ -230,6 +254,7 @@ export type ScheduledPage = {
   levelName: string;
   atMinute: number;
   targets: string[];
+  fallback?: string;
 };
 
 /**
@@ -259,6 +284,7 @@ export function escalationSchedule(
       levelName: next.levelName,
       atMinute,
       targets: next.targets,
+      ...(next.fallback ? { fallback: next.fallback } : {}),
     });
     next = nextEscalation(policy, next);
   }

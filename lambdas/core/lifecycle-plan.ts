@@ -14,6 +14,8 @@ export const PlannedPage = z.object({
   level: z.number().int().min(1),
   levelName: z.string(),
   targets: z.array(z.string()).min(1),
+  /** The topic paged when a schedule or person target reaches nobody (the ops topic when absent). */
+  fallback: z.string().optional(),
   /** Seconds to wait after the previous page before this one (0 for the first). */
   delaySeconds: z.number().int().min(0),
 });
@@ -48,6 +50,7 @@ export function planLifecycle(config: EscalationConfig, incident: Incident, now:
     level: page.level,
     levelName: page.levelName,
     targets: page.targets,
+    ...(page.fallback ? { fallback: page.fallback } : {}),
     delaySeconds: index === 0 ? 0 : (page.atMinute - (schedule[index - 1]?.atMinute ?? 0)) * 60,
   }));
   const reminderMinutes = policy.reminderMinutes[incident.priority];

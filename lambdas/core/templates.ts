@@ -22,6 +22,24 @@ export const PRIORITY_MEANING: Record<Priority, string> = {
 
 export type PagedLevel = { name: string; number: number };
 
+/** A person's signed acknowledgement link, in full (email, chat) and short (SMS) form. */
+export interface AckLinks {
+  full: string;
+  short: string;
+}
+
+/**
+ * A page as one person gets it: the page with their own acknowledgement link right after the first line,
+ * and an SMS of the subject and the short link (one or two segments, where the whole page would be ten).
+ */
+export function personalPage(message: NotificationMessage, links: AckLinks): { text: string; sms: string } {
+  const [first = '', ...rest] = message.text.split('\n');
+  return {
+    text: lines(first, `Acknowledge (you): ${links.full}`, ...rest),
+    sms: `${message.subject} Ack: ${links.short}`,
+  };
+}
+
 export function initialPage(
   incident: Incident,
   context: { link: string; level: PagedLevel; symptoms?: string },

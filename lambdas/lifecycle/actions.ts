@@ -1,5 +1,6 @@
 import type { IncidentStore } from '#adapters/incident-store';
 import type { SnsNotifier } from '#adapters/notifier';
+import type { PageEntry } from '#adapters/page-log';
 import type { EscalationConfig, EscalationPolicy } from '#core/escalation';
 import { isOpen } from '#core/lifecycle';
 import {
@@ -12,6 +13,7 @@ import type { Incident, Priority, Status, TimelineEntry } from '#core/model';
 import { outranks } from '#core/priority';
 import * as templates from '#core/templates';
 import { releaseAlerts } from '../incidents/settle-alerts';
+import type { TargetResolver } from '../incidents/target-resolver';
 import { describeTaskError, type LifecycleInput, type TaskError } from './inputs';
 import { type Notice, notifyOnce, pageRecord } from './notify-once';
 
@@ -25,6 +27,10 @@ export interface LifecycleDeps {
   incidentLink: (incidentId: string) => string;
   /** Emits a CloudWatch metric (embedded metric format in Lambda). */
   metric: (name: string, dimensions: Record<string, string>) => void;
+  /** Who `schedule:` and `person:` targets page at the moment of each page (topics only when absent). */
+  targets?: TargetResolver;
+  /** Where pages to people are logged for the fairness report. */
+  pages?: { record(entries: readonly PageEntry[]): Promise<void> };
 }
 
 export class IncidentNotFound extends Error {
@@ -171,13 +177,18 @@ export class LifecycleActions {
             minutesUnacknowledged: Math.floor((now.getTime() - Date.parse(incident.createdAt)) / 60_000),
             previousTargets: previous,
           });
-    const paged = `level ${current.level} (${current.levelName}), round ${current.round}: ${current.targets.join(', ')}`;
+    const paged = (targets: string) =>
+      `level ${current.level} (${current.levelName}), round ${current.round}: ${targets}`;
     await this.notifyOnce(incident, pageKey(input.cycle, step, input.generation), {
       kind: first ? 'initial' : 'escalation',
       targets: current.targets,
+      ...(current.fallback ? { fallback: current.fallback } : {}),
+      // Who is on call when the page was due: a retried step pages the same person.
+      at: this.dueAt(input.dueAt),
       message,
       entryKind: first && !raised ? 'notified' : 'escalated',
-      entryMessage: raised ? `Paged for priority ${incident.priority}: ${paged}` : `Paged ${paged}`,
+      entryMessage: (targets) =>
+        raised ? `Paged for priority ${incident.priority}: ${paged(targets)}` : `Paged ${paged(targets)}`,
       details: {
         round: current.round,
         level: current.level,

@@ -7,6 +7,10 @@ const NotificationEnv = z.object({
   ESCALATION_CONFIG: z.string().min(2, 'must be the escalation configuration as JSON'),
   /** A URL template with `{id}`; empty means "link to the incident item in the DynamoDB console". */
   INCIDENT_URL: z.string().optional(),
+  /** The one people topic: pages to `person:` targets (and the people on call in `schedule:` targets). */
+  PEOPLE_TOPIC_ARN: z.string().startsWith('arn:', 'must be the people SNS topic ARN'),
+  /** Firebreak's ops topic: failures, and pages a schedule or person target could not deliver. */
+  OPS_TOPIC_ARN: z.string().startsWith('arn:', 'must be the ops SNS topic ARN'),
   AWS_REGION: z.string().min(1),
 });
 
@@ -16,10 +20,15 @@ export interface NotificationConfig {
   topicArns: Record<string, string>;
   escalation: EscalationConfig;
   incidentLink: (incidentId: string) => string;
+  peopleTopicArn: string;
+  opsTopicArn: string;
 }
 
 export interface LifecycleConfig extends NotificationConfig {
-  opsTopicArn: string;
+  /** The Secrets Manager secret holding the acknowledgement links' signing key. */
+  ackKeySecretArn: string;
+  /** Where the API is served: pages' acknowledgement links are `<base>/ack/<token>`. */
+  ackLinkBaseUrl: string;
 }
 
 const TopicArns = z.record(z.string(), z.string().startsWith('arn:'));
@@ -38,9 +47,15 @@ export function loadNotificationConfig<T extends z.ZodObject>(
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
     throw new Error(`${what} configuration is invalid: ${problems.join('; ')}`);
   }
-  const { TABLE_NAME, TOPIC_ARNS, ESCALATION_CONFIG, INCIDENT_URL, AWS_REGION } = parsed.data as z.infer<
-    typeof NotificationEnv
-  >;
+  const {
+    TABLE_NAME,
+    TOPIC_ARNS,
+    ESCALATION_CONFIG,
+    INCIDENT_URL,
+    AWS_REGION,
+    PEOPLE_TOPIC_ARN,
+    OPS_TOPIC_ARN,
+  } = parsed.data as z.infer<typeof NotificationEnv>;
   const topicArns = TopicArns.safeParse(JSON.parse(TOPIC_ARNS));
   if (!topicArns.success)
     throw new Error(`${what} configuration is invalid: TOPIC_ARNS: not a target → ARN map`);
@@ -54,6 +69,8 @@ export function loadNotificationConfig<T extends z.ZodObject>(
     tableName: TABLE_NAME,
     topicArns: topicArns.data,
     escalation,
+    peopleTopicArn: PEOPLE_TOPIC_ARN,
+    opsTopicArn: OPS_TOPIC_ARN,
     incidentLink: INCIDENT_URL
       ? (id) => INCIDENT_URL.replaceAll('{id}', encodeURIComponent(id))
       : (id) =>
@@ -64,19 +81,26 @@ export function loadNotificationConfig<T extends z.ZodObject>(
 }
 
 const LifecycleEnv = z.object({
-  OPS_TOPIC_ARN: z.string().startsWith('arn:', 'must be the ops SNS topic ARN'),
+  ACK_KEY_SECRET_ARN: z.string().startsWith('arn:', 'must be the ack-link signing key secret ARN'),
+  ACK_LINK_BASE_URL: z.url({ protocol: /^https?$/, error: 'must be the http(s) URL the API is served at' }),
 });
 
 export function loadLifecycleConfig(env: Record<string, string | undefined>): LifecycleConfig {
   const { env: own, ...config } = loadNotificationConfig('lifecycle', env, LifecycleEnv);
-  return { ...config, opsTopicArn: own.OPS_TOPIC_ARN };
+  return { ...config, ackKeySecretArn: own.ACK_KEY_SECRET_ARN, ackLinkBaseUrl: own.ACK_LINK_BASE_URL };
 }
 
-/** Every notification target an escalation configuration can page. */
+/**
+ * Every notification target (topic) an escalation configuration can page: levels' topic targets and
+ * fallbacks, stakeholders and management. `schedule:` and `person:` targets page through the people topic.
+ */
 export function targetsOf(config: EscalationConfig): string[] {
   const targets = new Set<string>();
   for (const policy of Object.values(config.policies)) {
-    for (const level of policy.levels) for (const target of level.targets) targets.add(target);
+    for (const level of policy.levels) {
+      for (const target of level.targets) if (!target.includes(':')) targets.add(target);
+      if (level.fallback) targets.add(level.fallback);
+    }
     for (const target of policy.stakeholders) targets.add(target);
     targets.add(policy.management);
   }

@@ -6,6 +6,10 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import middy from '@middy/core';
 import { IncidentStore } from '#adapters/incident-store';
 import { SnsNotifier } from '#adapters/notifier';
+import { PageLog } from '#adapters/page-log';
+import { PeopleStore } from '#adapters/people-store';
+import { ScheduleStore } from '#adapters/schedule-store';
+import { DirectoryTargetResolver } from '../incidents/target-resolver';
 import { LifecycleActions } from './actions';
 import { loadLifecycleConfig } from './config';
 import { parseLifecycleInput } from './inputs';
@@ -19,8 +23,16 @@ const db = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
 });
 const actions = new LifecycleActions({
   store: new IncidentStore(db, config.tableName),
-  notifier: new SnsNotifier(new SNSClient({}), config.topicArns),
+  notifier: new SnsNotifier(new SNSClient({}), config.topicArns, {
+    peopleTopicArn: config.peopleTopicArn,
+    opsTopicArn: config.opsTopicArn,
+  }),
   clock: () => new Date(),
+  targets: new DirectoryTargetResolver(
+    new PeopleStore(db, config.tableName),
+    new ScheduleStore(db, config.tableName),
+  ),
+  pages: new PageLog(db, config.tableName),
   escalation: config.escalation,
   opsTopicArn: config.opsTopicArn,
   incidentLink: config.incidentLink,

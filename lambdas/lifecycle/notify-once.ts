@@ -1,14 +1,26 @@
 import type { IncidentStore } from '#adapters/incident-store';
 import type { NotificationKind, SnsNotifier } from '#adapters/notifier';
+import type { PageEntry } from '#adapters/page-log';
 import type { Incident, TimelineEntry, TimelineKind } from '#core/model';
+import { describeResolution, type TargetResolution } from '#core/page-targets';
 import type { NotificationMessage } from '#core/templates';
+import { type TargetResolver, TOPICS_ONLY } from '../incidents/target-resolver';
 
 export interface Notice {
   kind: NotificationKind;
+  /** As configured: topic names, `schedule:<id>`, `person:<id>`; resolved when the notice goes out. */
   targets: string[];
+  /** The topic paged when a schedule or person target reaches nobody (the ops topic when absent). */
+  fallback?: string;
+  /**
+   * The moment the targets are resolved at (who is on call then): the step's due time for the lifecycle's
+   * pages, so a retried step pages the same person; the clock's now by default.
+   */
+  at?: Date;
   message: NotificationMessage;
   entryKind: TimelineKind;
-  entryMessage: string;
+  /** The timeline's line; a function gets the targets as resolved (`schedule:primary → alice`). */
+  entryMessage: string | ((targets: string) => string);
   details: Record<string, unknown>;
   /**
    * More attributes to set on the incident in the same write as the notice's record; a function gets the
@@ -67,6 +79,18 @@ export function deliveredKey(key: string, target: string): string {
   return `${key}>${target}`;
 }
 
+/** What notifyOnce needs; `targets` and `pages` only where levels page schedules and people. */
+export interface NotifyDeps {
+  store: IncidentStore;
+  notifier: SnsNotifier;
+  clock: () => Date;
+  targets?: TargetResolver;
+  pages?: { record(entries: readonly PageEntry[]): Promise<void> };
+}
+
+/** Kinds of notice that page people (they count in the fairness report's pages received). */
+const PAGES: ReadonlySet<NotificationKind> = new Set(['initial', 'escalation']);
+
 /**
  * Publishes a notice once per key. The key is recorded on the incident after the publish, so a retry
  * finds it and only finishes the timeline entry; a crash between the publish and the record can repeat a
@@ -75,31 +99,43 @@ export function deliveredKey(key: string, target: string): string {
  * notice had been sent already.
  */
 export async function notifyOnce(
-  deps: { store: IncidentStore; notifier: SnsNotifier; clock: () => Date },
+  deps: NotifyDeps,
   incident: Incident,
   key: string,
   notice: Notice,
 ): Promise<boolean> {
-  const entry = (at: string, extra: Record<string, unknown>): TimelineEntry => ({
+  const now = deps.clock();
+  const at = notice.at ?? now;
+  const resolution = await (deps.targets ?? TOPICS_ONLY).resolve(notice.targets, notice.fallback, at);
+  const described = describeResolution(resolution);
+  const entry = (entryAt: string, extra: Record<string, unknown>): TimelineEntry => ({
     incidentId: incident.id,
     entryId: notice.entryId ?? `lifecycle:${key}`,
-    at,
+    at: entryAt,
     kind: notice.entryKind,
     actor: notice.actor ?? 'firebreak:lifecycle',
-    message: notice.entryMessage,
-    details: { ...notice.details, kind: notice.kind, targets: notice.targets, ...extra },
+    message: typeof notice.entryMessage === 'function' ? notice.entryMessage(described) : notice.entryMessage,
+    details: {
+      ...notice.details,
+      kind: notice.kind,
+      targets: notice.targets,
+      ...(resolved(resolution) ? { resolved: resolution.resolved } : {}),
+      ...extra,
+    },
   });
   const sentAt = incident.notices[key];
   if (sentAt) {
     await deps.store.appendTimeline(entry(sentAt, {}));
     return false;
   }
-  const targets = [...new Set(notice.targets)];
+  const targets = resolution.deliveries;
   const earlier = targets.filter((target) => incident.notices[deliveredKey(key, target)] !== undefined);
   const missing = targets.filter((target) => !earlier.includes(target));
-  const now = deps.clock();
   const { sent, failed } = await deps.notifier.deliver(missing, notice.kind, incident, notice.message);
   const reached = Object.keys(sent);
+  // Before the notice's record, so a crash in between repeats the record with the page, never loses it.
+  if (deps.pages && PAGES.has(notice.kind))
+    await deps.pages.record(pagesTo(resolution, reached, incident, key, at));
   const record = typeof notice.record === 'function' ? notice.record(reached) : notice.record;
   if (Object.keys(failed).length > 0) {
     // One write per target reached (the first also carries the notice's own record): a retry skips them.
@@ -118,4 +154,35 @@ export async function notifyOnce(
     }),
   );
   return true;
+}
+
+/** Whether any target was more than a topic name: the timeline then keeps what each became. */
+function resolved(resolution: TargetResolution): boolean {
+  return resolution.resolved.some((one) => one.deliverTo.length !== 1 || one.deliverTo[0] !== one.target);
+}
+
+/** The page-log entries of the people among `reached`: one per person, with the target that paged them. */
+function pagesTo(
+  resolution: TargetResolution,
+  reached: readonly string[],
+  incident: Incident,
+  key: string,
+  at: Date,
+): PageEntry[] {
+  const entries = new Map<string, PageEntry>();
+  for (const one of resolution.resolved) {
+    for (const delivery of one.deliverTo) {
+      if (!delivery.startsWith('person:') || !reached.includes(delivery)) continue;
+      const person = delivery.slice('person:'.length);
+      if (!entries.has(person))
+        entries.set(person, {
+          person,
+          at: at.toISOString(),
+          incidentId: incident.id,
+          key,
+          target: one.target,
+        });
+    }
+  }
+  return [...entries.values()];
 }

@@ -20,6 +20,7 @@ import {
 import type { RunbookConfig } from '#core/runbooks';
 import { MAX_SUBJECT_LENGTH } from '#core/templates';
 import { finishResolution, resolveIncident } from '../incidents/resolve';
+import type { TargetResolver } from '../incidents/target-resolver';
 import type { LifecycleStarter } from '../ingest/apply-signal';
 import { describeTaskError } from '../lifecycle/inputs';
 import { countStart, tripBreaker } from './breaker';
@@ -51,6 +52,8 @@ export interface RunbookDeps {
   opsTopicArn: string;
   incidentLink: (incidentId: string) => string;
   clock: () => Date;
+  /** Who `schedule:` and `person:` targets of the on-call level are now (topics only when absent). */
+  targets?: TargetResolver;
 }
 
 type Input<A extends RunbookInput['action']> = Extract<RunbookInput, { action: A }>;

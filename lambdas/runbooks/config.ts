@@ -3,7 +3,6 @@ import { type RunbookConfig, RunbookConfigJson } from '#core/runbooks';
 import { loadNotificationConfig, type NotificationConfig } from '../lifecycle/config';
 
 const RunbookEnv = z.object({
-  OPS_TOPIC_ARN: z.string().startsWith('arn:', 'must be the ops SNS topic ARN'),
   /** The bindings, as `firebreak.runbooks` gives them (JSON). */
   RUNBOOK_CONFIG: RunbookConfigJson,
   /** The runbook-run state machine: the launcher starts one execution per run. */
@@ -13,7 +12,6 @@ const RunbookEnv = z.object({
 });
 
 export interface RunbookFunctionConfig extends NotificationConfig {
-  opsTopicArn: string;
   runbooks: RunbookConfig;
   runbookStateMachineArn: string;
   automationRoleArn: string;
@@ -24,7 +22,6 @@ export function loadRunbookFunctionConfig(env: Record<string, string | undefined
   const { env: own, ...config } = loadNotificationConfig('runbook', env, RunbookEnv);
   return {
     ...config,
-    opsTopicArn: own.OPS_TOPIC_ARN,
     runbooks: own.RUNBOOK_CONFIG,
     runbookStateMachineArn: own.RUNBOOK_STATE_MACHINE_ARN,
     automationRoleArn: own.AUTOMATION_ROLE_ARN,

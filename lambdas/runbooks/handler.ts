@@ -13,9 +13,12 @@ import { SsmAutomation } from '#adapters/automation';
 import { AwsChangeFinder } from '#adapters/change-finder';
 import { IncidentStore } from '#adapters/incident-store';
 import { SnsNotifier } from '#adapters/notifier';
+import { PeopleStore } from '#adapters/people-store';
 import { RunbookRuns } from '#adapters/runbook-runs';
 import { RunbookWorkflow } from '#adapters/runbook-workflow';
+import { ScheduleStore } from '#adapters/schedule-store';
 import { LifecycleSignals } from '#adapters/workflow';
+import { DirectoryTargetResolver } from '../incidents/target-resolver';
 import { RunbookActions } from './actions';
 import { loadRunbookFunctionConfig } from './config';
 import { parseRunbookInput } from './inputs';
@@ -46,12 +49,19 @@ const actions = new RunbookActions({
   changes: new AwsChangeFinder(new CloudTrailClient({}), new CloudFormationClient({})),
   // Resolving an incident wakes its lifecycle by the token it parked: no state machine ARN is needed.
   lifecycle: new LifecycleSignals(sfn),
-  notifier: new SnsNotifier(new SNSClient({}), config.topicArns),
+  notifier: new SnsNotifier(new SNSClient({}), config.topicArns, {
+    peopleTopicArn: config.peopleTopicArn,
+    opsTopicArn: config.opsTopicArn,
+  }),
   escalation: config.escalation,
   runbooks: config.runbooks,
   opsTopicArn: config.opsTopicArn,
   incidentLink: config.incidentLink,
   clock: () => new Date(),
+  targets: new DirectoryTargetResolver(
+    new PeopleStore(db, config.tableName),
+    new ScheduleStore(db, config.tableName),
+  ),
 });
 
 /** The Task states of the runbook-run state machine, and the lifecycle's launch of an incident's runbooks. */

@@ -1,18 +1,16 @@
-import type { IncidentStore } from '#adapters/incident-store';
-import type { SnsNotifier } from '#adapters/notifier';
-import { type EscalationConfig, selectPolicy } from '#core/escalation';
+import { type EscalationConfig, type EscalationLevel, selectPolicy } from '#core/escalation';
 import type { Incident } from '#core/model';
 import type { NotificationMessage } from '#core/templates';
-import { notifyOnce } from '../lifecycle/notify-once';
+import { type NotifyDeps, notifyOnce } from '../lifecycle/notify-once';
 
 /**
- * The targets of the incident's on-call level: the escalation level paged last (the first before any
- * page), in the policy that routes the incident.
+ * The incident's on-call level: the escalation level paged last (the first before any page), in the policy
+ * that routes the incident.
  */
-export function onCallTargets(escalation: EscalationConfig, incident: Incident): string[] {
+export function onCallLevel(escalation: EscalationConfig, incident: Incident): EscalationLevel | undefined {
   const { policy } = selectPolicy(escalation, incident);
   const index = Math.min(Math.max(incident.escalationLevel, 1), policy.levels.length) - 1;
-  return policy.levels[index]?.targets ?? [];
+  return policy.levels[index];
 }
 
 /**
@@ -20,7 +18,7 @@ export function onCallTargets(escalation: EscalationConfig, incident: Incident):
  * lifecycle's pages are), with a `notified` timeline entry. Returns the targets.
  */
 export async function notifyOnCall(
-  deps: { store: IncidentStore; notifier: SnsNotifier; clock: () => Date; escalation: EscalationConfig },
+  deps: NotifyDeps & { escalation: EscalationConfig },
   incident: Incident,
   notice: {
     key: string;
@@ -33,12 +31,14 @@ export async function notifyOnCall(
     };
   },
 ): Promise<string[]> {
-  const targets = onCallTargets(deps.escalation, incident);
+  const level = onCallLevel(deps.escalation, incident);
+  const targets = level?.targets ?? [];
   if (targets.length === 0) return targets;
   const entry = notice.entry(targets);
   await notifyOnce(deps, incident, notice.key, {
     kind: 'runbook',
     targets,
+    ...(level?.fallback ? { fallback: level.fallback } : {}),
     message: notice.message,
     entryKind: 'notified',
     entryMessage: entry.message,

@@ -54,6 +54,7 @@ const JWT_ROUTES: Array<[string, string[]]> = [
   ['GET /schedules/{id}', READ],
   ['GET /schedules/{id}/oncall', READ],
   ['GET /schedules/{id}/shifts', READ],
+  ['GET /schedules/{id}/report', READ],
   ['PUT /schedules/{id}', WRITE],
   ['POST /schedules/{id}/overrides', WRITE],
   ['DELETE /schedules/{id}/overrides/{overrideId}', WRITE],

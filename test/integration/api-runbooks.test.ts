@@ -6,6 +6,7 @@ import { IncidentQueries } from '#adapters/incident-queries';
 import { IncidentStore } from '#adapters/incident-store';
 import { IntegrationKeys } from '#adapters/integration-keys';
 import { SnsNotifier } from '#adapters/notifier';
+import { PageLog } from '#adapters/page-log';
 import { PeopleStore } from '#adapters/people-store';
 import { RunbookRuns } from '#adapters/runbook-runs';
 import { ScheduleStore } from '#adapters/schedule-store';
@@ -66,6 +67,7 @@ beforeEach(async () => {
     keys: new IntegrationKeys(server.doc, table),
     people: new PeopleStore(server.doc, table),
     schedules: new ScheduleStore(server.doc, table),
+    pages: new PageLog(server.doc, table),
     ids,
     workflow,
     notifier: new SnsNotifier(new SNSClient({}), {}),

@@ -29,6 +29,12 @@ async function loadRunbookHandler(table: string) {
   vi.stubEnv('TABLE_NAME', table);
   vi.stubEnv('TOPIC_ARNS', JSON.stringify(topics));
   vi.stubEnv('OPS_TOPIC_ARN', 'arn:aws:sns:us-east-1:111122223333:firebreak-ops');
+  vi.stubEnv('PEOPLE_TOPIC_ARN', 'arn:aws:sns:us-east-1:111122223333:firebreak-people');
+  vi.stubEnv(
+    'ACK_KEY_SECRET_ARN',
+    'arn:aws:secretsmanager:us-east-1:111122223333:secret:firebreak-ack-key-AbCdEf',
+  );
+  vi.stubEnv('ACK_LINK_BASE_URL', 'https://abc123.execute-api.us-east-1.amazonaws.com');
   vi.stubEnv('ESCALATION_CONFIG', JSON.stringify(DEFAULT_ESCALATION_CONFIG));
   vi.stubEnv('INCIDENT_URL', 'https://firebreak.example.com/incidents/{id}');
   vi.stubEnv('RUNBOOK_CONFIG', '');

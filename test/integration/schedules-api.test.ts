@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { PageLog } from '#adapters/page-log';
 import { onCallAt, ScheduleBody, shifts } from '#core/schedules';
 import { type ApiAnswer, loadApi } from '../support/api-handler';
 import { type DynamoServer, startDynamoServer } from '../support/dynamo-server';
@@ -278,6 +279,65 @@ describe('schedules through the API handler', () => {
       'bob',
       'alice',
     ]);
+  });
+
+  it('reports hours on call, nights, weekends and pages per person, each in their own zone', async () => {
+    // Prepare: the first week of March 2026 (Berlin is UTC+1): Alice's week, Carol's weekend days over it.
+    await putSchedule(PRIMARY);
+    const log = new PageLog(server.doc, table);
+    const page = (person: string, at: string) => ({
+      person,
+      at,
+      incidentId: 'INC-1',
+      key: `k-${at}`,
+      target: 'schedule:primary',
+    });
+    await log.record([
+      page('alice', '2026-03-03T02:00:00.000Z'), // Tuesday 03:00 Berlin: outside working hours
+      page('alice', '2026-03-04T10:00:00.000Z'), // Wednesday 11:00 Berlin
+      page('alice', '2026-03-10T10:00:00.000Z'), // after the range
+      page('carol', '2026-03-07T12:00:00.000Z'), // Saturday 13:00 Berlin
+    ]);
+
+    // Act
+    const answer = await api.call('GET /schedules/{id}/report', '/schedules/primary/report', {
+      ...READ,
+      query: { from: '2026-03-02T08:00:00Z', to: '2026-03-09T08:00:00Z' },
+    });
+
+    // Assess: Alice has the week but Carol's 8 hours of each weekend day; nights are 22:00-07:00 Berlin.
+    expect(answer.status).toBe(200);
+    expect(answer.body).toEqual({
+      from: '2026-03-02T08:00:00.000Z',
+      to: '2026-03-09T08:00:00.000Z',
+      timeZone: 'Europe/Berlin',
+      people: [
+        {
+          person: 'alice',
+          timeZone: 'Europe/Berlin',
+          hoursOnCall: 152,
+          nightHours: 63,
+          weekendHours: 32,
+          pagesReceived: 2,
+          pagesOutsideWorkingHours: 1,
+        },
+        {
+          person: 'carol',
+          timeZone: 'Europe/Berlin',
+          hoursOnCall: 16,
+          nightHours: 0,
+          weekendHours: 16,
+          pagesReceived: 1,
+          pagesOutsideWorkingHours: 1,
+        },
+      ],
+    });
+    const bad = await api.call('GET /schedules/{id}/report', '/schedules/primary/report', {
+      ...READ,
+      query: { from: '2026-03-09T00:00:00Z', to: '2026-03-02T00:00:00Z' },
+    });
+    expect(bad.status).toBe(400);
+    expect(errorOf(bad).field).toBe('to');
   });
 
   it('answers who is on call now without at', async () => {

@@ -59,6 +59,8 @@ export async function loadApi(server: DynamoServer, table: string) {
   vi.stubEnv('TABLE_NAME', table);
   vi.stubEnv('STATE_MACHINE_ARN', STATE_MACHINE_ARN);
   vi.stubEnv('TOPIC_ARNS', JSON.stringify(topics));
+  vi.stubEnv('OPS_TOPIC_ARN', 'arn:aws:sns:us-east-1:111122223333:firebreak-ops');
+  vi.stubEnv('PEOPLE_TOPIC_ARN', 'arn:aws:sns:us-east-1:111122223333:firebreak-people');
   vi.stubEnv('ESCALATION_CONFIG', JSON.stringify(DEFAULT_ESCALATION_CONFIG));
   vi.stubEnv('GROUPING_CONFIG', JSON.stringify(DEFAULT_GROUPING_CONFIG));
   vi.stubEnv('INCIDENT_URL', 'https://firebreak.example.com/incidents/{id}');

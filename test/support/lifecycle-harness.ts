@@ -3,15 +3,20 @@ import { GetItemCommand, type GetItemCommandInput } from '@aws-sdk/client-dynamo
 import { PublishCommand, type PublishCommandInput, SNSClient } from '@aws-sdk/client-sns';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { mockClient } from 'aws-sdk-client-mock';
+import { SignedAckLinks } from '#adapters/ack-linker';
 import { IncidentIdAllocator } from '#adapters/incident-ids';
 import { IncidentStore } from '#adapters/incident-store';
 import { SnsNotifier } from '#adapters/notifier';
+import { PageLog } from '#adapters/page-log';
+import { PeopleStore } from '#adapters/people-store';
 import { RunbookRuns } from '#adapters/runbook-runs';
+import { ScheduleStore } from '#adapters/schedule-store';
 import { DEFAULT_ESCALATION_CONFIG, type EscalationConfig } from '#core/escalation';
 import type { GroupingConfig } from '#core/grouping';
 import type { Signal } from '#core/model';
 import type { RunTrigger } from '#core/runbook-run';
 import { DEFAULT_RUNBOOK_CONFIG, type RunbookAlert } from '#core/runbooks';
+import { DirectoryTargetResolver } from '../../lambdas/incidents/target-resolver';
 import { applySignal } from '../../lambdas/ingest/apply-signal';
 import { LifecycleActions } from '../../lambdas/lifecycle/actions';
 import { targetsOf } from '../../lambdas/lifecycle/config';
@@ -40,15 +45,21 @@ const TABLE_RESOURCE = '${TableName}';
 // biome-ignore lint/suspicious/noTemplateCurlyInString: the ASL's substitution placeholder, replaced below.
 const RUNBOOK_RESOURCE = '${RunbookFunctionArn}';
 const RUNBOOK_FUNCTION_ARN = 'arn:aws:lambda:us-east-1:111122223333:function:firebreak-runbooks';
+/** The key the harness signs acknowledgement links with, and where they point. */
+export const HARNESS_ACK_KEY = new Uint8Array(32).fill(7);
+export const ACK_BASE_URL = 'https://api.firebreak.example.com';
 /** The Task that stands in for a Wait in simulated time. */
 const SIMULATED_WAIT = 'arn:aws:lambda:us-east-1:111122223333:function:simulated-wait';
 
 export interface Published {
   topic: string;
+  /** The topic's target name; `person:<id>` for the people topic (its `person` attribute). */
   target: string;
   kind: string;
   subject: string;
   text: string;
+  /** The SMS form of a message structured per protocol. */
+  sms?: string;
   /** The harness clock when it was published (ISO 8601). */
   at: string;
 }
@@ -132,13 +143,15 @@ export function lifecycleHarness(server: DynamoServer, table: string, options: H
     ...Object.entries(topicArns).map(([target, arn]): [string, string] => [arn, target]),
     [OPS_TOPIC, 'ops'],
   ]);
+  const peopleTopic = 'arn:aws:sns:us-east-1:111122223333:firebreak-people';
   const clock = { now: new Date('2026-11-27T10:00:00.000Z') };
   const published: Published[] = [];
   const unpublished: FailedPublish[] = [];
   const sns = mockClient(SNSClient);
   sns.on(PublishCommand).callsFake((input: PublishCommandInput) => {
     const topic = input.TopicArn ?? '';
-    const target = targetOfTopic.get(topic) ?? 'unknown';
+    const person = input.MessageAttributes?.person?.StringValue;
+    const target = topic === peopleTopic ? `person:${person}` : (targetOfTopic.get(topic) ?? 'unknown');
     const kind = input.MessageAttributes?.kind?.StringValue ?? '';
     const at = clock.now.toISOString();
     const fault = options.publishFault?.({ target, kind, at: clock.now });
@@ -146,16 +159,43 @@ export function lifecycleHarness(server: DynamoServer, table: string, options: H
       unpublished.push({ topic, target, kind, at, error: fault.name });
       throw fault;
     }
-    published.push({ topic, target, kind, subject: input.Subject ?? '', text: input.Message ?? '', at });
+    const structured =
+      input.MessageStructure === 'json'
+        ? (JSON.parse(input.Message ?? '{}') as { default: string; sms?: string })
+        : undefined;
+    published.push({
+      topic,
+      target,
+      kind,
+      subject: input.Subject ?? '',
+      text: structured?.default ?? input.Message ?? '',
+      ...(structured?.sms ? { sms: structured.sms } : {}),
+      at,
+    });
     return { MessageId: `msg-${published.length}` };
   });
 
   const time = options.simulatedTime ? new SimulatedTime(clock) : undefined;
   const store = new IncidentStore(server.doc, table);
+  const people = new PeopleStore(server.doc, table);
+  const schedules = new ScheduleStore(server.doc, table);
+  const pages = new PageLog(server.doc, table);
+  const targets = new DirectoryTargetResolver(people, schedules);
+  const notifier = new SnsNotifier(new SNSClient({ region: 'us-east-1' }), topicArns, {
+    peopleTopicArn: peopleTopic,
+    opsTopicArn: OPS_TOPIC,
+    ackLinks: new SignedAckLinks(
+      { keys: async () => ({ current: HARNESS_ACK_KEY }) },
+      ACK_BASE_URL,
+      () => clock.now,
+    ),
+  });
   const metrics: Array<{ name: string; dimensions: Record<string, string> }> = [];
   const actions = new LifecycleActions({
     store,
-    notifier: new SnsNotifier(new SNSClient({ region: 'us-east-1' }), topicArns),
+    notifier,
+    targets,
+    pages,
     clock: () => clock.now,
     escalation,
     opsTopicArn: OPS_TOPIC,
@@ -180,7 +220,8 @@ export function lifecycleHarness(server: DynamoServer, table: string, options: H
       automation: { start: () => unavailable('SSM'), status: () => unavailable('SSM') },
       changes: { find: () => unavailable('CloudTrail') },
       lifecycle: { signalResolved: async () => 'not-waiting' },
-      notifier: new SnsNotifier(new SNSClient({ region: 'us-east-1' }), topicArns),
+      notifier,
+      targets,
       escalation,
       runbooks: DEFAULT_RUNBOOK_CONFIG,
       opsTopicArn: OPS_TOPIC,
@@ -324,6 +365,9 @@ export function lifecycleHarness(server: DynamoServer, table: string, options: H
 
   return {
     store,
+    people,
+    schedules,
+    pages,
     published,
     unpublished,
     metrics,

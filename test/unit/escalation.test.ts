@@ -127,6 +127,26 @@ describe('escalation configuration', () => {
     ]);
   });
 
+  it('accepts schedule and person targets with a fallback topic, and names a target of no known kind', () => {
+    const levels = [
+      { name: 'primary', delayMinutes: 0, targets: ['schedule:primary', 'person:alice'], fallback: 'backup' },
+      { name: 'secondary', delayMinutes: 15, targets: ['team:checkout', 'schedule:Not Valid'] },
+    ];
+    const raw = { ...rawDefault(), policies: { default: { ...defaultPolicy(), levels } } };
+
+    expect(problemsOf(raw)).toEqual([
+      'escalation.policies.default.levels[1].targets[0]: "team:" is not a kind of target; a target must be schedule:<id>, person:<id> or a topic name (1-64 letters, digits, "-" or "_")',
+      expect.stringMatching(
+        /^escalation\.policies\.default\.levels\[1\]\.targets\[1\]: schedule:<id>: the schedule id /,
+      ),
+    ]);
+    const good = { ...rawDefault(), policies: { default: { ...defaultPolicy(), levels: [levels[0]] } } };
+    expect(parseEscalationConfig(good).policies.default?.levels[0]?.fallback).toBe('backup');
+    expect(
+      escalationSchedule(parseEscalationConfig(good).policies.default as EscalationPolicy)[0],
+    ).toMatchObject({ targets: ['schedule:primary', 'person:alice'], fallback: 'backup' });
+  });
+
   it('starts the error with a line that says what was being parsed', () => {
     expect(() => parseEscalationConfig({})).toThrow(/^Invalid escalation configuration:\n {2}escalation\./);
   });

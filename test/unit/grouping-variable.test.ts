@@ -58,6 +58,12 @@ describe('GROUPING_CONFIG in the API function', () => {
     vi.stubEnv('TABLE_NAME', 'incidents');
     vi.stubEnv('STATE_MACHINE_ARN', STATE_MACHINE_ARN);
     vi.stubEnv('TOPIC_ARNS', JSON.stringify(topics));
+    vi.stubEnv('OPS_TOPIC_ARN', 'arn:aws:sns:us-east-1:111122223333:firebreak-ops');
+    vi.stubEnv('PEOPLE_TOPIC_ARN', 'arn:aws:sns:us-east-1:111122223333:firebreak-people');
+    vi.stubEnv(
+      'ACK_KEY_SECRET_ARN',
+      'arn:aws:secretsmanager:us-east-1:111122223333:secret:firebreak-ack-key-AbCdEf',
+    );
     vi.stubEnv('ESCALATION_CONFIG', JSON.stringify(DEFAULT_ESCALATION_CONFIG));
     vi.stubEnv('GROUPING_CONFIG', groupingConfig);
     vi.stubEnv('RUNBOOK_STATE_MACHINE_ARN', RUNBOOK_STATE_MACHINE_ARN);
