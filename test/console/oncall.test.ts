@@ -108,11 +108,11 @@ function watchErrors(page: Page): { errors: string[]; failed: string[] } {
 }
 
 /** A page in the viewer's zone, on the on-call view; `watch` sees it before it loads. */
-async function openOnCall(watch: (page: Page) => void = () => {}): Promise<Page> {
+async function openOnCall(watch: (page: Page) => void | Promise<void> = () => {}): Promise<Page> {
   if (!browser || !local) throw new Error('setup failed');
   const context = await browser.newContext({ timezoneId: VIEWER_ZONE, locale: 'en-US' });
   const page = await context.newPage();
-  watch(page);
+  await watch(page);
   await page.goto(`${local.url}/?token=${TOKEN}#/oncall`);
   await page.getByRole('heading', { name: 'On call', exact: true }).waitFor();
   return page;
@@ -368,6 +368,44 @@ describe('the on-call console in a headless browser', () => {
 
     expect(errors).toEqual([]);
     expect(failed).toEqual(['400 POST /schedules/primary/overrides']);
+    await page.context().close();
+  });
+});
+
+describe('contact states the API reports', () => {
+  it('shows a failed contact method with its problem, in words', async () => {
+    // Nothing local makes a subscription fail, so the answer is changed on its way to the page: the stored
+    // people as the API lists them, one email marked failed the way the people store records it.
+    await call('PUT', '/people/dave', {
+      name: 'Dave',
+      timeZone: 'Europe/Berlin',
+      contacts: [
+        { type: 'email', address: 'dave@example.com' },
+        { type: 'sms', address: '+4915100000000' },
+      ],
+    });
+    const page = await openOnCall(async (page) => {
+      await page.route(
+        (url) => url.pathname === '/people',
+        async (route) => {
+          const answer = await route.fetch();
+          const body = (await answer.json()) as { items: Person[] };
+          const email = body.items.find((person) => person.id === 'dave')?.contacts[0];
+          if (email) Object.assign(email, { state: 'failed', problem: `the address bounced ${MARKUP}` });
+          await route.fulfill({ response: answer, json: body });
+        },
+      );
+    });
+    const row = page.locator('#people tr[data-person-id="dave"]');
+    await row.waitFor();
+    expect(await row.locator('li.contact').allTextContents()).toEqual([
+      `email dave@example.com ⚠ failedProblem: the address bounced ${MARKUP}`,
+      'SMS +4915100000000 confirmed',
+    ]);
+    expect(await row.locator('li.contact .problem').textContent()).toBe(
+      `Problem: the address bounced ${MARKUP}`,
+    );
+    expect(await page.locator('b').count()).toBe(0);
     await page.context().close();
   });
 });
