@@ -123,17 +123,19 @@ export function onCallView(kit) {
     for (const id of sections.keys()) {
       if (!schedules.some((read) => read.schedule.id === id)) sections.delete(id);
     }
-    schedulesList.replaceChildren(
-      ...schedules.map((read) => {
-        let section = sections.get(read.schedule.id);
-        if (!section) {
-          section = scheduleSection(kit, read.schedule.id, () => refresh());
-          sections.set(read.schedule.id, section);
-        }
-        section.render(read, peopleAnswer.items, who, from);
-        return section.node;
-      }),
-    );
+    const wanted = schedules.map((read) => {
+      let section = sections.get(read.schedule.id);
+      if (!section) {
+        section = scheduleSection(kit, read.schedule.id, () => refresh());
+        sections.set(read.schedule.id, section);
+      }
+      section.render(read, peopleAnswer.items, who, from);
+      return section.node;
+    });
+    // Moving a section would take the focus out of a form being filled in: only when the list changed.
+    const shown = [...schedulesList.children];
+    if (wanted.length !== shown.length || wanted.some((section, index) => section !== shown[index]))
+      schedulesList.replaceChildren(...wanted);
     peoplePart.render(peopleAnswer.items);
   }
 

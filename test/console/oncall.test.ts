@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_ESCALATION_CONFIG } from '#core/escalation';
 import { DEFAULT_GROUPING_CONFIG } from '#core/grouping';
@@ -186,13 +186,7 @@ describe('the on-call console in a headless browser', () => {
     ]);
 
     // The list is read again every few seconds; a focused button stays focused.
-    const editButton = row.getByRole('button', { name: /^Edit/ });
-    await editButton.focus();
-    const refreshed = await page.locator('#refreshed').textContent();
-    await expect
-      .poll(() => page.locator('#refreshed').textContent(), { timeout: 15_000 })
-      .not.toBe(refreshed);
-    expect(await editButton.evaluate((button) => button === button.ownerDocument.activeElement)).toBe(true);
+    await expectFocusThroughRefresh(page, row.getByRole('button', { name: /^Edit/ }));
 
     // Edit: the form takes the person, the id cannot change; drop the SMS number and rename.
     await row.getByRole('button', { name: /^Edit/ }).click();
@@ -304,6 +298,7 @@ describe('the on-call console in a headless browser', () => {
     const start = Math.floor(Date.now() / MINUTE) * MINUTE;
     const end = start + 120 * MINUTE;
     const primary = page.locator('section.schedule[data-schedule="primary"]');
+    await expectFocusThroughRefresh(page, primary.getByLabel('Start'));
     await primary.getByLabel('Person').selectOption(other);
     // First the wrong way round: the API's 400 names the end, shown beside the form.
     await primary.getByLabel('Start').fill(viewerInputValue(end));
@@ -409,6 +404,14 @@ describe('contact states the API reports', () => {
     await page.context().close();
   });
 });
+
+/** Focuses `control`, waits for the page's next refresh, and expects the focus still on it. */
+async function expectFocusThroughRefresh(page: Page, control: Locator): Promise<void> {
+  await control.focus();
+  const refreshed = await page.locator('#refreshed').textContent();
+  await expect.poll(() => page.locator('#refreshed').textContent(), { timeout: 15_000 }).not.toBe(refreshed);
+  expect(await control.evaluate((node) => node === node.ownerDocument.activeElement)).toBe(true);
+}
 
 /** What the calendar shows of a shift: who, when, and whether an override or a layer decided. */
 function essentials({ person, start, end, source }: Shift): Shift {
