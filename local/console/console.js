@@ -4,6 +4,8 @@
 // Every string that comes from the API is put on the page with textContent (through `el` below), never
 // innerHTML: alarm names, titles and descriptions can hold markup, and it must show as text.
 
+import { onCallView } from './oncall.js';
+
 const TOKEN_KEY = 'firebreak.token';
 const REFRESH_MS = 5000;
 const PRIORITY_ORDER = { P1: 1, P2: 2, P3: 3, P4: 4 };
@@ -128,9 +130,12 @@ function token() {
   return sessionStorage.getItem(TOKEN_KEY);
 }
 
-/** One API call with the bearer token; an error answer becomes an ApiError with the API's code and message. */
-async function api(method, path, body) {
-  const headers = { accept: 'application/json', authorization: `Bearer ${token()}` };
+/**
+ * One API call with the bearer token (and `extraHeaders`, e.g. an Idempotency-Key); an error answer becomes
+ * an ApiError with the API's code and message.
+ */
+async function api(method, path, body, extraHeaders = {}) {
+  const headers = { ...extraHeaders, accept: 'application/json', authorization: `Bearer ${token()}` };
   if (body !== undefined) headers['content-type'] = 'application/json';
   let response;
   try {
@@ -761,7 +766,10 @@ function timelineRow(entry) {
 // ---------------------------------------------------------------------------------------------------------
 // Routing and refresh
 
-/** Shows the view for the current hash: `#/incidents/INC-…` or the list (or the token form, with `message`). */
+/**
+ * Shows the view for the current hash: `#/incidents/INC-…`, `#/oncall` (oncall.js) or the list (or the token
+ * form, with `message`).
+ */
 function route(message) {
   showBanner('');
   forgetButton.hidden = !token();
@@ -772,7 +780,9 @@ function route(message) {
     view = tokenView(typeof message === 'string' ? message : undefined);
   } else {
     const match = /^#\/incidents\/([^/]+)$/.exec(location.hash);
-    view = match ? incidentView(decodeURIComponent(match[1])) : listView();
+    if (match) view = incidentView(decodeURIComponent(match[1]));
+    else if (location.hash === '#/oncall') view = onCallView({ api, el, dataTable, errorText, when });
+    else view = listView();
   }
   current = { id, refresh: view.refresh };
   app.replaceChildren(view.node);
