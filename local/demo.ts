@@ -158,6 +158,87 @@ async function remediate(incidentId: string): Promise<void> {
     console.log(`  restart-web ended ${settled.state}${settled.reason ? `: ${settled.reason}` : ''}`);
 }
 
+/** A week ago, as a local date-time: a rotation that has been turning for a while. */
+function weekAgo(time: string): string {
+  return `${new Date(Date.now() - 7 * 86_400_000).toISOString().slice(0, 10)}T${time}`;
+}
+
+/**
+ * A small rotation: alice and bob take the primary schedule a day each (handoff 09:00 Berlin), with bob
+ * covering the next two hours by an override; the secondary follows the sun (carol in Berlin on weekdays
+ * 08:00-20:00, erin in New York the rest of the time); dana is the engineering manager. Everyone has an
+ * SMS number (pages reach it at once) and an email (waiting for confirmation, as SNS email is).
+ */
+async function setUpRotation(): Promise<void> {
+  const people = [
+    ['alice', 'Alice Moreau', 'Europe/Berlin', '+4915100000001'],
+    ['bob', 'Bob Nakamura', 'Europe/Berlin', '+4915100000002'],
+    ['carol', 'Carol Schmidt', 'Europe/Berlin', '+4915100000003'],
+    ['erin', 'Erin Walsh', 'America/New_York', '+12125550104'],
+    ['dana', 'Dana Okafor', 'Europe/London', '+447700900105'],
+  ];
+  for (const [id, name, timeZone, phone] of people) {
+    await call('PUT', `/people/${id}`, {
+      name,
+      timeZone,
+      contacts: [
+        { type: 'sms', address: phone },
+        { type: 'email', address: `${id}@example.com` },
+      ],
+    });
+  }
+  await call('PUT', '/schedules/primary', {
+    name: 'Primary on-call',
+    timeZone: 'Europe/Berlin',
+    layers: [{ people: ['alice', 'bob'], start: weekAgo('09:00'), shift: { length: 1, unit: 'days' } }],
+  });
+  await call('PUT', '/schedules/secondary', {
+    name: 'Secondary (follow the sun)',
+    timeZone: 'Europe/Berlin',
+    layers: [
+      { people: ['erin'], start: weekAgo('00:00'), shift: { length: 1, unit: 'weeks' } },
+      {
+        people: ['carol'],
+        start: weekAgo('08:00'),
+        shift: { length: 1, unit: 'weeks' },
+        restrictions: [{ days: ['mon', 'tue', 'wed', 'thu', 'fri'], from: '08:00', to: '20:00' }],
+      },
+    ],
+  });
+  const now = Date.now();
+  await fetch(`${url}/schedules/primary/overrides`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${token}`,
+      'content-type': 'application/json',
+      'idempotency-key': `demo-${new Date(now).toISOString().slice(0, 13)}`,
+    },
+    body: JSON.stringify({
+      person: 'bob',
+      start: new Date(now - 60_000).toISOString(),
+      end: new Date(now + 2 * 3_600_000).toISOString(),
+    }),
+  });
+  for (const schedule of ['primary', 'secondary']) {
+    const onCall = await call('GET', `/schedules/${schedule}/oncall`);
+    console.log(`  ${schedule}: ${String(onCall.person ?? 'nobody')} until ${String(onCall.until)}`);
+  }
+}
+
+/** The pages people received so far, as local mode recorded them (one per contact method reached). */
+async function printPagesToPeople(): Promise<void> {
+  const items = (await call('GET', '/local/notifications')).items as Array<{
+    person?: string;
+    contact?: { type: string; address: string };
+    kind: string;
+    incidentId?: string;
+  }>;
+  for (const item of items.filter((found) => found.person && ['initial', 'escalation'].includes(found.kind)))
+    console.log(
+      `  ${item.incidentId ?? ''} paged ${item.person} by ${item.contact ? `${item.contact.type} ${item.contact.address}` : 'the people topic'}`,
+    );
+}
+
 async function main() {
   let keepRunning = false;
   if (!(await reachable())) {
@@ -181,6 +262,8 @@ async function main() {
     process.exit(2);
   }
 
+  console.log('On call (people and schedules):');
+  await setUpRotation();
   console.log('Alarms fire:');
   const checkout = await alarm(DEMO_ALARMS.checkout, 'ALARM');
   // Same service, minutes later: joins the checkout incident as its second alert; nobody is paged again.
@@ -206,6 +289,8 @@ async function main() {
     reporter: 'support-desk',
   });
   console.log(`  ${String(reported.id)} reported by support`);
+  console.log('Pages to people (each with a signed acknowledgement link):');
+  await printPagesToPeople();
   console.log('An alarm recovers:');
   await alarm(DEMO_ALARMS.search, 'OK');
   console.log('A deploy, then the web tier runs hot:');
