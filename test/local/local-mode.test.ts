@@ -354,6 +354,9 @@ describe('npm run demo', () => {
       const { items } = (await response.json()) as { items: Array<{ status: string; alertCount: number }> };
 
       expect(output).toContain('Open the console');
+      // The rotation: bob covers primary by an override; the secondary follows the sun.
+      expect(output).toMatch(/ {2}primary: bob until /);
+      expect(output).toMatch(/ {2}secondary: (carol|erin) until /);
       expect(output).toMatch(/checkout-api-p99-latency-high → ALARM: joined INC-/);
       // The change the diagnosis of the web incident finds, recorded before its alarm.
       expect(output).toContain('deploy-pipeline deployed web v142 on i-0a7c3e9f2b1d45e68 4 minutes ago');
