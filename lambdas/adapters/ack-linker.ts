@@ -12,7 +12,8 @@ export const ACK_LINK_HOURS = 24;
 export class SignedAckLinks implements AckLinker {
   constructor(
     private readonly keys: { keys(): Promise<{ current: AckLinkKey }> },
-    private readonly baseUrl: string,
+    /** Where the API is served; a function when it is known only once a local server listens. */
+    private readonly baseUrl: string | (() => string),
     private readonly clock: () => Date,
   ) {}
 
@@ -20,7 +21,7 @@ export class SignedAckLinks implements AckLinker {
     const { current } = await this.keys.keys();
     const expiresAt = new Date(this.clock().getTime() + ACK_LINK_HOURS * 3_600_000).toISOString();
     const claims = { incidentId, personId, expiresAt };
-    const base = this.baseUrl.replace(/\/+$/, '');
+    const base = (typeof this.baseUrl === 'function' ? this.baseUrl() : this.baseUrl).replace(/\/+$/, '');
     return {
       full: `${base}/ack/${signAckLink(claims, current, 'full')}`,
       short: `${base}/ack/${signAckLink(claims, current, 'short')}`,
