@@ -67,8 +67,23 @@ const ACCEPTED_SCOPES: Record<ApiScope, readonly ApiScope[]> = {
   admin: ['admin'],
 };
 
-/** `integration-key`: the Lambda authenticates the caller by an integration key; API Gateway cannot. */
-export type RouteAccess = ApiScope | 'integration-key';
+/**
+ * Routes API Gateway cannot authenticate, so the function does: `integration-key`, by an integration key;
+ * `ack-link`, by the signed token in the path of an acknowledgement link (a person's browser, no sign-in).
+ */
+export type RouteAccess = ApiScope | 'integration-key' | 'ack-link';
+
+/** Why each access the function checks itself has no API Gateway authorizer (cdk-nag AwsSolutions-APIG4). */
+const NO_AUTHORIZER_REASONS: Record<'integration-key' | 'ack-link', (key: string) => string> = {
+  'integration-key': (key) =>
+    `${key} is authenticated by a Firebreak integration key inside the API function (stored hashed, ` +
+    'revocable with the admin scope): PagerDuty Events v2 senders put it in the JSON body as routing_key ' +
+    'and Alertmanager as a bearer token that is no JWT, so no API Gateway authorizer can check it.',
+  'ack-link': (key) =>
+    `${key} is authenticated inside the API function by the token in its path: an HMAC-SHA256 signed, ` +
+    'expiring link for one incident and one person, sent in their page; they open it on a phone with no ' +
+    'sign-in, so no JWT can be asked for. GET only shows the incident; POST acknowledges it and nothing else.',
+};
 
 export interface ApiRouteDefinition {
   readonly method: HttpMethod;
@@ -124,6 +139,8 @@ export const API_ROUTES: readonly ApiRouteDefinition[] = [
   route(HttpMethod.DELETE, '/integrations/keys/{id}', 'admin'),
   route(HttpMethod.POST, '/v2/enqueue', 'integration-key'),
   route(HttpMethod.POST, '/integrations/alertmanager', 'integration-key'),
+  route(HttpMethod.GET, '/ack/{token}', 'ack-link'),
+  route(HttpMethod.POST, '/ack/{token}', 'ack-link'),
 ];
 
 /** Request headers the routes read; browsers may send them cross-origin. */
@@ -215,7 +232,8 @@ export interface ApiUserPool {
  * The incident HTTP API: one API Gateway HTTP API in front of one API function. Every incident and admin
  * route has the JWT authorizer with the scopes it needs, so API Gateway answers 401/403 before the function
  * runs (the function checks the scope again). The two integration routes authenticate by integration key in
- * the function, as the PagerDuty and Alertmanager senders put it where no authorizer can read it.
+ * the function, as the PagerDuty and Alertmanager senders put it where no authorizer can read it; the two
+ * acknowledgement-link routes by the signed token in their path.
  */
 export class Api extends Construct {
   readonly httpApi: HttpApi;
@@ -325,20 +343,17 @@ export class Api extends Construct {
         httpApi: this.httpApi,
         routeKey: HttpRouteKey.with(path, method),
         integration,
-        ...(access === 'integration-key'
+        ...(access === 'integration-key' || access === 'ack-link'
           ? { authorizer: none }
           : {
               authorizer: this.authorizer,
               authorizationScopes: ACCEPTED_SCOPES[access].map((name) => `${this.scopePrefix}${name}`),
             }),
       });
-      if (access === 'integration-key') {
+      if (access === 'integration-key' || access === 'ack-link') {
         Validations.of(httpRoute).acknowledge({
           id: 'AwsSolutions-APIG4',
-          reason:
-            `${key} is authenticated by a Firebreak integration key inside the API function (stored hashed, ` +
-            'revocable with the admin scope): PagerDuty Events v2 senders put it in the JSON body as routing_key ' +
-            'and Alertmanager as a bearer token that is no JWT, so no API Gateway authorizer can check it.',
+          reason: NO_AUTHORIZER_REASONS[access](key),
         });
       }
       this.routes[key] = httpRoute;

@@ -6,6 +6,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
+import { type AckKeySource, randomAckKeys } from '#adapters/ack-key';
 import { IncidentIdAllocator } from '#adapters/incident-ids';
 import { IncidentQueries } from '#adapters/incident-queries';
 import { IncidentStore } from '#adapters/incident-store';
@@ -63,6 +64,8 @@ export interface LocalRuntime {
   /** The changes `POST /local/changes` recorded (CloudTrail's and CloudFormation's stand-in). */
   changes: LocalChanges;
   runs: RunbookRuns;
+  /** The acknowledgement-link keys of this run (random per start): sign local links with `current`. */
+  ackKeys: AckKeySource;
   stop(): Promise<void>;
 }
 
@@ -151,6 +154,8 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
   }
 
   const queries = new IncidentQueries(db, TABLE, clock);
+  // Local links are signed and verified as deployed, with a key that lives as long as this process.
+  const ackKeys = randomAckKeys();
 
   // Runbooks as deployed: real run records in the table, the runbook-run ASL executed here; SSM Automation
   // and the sources of recent changes are the local stand-ins below.
@@ -211,6 +216,7 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
         config: runbookConfig,
       },
       runbookJoins,
+      ackKeys,
     }),
     ...createLocalRoutes({
       ingest: createEventIngester(
@@ -273,6 +279,7 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
     automation,
     changes,
     runs,
+    ackKeys,
     async stop() {
       // The lifecycles first: a launch under way may still start runs, which the runbook engine then ends.
       await workflow.stop();

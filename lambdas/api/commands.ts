@@ -32,6 +32,19 @@ export class IncidentCommands {
   constructor(private readonly deps: CommandDeps) {}
 
   async acknowledge(id: string, actor: string): Promise<Incident> {
+    return (await this.acknowledgeOnce(id, actor)).incident;
+  }
+
+  /**
+   * Acknowledges as `acknowledge` does, and says whether this call did it (`false`: it was acknowledged
+   * already, by this actor or another). `details` go on the timeline entry this call writes, e.g. how the
+   * person acknowledged.
+   */
+  async acknowledgeOnce(
+    id: string,
+    actor: string,
+    details: Record<string, unknown> = {},
+  ): Promise<{ incident: Incident; acknowledgedNow: boolean }> {
     const { store } = this.deps;
     const now = this.deps.clock();
     const acknowledged = await store.acknowledge(id, actor, now);
@@ -39,13 +52,14 @@ export class IncidentCommands {
       const incident = await this.get(id);
       if (incident.status !== 'acknowledged')
         throw conflict(`incident ${id} is ${incident.status}; it cannot be acknowledged`);
-      // Already acknowledged (a retry, or a second person): make sure its entry exists, add none.
+      // Already acknowledged (a retry, or a second person): make sure its entry exists, add none. How the
+      // first one acknowledged is not known here, so a re-made entry carries no details.
       if (incident.lastAcknowledgedAt)
         await store.appendTimeline(acknowledgedEntry(incident, incident.lastAcknowledgedAt));
-      return incident;
+      return { incident, acknowledgedNow: false };
     }
-    await store.appendTimeline(acknowledgedEntry(acknowledged, now.toISOString()));
-    return acknowledged;
+    await store.appendTimeline(acknowledgedEntry(acknowledged, now.toISOString(), details));
+    return { incident: acknowledged, acknowledgedNow: true };
   }
 
   async resolve(id: string, actor: string, resolution: string, rootCause?: string): Promise<Incident> {
@@ -168,7 +182,11 @@ export class IncidentCommands {
   }
 }
 
-function acknowledgedEntry(incident: Incident, at: string): TimelineEntry {
+function acknowledgedEntry(
+  incident: Incident,
+  at: string,
+  details: Record<string, unknown> = {},
+): TimelineEntry {
   return {
     incidentId: incident.id,
     entryId: `api:ack:${at}`,
@@ -176,6 +194,6 @@ function acknowledgedEntry(incident: Incident, at: string): TimelineEntry {
     kind: 'acknowledged',
     actor: incident.assignee ?? 'unknown',
     message: `Acknowledged by ${incident.assignee ?? 'unknown'}: paging stops`,
-    details: {},
+    details,
   };
 }

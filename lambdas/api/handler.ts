@@ -2,11 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import middy from '@middy/core';
 import * as z from 'zod';
+import { SecretsManagerAckKeys } from '#adapters/ack-key';
 import { IncidentIdAllocator } from '#adapters/incident-ids';
 import { IncidentQueries } from '#adapters/incident-queries';
 import { IncidentStore } from '#adapters/incident-store';
@@ -41,6 +43,10 @@ const config = loadNotificationConfig(
     RUNBOOK_STATE_MACHINE_ARN: z.string().startsWith('arn:', 'must be the runbook state machine ARN'),
     /** The role SSM Automation assumes (`{automationRole}` in a binding's parameters). */
     AUTOMATION_ROLE_ARN: z.string().startsWith('arn:', 'must be the automation role ARN'),
+    /** The Secrets Manager secret holding the key the acknowledgement links are signed with. */
+    ACK_KEY_SECRET_ARN: z
+      .string({ error: 'must be the ARN of the acknowledgement-link key secret' })
+      .startsWith('arn:', 'must be the ARN of the acknowledgement-link key secret'),
   }),
 );
 const logger = new Logger({ serviceName: 'firebreak-api' });
@@ -79,6 +85,8 @@ const routes = createApiRoutes({
   clock,
   newDedupKey: randomUUID,
   runbooks: { runs, launcher, approvals: runbookWorkflow, config: config.env.RUNBOOK_CONFIG },
+  // Read on the first link opened, then cached in the container (see SecretsManagerAckKeys).
+  ackKeys: new SecretsManagerAckKeys(new SecretsManagerClient({}), config.env.ACK_KEY_SECRET_ARN),
   // An alert a webhook brings that joins an open incident launches its runbooks (best effort).
   runbookJoins: {
     launcher,

@@ -28,15 +28,32 @@ export interface ApiRequest {
 
 export interface ApiResponse {
   status: number;
+  /** Sent as JSON (`application/json`). */
   body?: unknown;
+  /** Sent as it is instead of `body`, with its own content type: the HTML pages of the acknowledgement links. */
+  text?: { contentType: string; content: string };
   headers?: Record<string, string>;
 }
 
 export type RouteHandler = (request: ApiRequest) => Promise<ApiResponse>;
 
+/** An error the router answers for a route: a 500, or a refusal before the handler ran. */
+export interface RouteError {
+  status: number;
+  code: string;
+  message: string;
+}
+
 /** Route key → handler, plus which scope the route needs (`none`: the handler authenticates itself). */
 export interface Route {
   handler: RouteHandler;
   scope: Scope | 'none';
+  /**
+   * The route reads no body: whatever is sent (a browser form's `application/x-www-form-urlencoded`, empty or
+   * not) is ignored, never parsed or refused. The JSON routes leave this unset.
+   */
+  ignoresBody?: true;
+  /** How the route's errors are answered, when not as the API's JSON error (a page for a browser). */
+  renderError?: (error: RouteError) => ApiResponse;
 }
 export type Routes = Record<string, Route>;

@@ -35,7 +35,8 @@ const UNKNOWN_FIELDS =
   'its dotted path), so a misspelt field is never silently dropped; a route without a body accepts none or `{}`. ' +
   'The exception is the webhooks (`/v2/enqueue`, `/integrations/alertmanager`): they accept the sender’s ' +
   'documented format and ignore fields Firebreak does not use, because senders add fields over time and ' +
-  'refusing them would drop real alerts.';
+  'refusing them would drop real alerts. The acknowledgement-link pages (`/ack/{token}`) are HTML for a ' +
+  'person’s browser, not JSON: their POST reads no body.';
 const SENDER_FORMAT = {
   type: 'object',
   additionalProperties: true,
@@ -107,6 +108,55 @@ function decision(verb: 'Approve' | 'Reject', description: string) {
       '409': {
         description: 'The run does not await approval (the message names its state)',
         ...json(ErrorBody),
+      },
+    },
+  };
+}
+
+/** An HTML page for a person's browser, with the status that goes with it. */
+const html = (description: string) => ({
+  description,
+  content: { 'text/html': { schema: { type: 'string' } } },
+});
+
+/** The acknowledgement-link pages: the token in the path is the credential (no JWT). */
+function ackLinkPaths() {
+  const token = {
+    name: 'token',
+    in: 'path',
+    required: true,
+    description: 'The signed token from the link in a page (full or SMS form)',
+    schema: { type: 'string', pattern: '^[0-9]\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$', maxLength: 512 },
+  };
+  const refusals = {
+    '404': html('Not a valid link (malformed, or not signed by this deployment), or no such incident'),
+    '409': html('The incident is resolved or closed: nothing to acknowledge'),
+    '410': html('The link has expired'),
+  };
+  return {
+    get: {
+      summary: 'The page an acknowledgement link opens: the incident and an Acknowledge button',
+      description:
+        'Changes nothing (mail scanners and link previews fetch links): only the button’s POST acknowledges.',
+      security: [],
+      parameters: [token],
+      responses: {
+        '200': html(
+          'The incident (id, title, priority, status) and the button, or who acknowledged it already',
+        ),
+        ...refusals,
+      },
+    },
+    post: {
+      summary: 'Acknowledge the incident as the person the link was signed for (actor `person:<id>`)',
+      description:
+        'The page’s form posts here; the body (a form, possibly empty) is not read. Acknowledging again is ' +
+        'harmless: 200 with who acknowledged it and when.',
+      security: [],
+      parameters: [token],
+      responses: {
+        '200': html('Acknowledged now, or already acknowledged (by whom, when)'),
+        ...refusals,
       },
     },
   };
@@ -305,6 +355,7 @@ export function openApiDocument(serverUrl?: string) {
           },
         },
       },
+      '/ack/{token}': ackLinkPaths(),
       '/integrations/keys': {
         post: {
           summary: 'Create an integration key; the key is in this answer only',

@@ -2,7 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyResultV2 } from 'aws-lambda';
 import * as z from 'zod';
 import { ApiError } from './errors';
-import type { ApiRequest, ApiResponse, Principal, Routes, Scope } from './http';
+import type { ApiRequest, ApiResponse, Principal, Route, Routes, Scope } from './http';
 import { invalidRequest } from './input';
 
 /** Bodies larger than this are refused with 413 before they are parsed: PagerDuty's own event limit. */
@@ -33,8 +33,8 @@ export function createRouter(
 ) {
   return async function route(event: ApiEvent): Promise<APIGatewayProxyResultV2> {
     const requestId = event.requestContext.requestId;
+    const found: Route | undefined = routes[event.routeKey];
     try {
-      const found = routes[event.routeKey];
       if (!found) throw new ApiError(404, 'not_found', `no route ${event.routeKey}`);
       const principal = principalOf(event, options.scopePrefix);
       if (found.scope !== 'none') authorize(principal, found.scope);
@@ -45,14 +45,14 @@ export function createRouter(
         pathParameters: clean(event.pathParameters),
         query: clean(event.queryStringParameters),
         headers: lowerCase(event.headers),
-        body: parseBody(event),
+        body: found.ignoresBody ? undefined : parseBody(event),
         requestId,
         principal,
         receivedAt: options.clock().toISOString(),
       };
       return toResult(await found.handler(request));
     } catch (error) {
-      return toResult(errorResponse(error, requestId, options.logger));
+      return toResult(errorResponse(error, requestId, options.logger, found?.renderError));
     }
   };
 }
@@ -96,9 +96,23 @@ function parseBody(event: ApiEvent): unknown {
   }
 }
 
-function errorResponse(thrown: unknown, requestId: string, logger: Logger): ApiResponse {
+function errorResponse(
+  thrown: unknown,
+  requestId: string,
+  logger: Logger,
+  render: Route['renderError'],
+): ApiResponse {
   // A handler that parsed with zod directly still answers the one 400 shape parseInput gives.
   const error = thrown instanceof z.ZodError ? invalidRequest(thrown) : thrown;
+  if (render) {
+    if (error instanceof ApiError) return render(error);
+    logger.error('request failed', { requestId, error });
+    return render({
+      status: 500,
+      code: 'internal',
+      message: `the request failed; it is safe to retry (request ${requestId})`,
+    });
+  }
   if (error instanceof ApiError) {
     return {
       status: error.status,
@@ -119,6 +133,13 @@ function errorResponse(thrown: unknown, requestId: string, logger: Logger): ApiR
 }
 
 function toResult(response: ApiResponse): APIGatewayProxyResultV2 {
+  if (response.text) {
+    return {
+      statusCode: response.status,
+      headers: { ...response.headers, 'content-type': response.text.contentType },
+      body: response.text.content,
+    };
+  }
   return {
     statusCode: response.status,
     headers: { 'content-type': 'application/json', ...response.headers },

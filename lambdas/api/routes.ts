@@ -1,3 +1,4 @@
+import type { AckKeySource } from '#adapters/ack-key';
 import type { IncidentIdAllocator } from '#adapters/incident-ids';
 import type { IncidentQueries } from '#adapters/incident-queries';
 import type { IncidentStore } from '#adapters/incident-store';
@@ -11,6 +12,7 @@ import type { GroupingConfig } from '#core/grouping';
 import { AlertHints } from '../incidents/alert-hints';
 import { DirectoryTargetResolver } from '../incidents/target-resolver';
 import type { LifecycleStarter, RunbookJoinHook } from '../ingest/apply-signal';
+import { createAckRoutes } from './ack-routes';
 import { IncidentCommands } from './commands';
 import type { Routes } from './http';
 import { createIncidentRoutes } from './incident-routes';
@@ -49,6 +51,8 @@ export interface ApiDeps {
   runbooks: RunbookRouteDeps | undefined;
   /** Launches the runbooks of an alert a webhook brings that joins an open incident; none when absent. */
   runbookJoins?: RunbookJoinHook;
+  /** The keys the acknowledgement links in pages are signed with (`/ack/{token}` verifies them). */
+  ackKeys: AckKeySource;
 }
 
 /** Every route of the API, wired to the same domain core and store as the ingest path. */
@@ -65,10 +69,11 @@ export function createApiRoutes(deps: ApiDeps): Routes {
   };
   // Built on first request, not at cold start: only a few callers ever ask for it.
   let document: ReturnType<typeof openApiDocument> | undefined;
+  const commands = new IncidentCommands({ store: deps.store, workflow: deps.workflow, clock: deps.clock });
   return {
     ...createIncidentRoutes({
       queries: deps.queries,
-      commands: new IncidentCommands({ store: deps.store, workflow: deps.workflow, clock: deps.clock }),
+      commands,
       paging: new ManualPaging({
         store: deps.store,
         notifier: deps.notifier,
@@ -88,6 +93,7 @@ export function createApiRoutes(deps: ApiDeps): Routes {
       pages: deps.pages,
       clock: deps.clock,
     }),
+    ...createAckRoutes({ store: deps.store, commands, ackKeys: deps.ackKeys }),
     ...(deps.runbooks
       ? createRunbookRoutes(new RunbookCommands({ ...deps.runbooks, store: deps.store, clock: deps.clock }))
       : {}),

@@ -64,6 +64,10 @@ const JWT_ROUTES: Array<[string, string[]]> = [
 ];
 /** Authenticated by integration key inside the function. */
 const INTEGRATION_ROUTES = ['POST /v2/enqueue', 'POST /integrations/alertmanager'];
+/** Authenticated by the signed token in the path, inside the function (a person's browser, no sign-in). */
+const ACK_LINK_ROUTES = ['GET /ack/{token}', 'POST /ack/{token}'];
+/** The routes API Gateway lets through with no authorizer: the function authenticates them. */
+const FUNCTION_AUTHENTICATED = [...INTEGRATION_ROUTES, ...ACK_LINK_ROUTES];
 
 type Route = {
   RouteKey: string;
@@ -152,7 +156,8 @@ describe('Firebreak: the incident HTTP API with its own user pool', () => {
     const deployed = new Map(API_ROUTES.map((route) => [`${route.method} ${route.path}`, route.access]));
     for (const [key, route] of Object.entries(served)) {
       expect(deployed.has(key), `${key} is served but not deployed`).toBe(true);
-      expect(deployed.get(key), key).toBe(route.scope === 'none' ? 'integration-key' : route.scope);
+      const access = ACK_LINK_ROUTES.includes(key) ? 'ack-link' : 'integration-key';
+      expect(deployed.get(key), key).toBe(route.scope === 'none' ? access : route.scope);
     }
     expect([...deployed.keys()].sort()).toEqual(Object.keys(served).sort());
   });
@@ -163,7 +168,7 @@ describe('Firebreak: the incident HTTP API with its own user pool', () => {
       routesOf(firebreak)
         .map((route) => route.RouteKey)
         .sort(),
-    ).toEqual([...JWT_ROUTES.map(([key]) => key), ...INTEGRATION_ROUTES].sort());
+    ).toEqual([...JWT_ROUTES.map(([key]) => key), ...FUNCTION_AUTHENTICATED].sort());
   });
 
   it.each(JWT_ROUTES)(
@@ -186,12 +191,12 @@ describe('Firebreak: the incident HTTP API with its own user pool', () => {
     },
   );
 
-  it('leaves only the two integration-key routes without an API Gateway authorizer', () => {
+  it('leaves only the two integration-key and the two ack-link routes without an API Gateway authorizer', () => {
     // Act
     const open = routesOf(firebreak).filter((route) => route.AuthorizationType !== 'JWT');
 
     // Assess
-    expect(open.map((route) => route.RouteKey).sort()).toEqual([...INTEGRATION_ROUTES].sort());
+    expect(open.map((route) => route.RouteKey).sort()).toEqual([...FUNCTION_AUTHENTICATED].sort());
     for (const route of open) {
       expect(route.AuthorizationType).toBe('NONE');
       expect(route.AuthorizerId).toBeUndefined();
@@ -487,7 +492,7 @@ describe('Firebreak: the incident HTTP API with an external OIDC issuer', () => 
     });
   });
 
-  it('passes cdk-nag on the whole app, acknowledging only the two integration routes in the API', () => {
+  it('passes cdk-nag on the whole app, acknowledging only the integration and ack-link routes in the API', () => {
     // Prepare: synthesis ran the AwsSolutions checks and wrote their report.
     const report = JSON.parse(readFileSync(join(synthesized.outdir, 'validation-report.json'), 'utf8')) as {
       pluginReports: Array<{ violations: unknown[] }>;
@@ -506,6 +511,8 @@ describe('Firebreak: the incident HTTP API with an external OIDC issuer', () => 
     expect(acknowledged.sort()).toEqual([
       'Firebreak/Api/Function: AwsSolutions-L1',
       'Firebreak/Api/FunctionRole/DefaultPolicy: AwsSolutions-IAM5[Resource::*]',
+      'Firebreak/Api/GetAckToken: AwsSolutions-APIG4',
+      'Firebreak/Api/PostAckToken: AwsSolutions-APIG4',
       'Firebreak/Api/PostIntegrationsAlertmanager: AwsSolutions-APIG4',
       'Firebreak/Api/PostV2Enqueue: AwsSolutions-APIG4',
       'Firebreak/Api/TaskTokenPolicy: AwsSolutions-IAM5[Resource::*]',

@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { randomAckKeys } from '#adapters/ack-key';
 import { IncidentIdAllocator } from '#adapters/incident-ids';
 import { IncidentQueries } from '#adapters/incident-queries';
 import { IncidentStore } from '#adapters/incident-store';
@@ -76,6 +77,7 @@ beforeEach(async () => {
     incidentLink: (id) => `https://firebreak.example.com/incidents/${id}`,
     clock,
     newDedupKey: () => 'dedup',
+    ackKeys: randomAckKeys(),
     runbooks: { runs, launcher, approvals, config },
   });
   const router = createRouter(routes, { scopePrefix: 'firebreak/', logger, clock });

@@ -1,8 +1,10 @@
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SendTaskSuccessCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { vi } from 'vitest';
+import { ackKeyFromSecret } from '#core/ack-links';
 import { DEFAULT_ESCALATION_CONFIG } from '#core/escalation';
 import { DEFAULT_GROUPING_CONFIG } from '#core/grouping';
 import { targetsOf } from '../../lambdas/lifecycle/config';
@@ -12,6 +14,19 @@ import { API_TEST_RUNBOOKS, AUTOMATION_ROLE_ARN } from './runbook-doubles';
 
 export const RUNBOOK_STATE_MACHINE_ARN =
   'arn:aws:states:us-east-1:111122223333:stateMachine:firebreak-runbook-run';
+
+export const ACK_KEY_SECRET_ARN =
+  'arn:aws:secretsmanager:us-east-1:111122223333:secret:firebreak-ack-key-Xy12Ab';
+/** The ack-link secret as CloudFormation generates it (64 letters and digits): AWSCURRENT and AWSPREVIOUS. */
+export const ACK_KEY_SECRETS = {
+  current: 'Qk7Xn2Vb9TzLw4Hc8RmPj3Ds6Fy1Ga5Ue0Ko7Ni2Mt9Bq4Wx8Zl3Cv6Jh1Ep5Ys0',
+  previous: 'Ra8Yo3Wc0UaMx5Id9SnQk4Et7Gz2Hb6Vf1Lp8Oj3Nu0Cr5Xy9Am4Dw7Ki2Fq6Zt1',
+};
+/** The keys in those secrets: sign test links with them. */
+export const ACK_KEYS = {
+  current: ackKeyFromSecret(ACK_KEY_SECRETS.current),
+  previous: ackKeyFromSecret(ACK_KEY_SECRETS.previous),
+};
 
 export interface CallOptions {
   scopes?: string[];
@@ -53,6 +68,13 @@ export async function loadApi(server: DynamoServer, table: string) {
     return { executionArn: `arn:aws:states:us-east-1:111122223333:execution:x:${input.name}` };
   });
   sfn.on(SendTaskSuccessCommand).resolves({});
+  // The ack-link key, rotated once: links signed with either key verify.
+  const secrets = mockClient(SecretsManagerClient);
+  secrets
+    .on(GetSecretValueCommand, { SecretId: ACK_KEY_SECRET_ARN, VersionStage: 'AWSCURRENT' })
+    .resolves({ SecretString: ACK_KEY_SECRETS.current })
+    .on(GetSecretValueCommand, { SecretId: ACK_KEY_SECRET_ARN, VersionStage: 'AWSPREVIOUS' })
+    .resolves({ SecretString: ACK_KEY_SECRETS.previous });
   const topics = Object.fromEntries(
     targetsOf(DEFAULT_ESCALATION_CONFIG).map((t) => [t, `arn:aws:sns:us-east-1:111122223333:firebreak-${t}`]),
   );
@@ -68,6 +90,7 @@ export async function loadApi(server: DynamoServer, table: string) {
   vi.stubEnv('RUNBOOK_CONFIG', JSON.stringify(API_TEST_RUNBOOKS));
   vi.stubEnv('RUNBOOK_STATE_MACHINE_ARN', RUNBOOK_STATE_MACHINE_ARN);
   vi.stubEnv('AUTOMATION_ROLE_ARN', AUTOMATION_ROLE_ARN);
+  vi.stubEnv('ACK_KEY_SECRET_ARN', ACK_KEY_SECRET_ARN);
   stubLocalAwsEnv(server.endpoint);
   vi.resetModules();
   const module = await import('../../lambdas/api/handler');
@@ -81,9 +104,11 @@ export async function loadApi(server: DynamoServer, table: string) {
     published,
     started,
     sfn,
+    secrets,
     restore() {
       sns.restore();
       sfn.restore();
+      secrets.restore();
     },
   };
 }
@@ -150,12 +175,14 @@ export function apiEvent(routeKey: string, path: string, options: CallOptions = 
   return event;
 }
 
-/** The status, parsed body and headers of the API's answer. */
+/** The status, body (parsed when JSON, the text otherwise, e.g. an HTML page) and headers of the API's answer. */
 export function answerOf(result: unknown): ApiAnswer {
   const structured = result as APIGatewayProxyStructuredResultV2;
+  const headers = (structured.headers ?? {}) as Record<string, string>;
+  const json = /^application\/json\b/.test(headers['content-type'] ?? '');
   return {
     status: structured.statusCode ?? 200,
-    body: structured.body ? JSON.parse(structured.body) : undefined,
-    headers: (structured.headers ?? {}) as Record<string, string>,
+    body: structured.body ? (json ? JSON.parse(structured.body) : structured.body) : undefined,
+    headers,
   };
 }
