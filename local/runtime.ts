@@ -7,6 +7,7 @@ import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-s
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
 import { type AckKeySource, randomAckKeys } from '#adapters/ack-key';
+import { SignedAckLinks } from '#adapters/ack-linker';
 import { IncidentIdAllocator } from '#adapters/incident-ids';
 import { IncidentQueries } from '#adapters/incident-queries';
 import { IncidentStore } from '#adapters/incident-store';
@@ -105,9 +106,15 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
   );
   const opsTopicArn = 'arn:aws:sns:local:000000000000:firebreak-ops';
   const peopleTopicArn = 'arn:aws:sns:local:000000000000:firebreak-people';
-  const notifier = new SnsNotifier(sns, topicArns, { peopleTopicArn, opsTopicArn });
   // Set once the server listens (port 0 picks a free port).
   let baseUrl = `http://127.0.0.1:${options.port}`;
+  // The acknowledgement links' key: random per start, so a link from an earlier run no longer works.
+  const ackKeys = randomAckKeys();
+  const notifier = new SnsNotifier(sns, topicArns, {
+    peopleTopicArn,
+    opsTopicArn,
+    ackLinks: new SignedAckLinks(ackKeys, () => baseUrl, clock),
+  });
   const incidentLink = (id: string) => `${baseUrl}/#/incidents/${id}`;
 
   // People, schedules and the page log as deployed, in the same table: levels page `schedule:` and
@@ -155,7 +162,6 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
 
   const queries = new IncidentQueries(db, TABLE, clock);
   // Local links are signed and verified as deployed, with a key that lives as long as this process.
-  const ackKeys = randomAckKeys();
 
   // Runbooks as deployed: real run records in the table, the runbook-run ASL executed here; SSM Automation
   // and the sources of recent changes are the local stand-ins below.

@@ -1,9 +1,12 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import middy from '@middy/core';
+import { SecretsManagerAckKeys } from '#adapters/ack-key';
+import { SignedAckLinks } from '#adapters/ack-linker';
 import { IncidentStore } from '#adapters/incident-store';
 import { SnsNotifier } from '#adapters/notifier';
 import { PageLog } from '#adapters/page-log';
@@ -26,6 +29,12 @@ const actions = new LifecycleActions({
   notifier: new SnsNotifier(new SNSClient({}), config.topicArns, {
     peopleTopicArn: config.peopleTopicArn,
     opsTopicArn: config.opsTopicArn,
+    // The key is read on the first page to a person, then cached: a topic-only page never reads it.
+    ackLinks: new SignedAckLinks(
+      new SecretsManagerAckKeys(new SecretsManagerClient({}), config.ackKeySecretArn),
+      config.ackLinkBaseUrl,
+      () => new Date(),
+    ),
   }),
   clock: () => new Date(),
   targets: new DirectoryTargetResolver(
