@@ -20,6 +20,7 @@ import { build, type Metafile } from 'esbuild';
 import ts from 'typescript';
 import { DEFAULT_ESCALATION_CONFIG } from '#core/escalation';
 import { DEFAULT_GROUPING_CONFIG } from '#core/grouping';
+import { DEFAULT_RUNBOOK_CONFIG } from '#core/runbooks';
 import { targetsOf } from '../lambdas/lifecycle/config';
 import { fromRepoRoot, REPO_ROOT } from '../lib/function-defaults';
 import { esbuildOptions, LAMBDA_BUNDLE, type LambdaBundleSettings } from '../lib/lambda-bundling';
@@ -58,6 +59,12 @@ function lambdaEnvironment(): Record<string, string> {
     TABLE_NAME: 'firebreak-incidents',
     STATE_MACHINE_ARN: arn('states', 'stateMachine:firebreak-incident-lifecycle'),
     OPS_TOPIC_ARN: arn('sns', 'firebreak-ops'),
+    PEOPLE_TOPIC_ARN: arn('sns', 'firebreak-people'),
+    ACK_KEY_SECRET_ARN: arn('secretsmanager', 'secret:firebreak-ack-link-key-AbCdEf'),
+    ACK_LINK_BASE_URL: 'https://abc123.execute-api.eu-west-1.amazonaws.com',
+    RUNBOOK_CONFIG: JSON.stringify(DEFAULT_RUNBOOK_CONFIG),
+    RUNBOOK_STATE_MACHINE_ARN: arn('states', 'stateMachine:firebreak-runbook-run'),
+    AUTOMATION_ROLE_ARN: 'arn:aws:iam::111122223333:role/firebreak-automation',
     TOPIC_ARNS: JSON.stringify(
       Object.fromEntries(
         targetsOf(DEFAULT_ESCALATION_CONFIG).map((target) => [target, arn('sns', `firebreak-${target}`)]),
