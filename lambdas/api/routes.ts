@@ -16,6 +16,7 @@ import { createIntegrationRoutes } from './integration-routes';
 import { openApiDocument } from './openapi';
 import { ManualPaging } from './paging';
 import { createPeopleRoutes } from './people-routes';
+import { createRoleRoutes } from './role-routes';
 import { RunbookCommands, type RunbookRouteDeps } from './runbook-commands';
 import { createRunbookRoutes } from './runbook-routes';
 import { createScheduleRoutes } from './schedule-routes';
@@ -61,10 +62,11 @@ export function createApiRoutes(deps: ApiDeps): Routes {
   };
   // Built on first request, not at cold start: only a few callers ever ask for it.
   let document: ReturnType<typeof openApiDocument> | undefined;
+  const commands = new IncidentCommands({ store: deps.store, workflow: deps.workflow, clock: deps.clock });
   return {
     ...createIncidentRoutes({
       queries: deps.queries,
-      commands: new IncidentCommands({ store: deps.store, workflow: deps.workflow, clock: deps.clock }),
+      commands,
       paging: new ManualPaging({
         store: deps.store,
         notifier: deps.notifier,
@@ -75,6 +77,7 @@ export function createApiRoutes(deps: ApiDeps): Routes {
       ingest,
     }),
     ...createIntegrationRoutes({ keys: deps.keys, ingest, newDedupKey: deps.newDedupKey }),
+    ...createRoleRoutes({ people: deps.people, commands }),
     ...createPeopleRoutes({ people: deps.people, schedules: deps.schedules, clock: deps.clock }),
     ...createScheduleRoutes({ people: deps.people, schedules: deps.schedules, clock: deps.clock }),
     ...(deps.runbooks
