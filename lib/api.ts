@@ -114,6 +114,7 @@ export const API_ROUTES: readonly ApiRouteDefinition[] = [
   route(HttpMethod.GET, '/openapi.json', 'incidents:read'),
   route(HttpMethod.POST, '/incidents', 'incidents:write'),
   route(HttpMethod.PATCH, '/incidents/{id}', 'incidents:write'),
+  route(HttpMethod.PUT, '/incidents/{id}/roles', 'incidents:write'),
   ...['acknowledge', 'resolve', 'close', 'escalate', 'notes', 'updates', 'merge'].map((action) =>
     route(HttpMethod.POST, `/incidents/{id}/${action}`, 'incidents:write'),
   ),

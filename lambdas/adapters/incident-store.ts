@@ -1,6 +1,7 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Alert } from '#core/alerts';
 import { readIncident, storedIncident } from '#core/incident';
+import { IncidentRole, type IncidentRoles } from '#core/incident-roles';
 import type { Incident, Priority } from '#core/model';
 import { TimelineEntry } from '#core/model';
 import { expiredNotices } from '#core/notices';
@@ -260,6 +261,21 @@ export class IncidentStore {
       : incident;
   }
 
+  /** One conditional update built with UpdateExpression; the incident after, or undefined when refused. */
+  private async updateWith(incidentId: string, update: UpdateExpression): Promise<Incident | undefined> {
+    const result = await conditional(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.incident(incidentId),
+          ...update.build(),
+          ReturnValues: 'ALL_NEW',
+        }),
+      ),
+    );
+    return result?.Attributes ? readIncident(result.Attributes) : undefined;
+  }
+
   private withToken(
     updated: (Incident & { lifecycleToken?: string }) | undefined,
   ): { incident: Incident; lifecycleToken?: string } | undefined {
@@ -387,6 +403,48 @@ export class IncidentStore {
       names,
       values: { ...values, ':version': version, ':closed': 'closed' },
     });
+  }
+
+  /**
+   * Gives the incident the roles `to`, if its roles are still `from` (as read) and it is not closed: one
+   * conditional write. The timeline entry that tells of the change is kept on the incident in the same
+   * write, so that a retry which finds nothing left to change can still append it (see rolesEntryOf).
+   * Undefined when the condition did not hold: the caller reads the incident again to see why.
+   */
+  setRoles(
+    incidentId: string,
+    change: { from: IncidentRoles; to: IncidentRoles; entry: TimelineEntry },
+    now: Date,
+  ): Promise<Incident | undefined> {
+    const update = new UpdateExpression().set({ lastRolesEntry: change.entry, updatedAt: now.toISOString() });
+    if (Object.keys(change.to).length > 0) update.set({ roles: change.to });
+    else update.remove('roles');
+    for (const role of IncidentRole.options) {
+      const held = change.from[role];
+      const path = `roles.${role}`;
+      update.when((u) =>
+        held === undefined ? `attribute_not_exists(${u.name(path)})` : `${u.name(path)} = ${u.value(held)}`,
+      );
+    }
+    update
+      .add('version', 1)
+      .when(() => 'attribute_exists(PK)')
+      .when((u) => `${u.name('status')} <> ${u.value('closed')}`);
+    return this.updateWith(incidentId, update);
+  }
+
+  /** The timeline entry of the incident's latest role change (see setRoles), if it ever had one. */
+  async rolesEntryOf(incidentId: string): Promise<TimelineEntry | undefined> {
+    const result = await this.db.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: keys.incident(incidentId),
+        ProjectionExpression: 'lastRolesEntry',
+        ConsistentRead: true,
+      }),
+    );
+    const entry = TimelineEntry.safeParse(result.Item?.lastRolesEntry);
+    return entry.success ? entry.data : undefined;
   }
 
   /** A status update was sent to stakeholders: the reminder clock starts again. */

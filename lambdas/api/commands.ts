@@ -1,5 +1,6 @@
 import type { IncidentStore } from '#adapters/incident-store';
 import { indexAttributes } from '#adapters/incident-store';
+import { planRoleChanges, type RolesBody } from '#core/incident-roles';
 import { isOpen } from '#core/lifecycle';
 import type { Incident, TimelineEntry } from '#core/model';
 import { type IncidentPatch, planPatch } from '#core/patch';
@@ -8,6 +9,9 @@ import { MergeRefused, mergeIncident } from '../incidents/merge';
 import { finishResolution, resolveIncident } from '../incidents/resolve';
 import type { LifecycleStarter } from '../ingest/apply-signal';
 import { ApiError, conflict, notFound } from './errors';
+
+/** A few people changing one incident's roles at once is rare: a few tries, then 409. */
+const MAX_ROLE_ATTEMPTS = 3;
 
 export interface CommandDeps {
   store: IncidentStore;
@@ -155,6 +159,43 @@ export class IncidentCommands {
       ),
     );
     return updated;
+  }
+
+  /**
+   * Gives roles to people and takes them back (see planRoleChanges): one conditional write of the roles
+   * against those read, then one timeline entry. The people named must exist (the route checks). A body
+   * that changes nothing (a retry) writes nothing, but completes the entry of the last change if a crash
+   * kept it from being appended. A closed incident is a conflict.
+   */
+  async setRoles(id: string, body: RolesBody, by: { actor: string; requestKey: string }): Promise<Incident> {
+    const { store } = this.deps;
+    for (let attempt = 0; attempt < MAX_ROLE_ATTEMPTS; attempt++) {
+      const incident = await this.get(id);
+      if (incident.status === 'closed') throw conflict(`incident ${id} is closed; its roles cannot change`);
+      const current = incident.roles ?? {};
+      const plan = planRoleChanges(current, body);
+      if (!plan.message) {
+        const last = await store.rolesEntryOf(id);
+        if (last) await store.appendTimeline(last);
+        return incident;
+      }
+      const now = this.deps.clock();
+      const entry: TimelineEntry = {
+        incidentId: id,
+        entryId: `api:roles:${by.requestKey}`,
+        at: now.toISOString(),
+        kind: 'updated',
+        actor: by.actor,
+        message: plan.message,
+        details: { roles: plan.roles, changes: plan.changes },
+      };
+      const updated = await store.setRoles(id, { from: current, to: plan.roles, entry }, now);
+      if (updated) {
+        await store.appendTimeline(entry);
+        return updated;
+      }
+    }
+    throw conflict(`the roles of incident ${id} are being changed by someone else; try again`);
   }
 
   /**

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { Integration } from '#adapters/integration-keys';
 import { Alert } from '#core/alerts';
+import { RolesBody } from '#core/incident-roles';
 import { ManualIncident } from '#core/manual';
 import { Incident, TimelineEntry } from '#core/model';
 import { PatchRequest } from '#core/patch';
@@ -230,6 +231,17 @@ export function openApiDocument(serverUrl?: string) {
               description: 'The version',
             },
           ],
+        },
+      },
+      '/incidents/{id}/roles': {
+        put: {
+          ...command('Give the response roles to people, or take them back', 'incidents:write', RolesBody),
+          description:
+            'Each role (`commander`, `techLead`, `commsLead`, `scribe`) is a person id (`/people/{id}`) to give ' +
+            'it to, `null` to leave it to nobody, or absent to keep its holder; at least one must be given. ' +
+            'The change is one timeline entry (kind `updated`, details `roles` and `changes`); a body that ' +
+            'changes nothing (a retry) writes nothing. The roles are named in stakeholder updates. 400 names ' +
+            'the role whose person does not exist; a closed incident answers 409.',
         },
       },
       '/incidents/{id}/timeline': {

@@ -20,6 +20,7 @@ import { createIntegrationRoutes } from './integration-routes';
 import { openApiDocument } from './openapi';
 import { ManualPaging } from './paging';
 import { createPeopleRoutes } from './people-routes';
+import { createRoleRoutes } from './role-routes';
 import { RunbookCommands, type RunbookRouteDeps } from './runbook-commands';
 import { createRunbookRoutes } from './runbook-routes';
 import { createScheduleRoutes } from './schedule-routes';
@@ -86,6 +87,7 @@ export function createApiRoutes(deps: ApiDeps): Routes {
       ingest,
     }),
     ...createIntegrationRoutes({ keys: deps.keys, ingest, newDedupKey: deps.newDedupKey }),
+    ...createRoleRoutes({ people: deps.people, commands }),
     ...createPeopleRoutes({ people: deps.people, schedules: deps.schedules, clock: deps.clock }),
     ...createScheduleRoutes({
       people: deps.people,

@@ -12,8 +12,9 @@ export const ROLE_NAMES: Record<IncidentRole, string> = {
   scribe: 'scribe',
 };
 
-/** Who holds each role on an incident; a role nobody holds is absent. */
-export type IncidentRoles = Partial<Record<IncidentRole, string>>;
+/** Who holds each role on an incident (person ids); a role nobody holds is absent. */
+export const IncidentRoles = z.partialRecord(IncidentRole, PersonId);
+export type IncidentRoles = z.infer<typeof IncidentRoles>;
 
 /** A role in the body: a person id to give it to someone, null to leave it to nobody, absent to keep it. */
 const RoleHolder = PersonId.nullable().optional();

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { IncidentRoles } from './incident-roles';
 
 /** How widely the problem hurts and how fast it must be handled; together they give the priority. */
 export const Level = z.enum(['high', 'medium', 'low']);
@@ -114,6 +115,8 @@ export const Incident = z.object({
   labels: z.record(z.string(), z.string()),
   related: z.array(z.string()),
   assignee: z.string().optional(),
+  /** Who holds the response roles (commander, tech lead, comms lead, scribe), set with `PUT /incidents/{id}/roles`. */
+  roles: IncidentRoles.optional(),
   /** Every notification target paged so far, each once, in the order first paged: the resolution notice goes to them. */
   pagedTargets: z.array(z.string()).optional(),
   escalationLevel: z.number().int().min(0),

@@ -1,3 +1,4 @@
+import { IncidentRole, ROLE_NAMES } from '#core/incident-roles';
 import type { Incident, Priority } from '#core/model';
 
 /**
@@ -137,6 +138,7 @@ export function reminder(
       `Post an update: ${link}/updates`,
       '',
       `Status: ${incident.status}`,
+      ...rolesLine(incident),
       ...details(incident),
     ),
   };
@@ -159,6 +161,7 @@ export function statusUpdate(
       context.message.trim(),
       '',
       `Status: ${incident.status}`,
+      ...rolesLine(incident),
       ...details(incident),
     ),
   };
@@ -228,6 +231,7 @@ export function resolution(
       ...(nextSteps.length > 0
         ? ['Next steps:', ...nextSteps.map((step) => `  - ${oneLine(step)}`)]
         : ['Next steps: none recorded']),
+      ...rolesLine(incident),
       ...details(incident),
     ),
   };
@@ -280,6 +284,18 @@ function details(incident: Incident): string[] {
     `Source: ${incident.source.kind} ${oneLine(incident.source.name)}${where ? ` (${where})` : ''}`,
     ...(incident.assignee ? [`Assignee: ${oneLine(incident.assignee)}`] : []),
   ];
+}
+
+/**
+ * `Roles: incident commander alice, tech lead bob`: who leads the response, for stakeholders to know whom
+ * to ask. Person ids, in the order commander, tech lead, comms lead, scribe; no line when nobody holds one.
+ */
+function rolesLine(incident: Pick<Incident, 'roles'>): string[] {
+  const held = IncidentRole.options.flatMap((role) => {
+    const person = incident.roles?.[role];
+    return person ? [`${ROLE_NAMES[role]} ${oneLine(person)}`] : [];
+  });
+  return held.length > 0 ? [`Roles: ${held.join(', ')}`] : [];
 }
 
 function block(title: string, body: string | undefined): string[] {

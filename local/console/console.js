@@ -11,6 +11,13 @@ const REFRESH_MS = 5000;
 const PRIORITY_ORDER = { P1: 1, P2: 2, P3: 3, P4: 4 };
 const OPEN = new Set(['triggered', 'acknowledged']);
 const AWAITING_APPROVAL = 'awaiting-approval';
+/** The incident roles, in the API's order, with what people call them (as the core's ROLE_NAMES). */
+const ROLES = [
+  ['commander', 'incident commander'],
+  ['techLead', 'tech lead'],
+  ['commsLead', 'comms lead'],
+  ['scribe', 'scribe'],
+];
 
 const app = document.getElementById('app');
 const banner = document.getElementById('banner');
@@ -98,6 +105,12 @@ function alertCounts(incident) {
   const firing = incident.firingCount ?? 0;
   const alerts = `${count} ${count === 1 ? 'alert' : 'alerts'}`;
   return firing === count ? alerts : `${alerts} · ${firing} firing`;
+}
+
+/** `incident commander alice, scribe carol`: who holds which role; undefined when nobody holds one. */
+function rolesText(roles) {
+  const held = ROLES.filter(([role]) => roles?.[role]).map(([role, name]) => `${name} ${roles[role]}`);
+  return held.length ? held.join(', ') : undefined;
 }
 
 function showBanner(message) {
@@ -403,6 +416,48 @@ function incidentView(id) {
     act(noteForm, 'Add note', () => api('POST', `${path}/notes`, { message: note.value }));
   });
 
+  // Roles: a person id gives the role to them, blank keeps its holder, "clear" leaves it to nobody.
+  const roleInputs = ROLES.map(([role, name]) => {
+    const input = el('input', {
+      id: `role-${role}`,
+      name: role,
+      autocomplete: 'off',
+      pattern: '[a-z0-9][a-z0-9._\\-]{0,63}',
+      title: 'a person id, like alice',
+    });
+    const clear = el('input', { type: 'checkbox', id: `clear-${role}`, 'aria-label': `Clear ${name}` });
+    const label = el('label', { htmlFor: `role-${role}` }, name.charAt(0).toUpperCase() + name.slice(1));
+    const field = el(
+      'div',
+      { className: 'role-field' },
+      label,
+      el('div', { className: 'role-input' }, input, el('label', { className: 'clear' }, clear, 'clear')),
+    );
+    return { role, input, clear, field };
+  });
+  const rolesForm = el(
+    'form',
+    { className: 'action', id: 'roles-form' },
+    el('h3', {}, 'Roles'),
+    el('p', { className: 'muted' }, 'Person ids; blank keeps the holder, “clear” leaves the role to nobody.'),
+    roleInputs.map(({ field }) => field),
+    el('button', { type: 'submit' }, 'Set roles'),
+  );
+  rolesForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const body = {};
+    for (const { role, input, clear } of roleInputs) {
+      if (clear.checked) body[role] = null;
+      else if (input.value.trim()) body[role] = input.value.trim();
+    }
+    if (Object.keys(body).length === 0) {
+      actionStatus.className = 'action-status error';
+      actionStatus.textContent = 'Set roles: give a person id or tick “clear” for at least one role.';
+      return;
+    }
+    act(rolesForm, 'Set roles', () => api('PUT', `${path}/roles`, body));
+  });
+
   const phase = el(
     'select',
     { id: 'update-phase', name: 'phase' },
@@ -575,7 +630,7 @@ function incidentView(id) {
       { 'aria-labelledby': 'actions-heading' },
       el('h2', { id: 'actions-heading' }, 'Actions'),
       actionStatus,
-      el('div', { className: 'actions' }, ackForm, resolveForm, noteForm, updateForm, mergeForm),
+      el('div', { className: 'actions' }, ackForm, resolveForm, noteForm, updateForm, rolesForm, mergeForm),
     ),
     el(
       'section',
@@ -614,6 +669,9 @@ function incidentView(id) {
     for (const form of [resolveForm, updateForm, mergeForm]) {
       for (const control of form.elements) control.disabled = !open;
     }
+    // The holders as placeholders: what a blank input keeps. Roles can change until the incident is closed.
+    for (const { role, input } of roleInputs) input.placeholder = incident.roles?.[role] ?? 'nobody';
+    for (const control of rolesForm.elements) control.disabled = incident.status === 'closed';
     await refreshRunbooks(open);
   }
 
@@ -637,6 +695,7 @@ function fieldRows(incident) {
     ['Summary', incident.summary],
     ['Source', [`${source.kind}: ${source.name} (${source.ref})`, sourceUrl && ' ', sourceUrl]],
     ['Assignee', incident.assignee],
+    ['Roles', rolesText(incident.roles)],
     ['Escalation level', String(incident.escalationLevel)],
     ['Alerts', alertCounts(incident)],
     ['Merged into', incident.mergedInto && incidentLink(incident.mergedInto)],

@@ -446,4 +446,68 @@ describe('the web console in a headless browser', () => {
     expect(failed).toEqual([]);
     await page.close();
   });
+
+  it('sets an incident’s commander through the roles form, shows the API’s refusal, and clears it', async () => {
+    if (!browser || !local) throw new Error('setup failed');
+    const person = await fetch(`${local.url}/people/alice`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        name: 'Alice Example',
+        timeZone: 'Europe/Berlin',
+        contacts: [{ type: 'chat', address: '@alice' }],
+      }),
+    });
+    expect(person.status).toBe(201);
+    const { id } = await report({
+      title: 'Payments time out',
+      service: 'payments',
+      impact: 'high',
+      urgency: 'low',
+    });
+
+    const page = await browser.newPage();
+    const { errors, failed } = watchErrors(page);
+    await page.goto(`${local.url}/?token=${TOKEN}#/incidents/${id}`);
+    await page.locator('#timeline td.kind', { hasText: 'opened' }).first().waitFor();
+    const rolesRow = page.locator('#incident-fields dt', { hasText: /^Roles$/ });
+    expect(await rolesRow.count()).toBe(0);
+
+    // Set the commander: the incident's fields and its timeline show it; the form shows the holder.
+    const commander = page.getByLabel('Incident commander', { exact: true });
+    await commander.fill('alice');
+    await page.getByRole('button', { name: 'Set roles' }).click();
+    await page.locator('#action-status', { hasText: 'Set roles: done.' }).waitFor();
+    await page.locator('#incident-fields dd', { hasText: /^incident commander alice$/ }).waitFor();
+    const entry = page.locator('#timeline tbody tr.kind-updated', {
+      has: page.locator('td.message > span', { hasText: /^Incident commander: alice$/ }),
+    });
+    await entry.waitFor();
+    expect(await entry.locator('td.actor').textContent()).toBe('local-user');
+    expect(await commander.inputValue()).toBe('');
+    expect(await commander.getAttribute('placeholder')).toBe('alice');
+
+    // Someone who is not a person: the API's 400 names the role, and nothing changes.
+    await page.getByLabel('Scribe', { exact: true }).fill('zed');
+    await page.getByRole('button', { name: 'Set roles' }).click();
+    await page
+      .locator('#action-status', {
+        hasText: 'Set roles failed: 400 invalid_request: scribe: person zed does not exist',
+      })
+      .waitFor();
+
+    // Clear it: the roles leave the fields; the timeline says who held it.
+    await page.getByLabel('Scribe', { exact: true }).fill('');
+    await page.getByLabel('Clear incident commander').check();
+    await page.getByRole('button', { name: 'Set roles' }).click();
+    await page
+      .locator('#timeline td.message > span', { hasText: /^Incident commander: nobody \(was alice\)$/ })
+      .waitFor();
+    await expect.poll(() => rolesRow.count()).toBe(0);
+    expect(await page.getByLabel('Clear incident commander').isChecked()).toBe(false);
+
+    expect(errors).toEqual([]);
+    expect(failed).toEqual([`400 PUT /incidents/${id}/roles`]);
+    await page.close();
+  });
 });

@@ -34,6 +34,7 @@ const JWT_ROUTES: Array<[string, string[]]> = [
   ['GET /openapi.json', READ],
   ['POST /incidents', WRITE],
   ['PATCH /incidents/{id}', WRITE],
+  ['PUT /incidents/{id}/roles', WRITE],
   ['POST /incidents/{id}/acknowledge', WRITE],
   ['POST /incidents/{id}/resolve', WRITE],
   ['POST /incidents/{id}/close', WRITE],

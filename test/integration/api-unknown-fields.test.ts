@@ -247,6 +247,17 @@ const CASES: Record<string, WriteCase> = {
     accepts: 'title, priority, impact, urgency, assignee, category, subcategory, reason',
     status: 200,
   },
+  'PUT /incidents/{id}/roles': {
+    path: incidentPath('/roles'),
+    prepare: async () => {
+      const person = await api.call('PUT /people/{id}', '/people/alice', { body: ALICE });
+      expect(person.status).toBe(201);
+    },
+    valid: { commander: 'alice' },
+    unknown: ['lead', 'alice'],
+    accepts: 'commander, techLead, commsLead, scribe',
+    status: 200,
+  },
   'POST /integrations/keys': {
     path: () => '/integrations/keys',
     valid: { name: 'prometheus', kind: 'alertmanager' },

@@ -54,9 +54,13 @@ let requests = 0;
  */
 export async function loadApi(server: DynamoServer, table: string) {
   const sns = mockClient(SNSClient);
-  const published: Array<{ topic: string; subject: string }> = [];
-  sns.on(PublishCommand).callsFake((input: { TopicArn?: string; Subject?: string }) => {
-    published.push({ topic: input.TopicArn ?? '', subject: input.Subject ?? '' });
+  const published: Array<{ topic: string; subject: string; message: string }> = [];
+  sns.on(PublishCommand).callsFake((input: { TopicArn?: string; Subject?: string; Message?: string }) => {
+    published.push({
+      topic: input.TopicArn ?? '',
+      subject: input.Subject ?? '',
+      message: input.Message ?? '',
+    });
     return { MessageId: `m-${published.length}` };
   });
   const sfn = mockClient(SFNClient);

@@ -332,6 +332,47 @@ describe('resolution', () => {
   });
 });
 
+describe('roles in stakeholder messages', () => {
+  const withRoles = incident({
+    status: 'acknowledged',
+    roles: { scribe: 'carol', commander: 'alice', techLead: 'bob' },
+  });
+  const ROLES = 'Roles: incident commander alice, tech lead bob, scribe carol';
+
+  it('names who holds each role, commander first, in the update, the reminder and the resolution', () => {
+    const update = statusUpdate(withRoles, {
+      link: LINK,
+      phase: 'Identified',
+      message: 'Bad deploy; rolling back.',
+      author: 'alice',
+    });
+    const due = reminder(withRoles, { link: LINK, now: '2026-11-27T11:00:00.000Z' });
+    const resolved = resolution(
+      { ...withRoles, status: 'resolved', resolvedAt: '2026-11-27T11:07:00.000Z' },
+      { link: LINK },
+    );
+
+    expect(update.text).toContain(`\nStatus: acknowledged\n${ROLES}\n`);
+    expect(due.text).toContain(`\nStatus: acknowledged\n${ROLES}\n`);
+    expect(resolved.text).toContain(`\nNext steps: none recorded\n${ROLES}\n`);
+  });
+
+  it('has no roles line while nobody holds a role', () => {
+    const messages = [
+      statusUpdate(incident({ roles: {} }), {
+        link: LINK,
+        phase: 'Investigating',
+        message: 'x',
+        author: 'a',
+      }),
+      reminder(incident(), { link: LINK, now: '2026-11-27T11:00:00.000Z' }),
+      resolution(incident(), { link: LINK }),
+    ];
+
+    for (const message of messages) expect(message.text).not.toContain('Roles:');
+  });
+});
+
 describe('formatDuration', () => {
   it.each([
     [0, '0 s'],
