@@ -7,6 +7,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import middy from '@middy/core';
 import * as z from 'zod';
+import { ContactSubscriptions } from '#adapters/contact-subscriptions';
 import { IncidentIdAllocator } from '#adapters/incident-ids';
 import { IncidentQueries } from '#adapters/incident-queries';
 import { IncidentStore } from '#adapters/incident-store';
@@ -40,6 +41,8 @@ const config = loadNotificationConfig(
     RUNBOOK_STATE_MACHINE_ARN: z.string().startsWith('arn:', 'must be the runbook state machine ARN'),
     /** The role SSM Automation assumes (`{automationRole}` in a binding's parameters). */
     AUTOMATION_ROLE_ARN: z.string().startsWith('arn:', 'must be the automation role ARN'),
+    /** The people topic: each email and SMS contact method of a person is subscribed to it. */
+    PEOPLE_TOPIC_ARN: z.string().startsWith('arn:', 'must be the people SNS topic ARN'),
   }),
 );
 const logger = new Logger({ serviceName: 'firebreak-api' });
@@ -49,6 +52,7 @@ const db = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
 const clock = () => new Date();
 const store = new IncidentStore(db, config.tableName);
 const sfn = new SFNClient({});
+const sns = new SNSClient({});
 const runs = new RunbookRuns(db, config.tableName);
 const runbookWorkflow = new RunbookWorkflow(sfn, config.env.RUNBOOK_STATE_MACHINE_ARN);
 const launcher = new RunbookLauncher({
@@ -65,9 +69,10 @@ const routes = createApiRoutes({
   keys: new IntegrationKeys(db, config.tableName),
   people: new PeopleStore(db, config.tableName),
   schedules: new ScheduleStore(db, config.tableName),
+  subscriptions: new ContactSubscriptions(sns, config.env.PEOPLE_TOPIC_ARN),
   ids: new IncidentIdAllocator(store),
   workflow: new IncidentWorkflow(sfn, config.env.STATE_MACHINE_ARN),
-  notifier: new SnsNotifier(new SNSClient({}), config.topicArns),
+  notifier: new SnsNotifier(sns, config.topicArns),
   escalation: config.escalation,
   grouping: config.env.GROUPING_CONFIG,
   incidentLink: config.incidentLink,

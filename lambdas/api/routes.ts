@@ -1,3 +1,4 @@
+import type { ContactSubscriptions } from '#adapters/contact-subscriptions';
 import type { IncidentIdAllocator } from '#adapters/incident-ids';
 import type { IncidentQueries } from '#adapters/incident-queries';
 import type { IncidentStore } from '#adapters/incident-store';
@@ -15,6 +16,7 @@ import { createIncidentRoutes } from './incident-routes';
 import { createIntegrationRoutes } from './integration-routes';
 import { openApiDocument } from './openapi';
 import { ManualPaging } from './paging';
+import { PeopleContacts } from './people-contacts';
 import { createPeopleRoutes } from './people-routes';
 import { RunbookCommands, type RunbookRouteDeps } from './runbook-commands';
 import { createRunbookRoutes } from './runbook-routes';
@@ -27,6 +29,8 @@ export interface ApiDeps {
   /** People and on-call schedules (their overrides too), in the same table. */
   people: PeopleStore;
   schedules: ScheduleStore;
+  /** The contact methods' subscriptions on the people topic (`PEOPLE_TOPIC_ARN`). */
+  subscriptions: ContactSubscriptions;
   ids: IncidentIdAllocator;
   /** Starts lifecycles, wakes them on resolution, and (when it can) re-plans one for a raised priority. */
   workflow: LifecycleStarter;
@@ -75,7 +79,12 @@ export function createApiRoutes(deps: ApiDeps): Routes {
       ingest,
     }),
     ...createIntegrationRoutes({ keys: deps.keys, ingest, newDedupKey: deps.newDedupKey }),
-    ...createPeopleRoutes({ people: deps.people, schedules: deps.schedules, clock: deps.clock }),
+    ...createPeopleRoutes({
+      people: deps.people,
+      schedules: deps.schedules,
+      contacts: new PeopleContacts(deps.subscriptions),
+      clock: deps.clock,
+    }),
     ...createScheduleRoutes({ people: deps.people, schedules: deps.schedules, clock: deps.clock }),
     ...(deps.runbooks
       ? createRunbookRoutes(new RunbookCommands({ ...deps.runbooks, store: deps.store, clock: deps.clock }))

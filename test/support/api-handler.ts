@@ -9,6 +9,9 @@ import { targetsOf } from '../../lambdas/lifecycle/config';
 import type { DynamoServer } from './dynamo-server';
 import { LAMBDA_CONTEXT, STATE_MACHINE_ARN, stubLocalAwsEnv } from './ingest-handler';
 import { API_TEST_RUNBOOKS, AUTOMATION_ROLE_ARN } from './runbook-doubles';
+import { fakeSubscriptions, PEOPLE_TOPIC_ARN } from './sns-subscriptions';
+
+export { PEOPLE_TOPIC_ARN };
 
 export const RUNBOOK_STATE_MACHINE_ARN =
   'arn:aws:states:us-east-1:111122223333:stateMachine:firebreak-runbook-run';
@@ -44,6 +47,7 @@ export async function loadApi(server: DynamoServer, table: string) {
     published.push({ topic: input.TopicArn ?? '', subject: input.Subject ?? '' });
     return { MessageId: `m-${published.length}` };
   });
+  const subscriptions = fakeSubscriptions(sns);
   const sfn = mockClient(SFNClient);
   const started = new Set<string>();
   sfn.on(StartExecutionCommand).callsFake((input: { name?: string }) => {
@@ -66,6 +70,7 @@ export async function loadApi(server: DynamoServer, table: string) {
   vi.stubEnv('RUNBOOK_CONFIG', JSON.stringify(API_TEST_RUNBOOKS));
   vi.stubEnv('RUNBOOK_STATE_MACHINE_ARN', RUNBOOK_STATE_MACHINE_ARN);
   vi.stubEnv('AUTOMATION_ROLE_ARN', AUTOMATION_ROLE_ARN);
+  vi.stubEnv('PEOPLE_TOPIC_ARN', PEOPLE_TOPIC_ARN);
   stubLocalAwsEnv(server.endpoint);
   vi.resetModules();
   const module = await import('../../lambdas/api/handler');
@@ -79,6 +84,8 @@ export async function loadApi(server: DynamoServer, table: string) {
     published,
     started,
     sfn,
+    sns,
+    subscriptions,
     restore() {
       sns.restore();
       sfn.restore();
