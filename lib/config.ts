@@ -51,7 +51,7 @@ const IncidentUrl = z
   });
 
 /** Target names that would give a notification topic the name of a topic Firebreak already has. */
-const RESERVED_TARGETS = new Set(['ops']);
+const RESERVED_TARGETS = new Set(['ops', 'people']);
 
 /**
  * The escalation policies, as the domain core defines them, plus one rule only the infrastructure knows: a
