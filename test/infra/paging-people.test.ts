@@ -188,7 +188,8 @@ describe('paging people: the people topic and the ack-link key', () => {
             (props.Environment as { Variables: Record<string, unknown> }).Variables
               .POWERTOOLS_SERVICE_NAME === serviceName,
         ) ?? [];
-      const all = (fn?.Environment as { Variables: Record<string, unknown> }).Variables;
+      if (!fn) throw new Error(`no function of service ${serviceName}`);
+      const all = (fn.Environment as { Variables: Record<string, unknown> }).Variables;
       return Object.fromEntries(
         ['PEOPLE_TOPIC_ARN', 'ACK_KEY_SECRET_ARN', 'ACK_LINK_BASE_URL']
           .filter((name) => name in all)
