@@ -3,7 +3,7 @@ import { DEFAULT_ESCALATION_CONFIG } from '#core/escalation';
 import { DEFAULT_GROUPING_CONFIG } from '#core/grouping';
 import { loadIngestConfig } from '../../lambdas/ingest/config';
 import { targetsOf } from '../../lambdas/lifecycle/config';
-import { RUNBOOK_STATE_MACHINE_ARN } from '../support/api-handler';
+import { PEOPLE_TOPIC_ARN, RUNBOOK_STATE_MACHINE_ARN } from '../support/api-handler';
 import { STATE_MACHINE_ARN } from '../support/ingest-handler';
 import { AUTOMATION_ROLE_ARN } from '../support/runbook-doubles';
 
@@ -62,6 +62,7 @@ describe('GROUPING_CONFIG in the API function', () => {
     vi.stubEnv('GROUPING_CONFIG', groupingConfig);
     vi.stubEnv('RUNBOOK_STATE_MACHINE_ARN', RUNBOOK_STATE_MACHINE_ARN);
     vi.stubEnv('AUTOMATION_ROLE_ARN', AUTOMATION_ROLE_ARN);
+    vi.stubEnv('PEOPLE_TOPIC_ARN', PEOPLE_TOPIC_ARN);
     vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
     vi.resetModules();
   }
