@@ -32,16 +32,19 @@ import { Construct } from 'constructs';
 import { TABLE_INDEXES } from '#adapters/table-definition';
 import type { EscalationConfig } from '#core/escalation';
 import type { GroupingConfig } from '#core/grouping';
+import type { AckKeySecret } from './ack-key';
 import type { ApiConfig } from './config';
 import {
   assertRunbooksFit,
   environmentSize,
   LAMBDA_ENVIRONMENT_LIMIT,
   longestTopicArns,
+  PAGING_PEOPLE_AT_MOST,
 } from './environment-size';
 import { FirebreakFunction } from './function-defaults';
 import type { Notifications } from './notifications';
 import type { OperationsKey } from './operations-key';
+import type { PeopleTopic } from './people-topic';
 import type { RunbookLaunch } from './remediation';
 import { allowSendTaskSuccess } from './task-token-grant';
 
@@ -184,6 +187,10 @@ export interface ApiProps {
   readonly stateMachine: IStateMachine;
   /** `POST /incidents/{id}/runbooks` launches a bound runbook; approving or rejecting wakes its run. */
   readonly runbooks: RunbookLaunch;
+  /** The people routes subscribe contact methods to it. */
+  readonly peopleTopic: PeopleTopic;
+  /** The acknowledge links' key, which the `/ack/{token}` routes verify with. */
+  readonly ackKey: AckKeySecret;
 }
 
 /**
@@ -197,6 +204,7 @@ function assertEnvironmentFits(props: ApiProps): void {
     TOPIC_ARNS: longestTopicArns(props.escalation),
     GROUPING_CONFIG: JSON.stringify(props.grouping),
     INCIDENT_URL: props.incidentUrl ?? '',
+    ...PAGING_PEOPLE_AT_MOST.api,
   });
   if (size > LAMBDA_ENVIRONMENT_LIMIT) {
     throw new Error(
@@ -212,6 +220,7 @@ function assertEnvironmentFits(props: ApiProps): void {
       TOPIC_ARNS: longestTopicArns(props.escalation),
       GROUPING_CONFIG: JSON.stringify(props.grouping),
       INCIDENT_URL: props.incidentUrl ?? '',
+      ...PAGING_PEOPLE_AT_MOST.api,
       ...props.runbooks.environmentAtMost,
     },
     'firebreak.escalation and firebreak.grouping',
@@ -394,6 +403,9 @@ export class Api extends Construct {
     allowSendTaskSuccess(this, fn, { failure: true });
     // Escalating now and status updates page the policy's topics.
     notifications.grantPublish(fn);
+    // The people routes subscribe and unsubscribe contact methods; the ack routes verify links.
+    props.peopleTopic.grantSubscriptions(this, fn);
+    props.ackKey.grantRead(fn);
   }
 
   private createUserPool(callbackUrls: readonly string[]): ApiUserPool {

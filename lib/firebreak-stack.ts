@@ -1,5 +1,6 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { AckKeySecret } from './ack-key';
 import { Api } from './api';
 import { CentralBus } from './central-bus';
 import type { FirebreakConfig } from './config';
@@ -9,6 +10,7 @@ import { Lifecycle } from './lifecycle';
 import { Notifications } from './notifications';
 import { Observability } from './observability';
 import { OperationsKey } from './operations-key';
+import { PeopleTopic } from './people-topic';
 import { Remediation } from './remediation';
 
 export interface FirebreakStackProps extends StackProps {
@@ -22,6 +24,8 @@ export class FirebreakStack extends Stack {
   readonly ingestion: Ingestion;
   readonly lifecycle: Lifecycle;
   readonly notifications: Notifications;
+  readonly peopleTopic: PeopleTopic;
+  readonly ackKey: AckKeySecret;
   readonly observability: Observability;
   readonly centralBus?: CentralBus;
   readonly operationsKey: OperationsKey;
@@ -48,6 +52,9 @@ export class FirebreakStack extends Stack {
       escalation: config.escalation,
       encryptionKey: operationsKey.key,
     });
+    // Paging people: one topic, a subscription per contact method; acknowledge links signed with this key.
+    this.peopleTopic = new PeopleTopic(this, 'PeopleTopic', { encryptionKey: operationsKey.key });
+    this.ackKey = new AckKeySecret(this, 'AckKey', { encryptionKey: operationsKey.key });
 
     // Before the lifecycle, whose opening of an incident launches its runbooks through the runbook function.
     this.remediation = new Remediation(this, 'Remediation', {
@@ -60,6 +67,7 @@ export class FirebreakStack extends Stack {
       notifications: this.notifications,
       opsTopic: this.observability.topic,
       runbooks: config.runbooks,
+      peopleTopic: this.peopleTopic,
     });
 
     this.lifecycle = new Lifecycle(this, 'Lifecycle', {
@@ -72,6 +80,8 @@ export class FirebreakStack extends Stack {
       notifications: this.notifications,
       opsTopic: this.observability.topic,
       runbookFunction: this.remediation.function,
+      peopleTopic: this.peopleTopic,
+      ackKey: this.ackKey,
     });
 
     this.ingestion = new Ingestion(this, 'Ingestion', {
@@ -100,7 +110,11 @@ export class FirebreakStack extends Stack {
       notifications: this.notifications,
       stateMachine: this.lifecycle.stateMachine,
       runbooks: this.remediation.launch,
+      peopleTopic: this.peopleTopic,
+      ackKey: this.ackKey,
     });
+    // The links in pages point at the API, built after the lifecycle it starts executions of.
+    this.lifecycle.linkAcknowledgementsTo(this.api.httpApi.apiEndpoint);
     this.addApiOutputs(this.api);
 
     this.observability.watchQueue('UndeliveredEvents', this.ingestion.deliveryDeadLetterQueue);

@@ -11,11 +11,13 @@ import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { ALERTS_INDEX } from '#adapters/table-definition';
 import type { EscalationConfig } from '#core/escalation';
+import type { AckKeySecret } from './ack-key';
 import type { DeadLetterQueue } from './dead-letter-queue';
-import { assertEscalationFits } from './environment-size';
+import { assertEscalationFits, PAGING_PEOPLE_AT_MOST } from './environment-size';
 import { FirebreakFunction } from './function-defaults';
 import { grantPublisherKeyUse, type Notifications } from './notifications';
 import type { OperationsKey } from './operations-key';
+import type { PeopleTopic } from './people-topic';
 import { loggedStateMachine, reportFailedExecutions } from './state-machine-defaults';
 
 export const STATE_MACHINE_NAME = 'firebreak-incident-lifecycle';
@@ -46,6 +48,10 @@ export interface LifecycleProps {
   readonly opsTopic: ITopic;
   /** Launches an opened incident's runbooks (the `LaunchRunbooks` task). */
   readonly runbookFunction: IFunction;
+  /** Pages to people are published there. */
+  readonly peopleTopic: PeopleTopic;
+  /** Signs the acknowledge links in pages to people. */
+  readonly ackKey: AckKeySecret;
 }
 
 /**
@@ -66,7 +72,7 @@ export class Lifecycle extends Construct {
     super(scope, id);
     const { table, tableKey, operationsKey, notifications, opsTopic } = props;
 
-    assertEscalationFits(props.escalation, props.incidentUrl);
+    assertEscalationFits(props.escalation, props.incidentUrl, PAGING_PEOPLE_AT_MOST.lifecycle);
     this.function = new FirebreakFunction(this, 'Function', {
       entry: 'lambdas/lifecycle/handler.ts',
       serviceName: 'firebreak-lifecycle',
@@ -102,6 +108,8 @@ export class Lifecycle extends Construct {
       new PolicyStatement({ actions: ['sns:Publish'], resources: [opsTopic.topicArn] }),
     );
     grantPublisherKeyUse(this.function, operationsKey.key);
+    props.peopleTopic.grantPublish(this.function);
+    props.ackKey.grantRead(this.function);
 
     const substitutions: Record<DefinitionSubstitution, string> = {
       LifecycleFunctionArn: this.function.functionArn,
@@ -139,5 +147,14 @@ export class Lifecycle extends Construct {
     this.deadLetterQueue = reporting.deadLetterQueue;
     this.failedExecutionRule = reporting.rule;
     this.failedExecutionsAlarm = reporting.alarm;
+  }
+
+  /**
+   * ACK_LINK_BASE_URL: where the acknowledge links in pages point (`<url>/ack/<token>`), the HTTP API's
+   * endpoint. Given once the API exists, which is built after the lifecycle it starts executions of; the
+   * function only names the API, so CloudFormation sees no cycle.
+   */
+  linkAcknowledgementsTo(baseUrl: string): void {
+    this.function.addEnvironment('ACK_LINK_BASE_URL', baseUrl);
   }
 }

@@ -20,11 +20,13 @@ import {
   LONGEST_ROLE_ARN,
   LONGEST_STATE_MACHINE_ARN,
   longestTopicArns,
+  PAGING_PEOPLE_AT_MOST,
 } from './environment-size';
 import { FirebreakFunction } from './function-defaults';
 import { STATE_MACHINE_NAME as LIFECYCLE_STATE_MACHINE_NAME } from './lifecycle';
 import { grantPublisherKeyUse, type Notifications } from './notifications';
 import type { OperationsKey } from './operations-key';
+import type { PeopleTopic } from './people-topic';
 import {
   documentContent,
   fillArn,
@@ -78,6 +80,8 @@ export interface RemediationProps {
   /** Firebreak's own ops topic: failed run executions are reported there. */
   readonly opsTopic: ITopic;
   readonly runbooks: RunbooksContext;
+  /** Pages to people (the on-call person of a run's incident) are published there. */
+  readonly peopleTopic: PeopleTopic;
 }
 
 /**
@@ -126,7 +130,7 @@ export class Remediation extends Construct {
       RUNBOOK_STATE_MACHINE_ARN: LONGEST_STATE_MACHINE_ARN,
       AUTOMATION_ROLE_ARN: LONGEST_ROLE_ARN,
     };
-    assertEscalationFits(props.escalation, props.incidentUrl);
+    assertEscalationFits(props.escalation, props.incidentUrl, PAGING_PEOPLE_AT_MOST.runbook);
     assertRunbooksFit(
       'runbook',
       {
@@ -134,6 +138,7 @@ export class Remediation extends Construct {
         TOPIC_ARNS: longestTopicArns(props.escalation),
         INCIDENT_URL: props.incidentUrl ?? '',
         STATE_MACHINE_ARN: LONGEST_STATE_MACHINE_ARN,
+        ...PAGING_PEOPLE_AT_MOST.runbook,
         ...environmentAtMost,
       },
       'firebreak.escalation',
@@ -301,6 +306,7 @@ export class Remediation extends Construct {
     notifications.grantPublish(fn);
     fn.addToRolePolicy(new PolicyStatement({ actions: ['sns:Publish'], resources: [opsTopic.topicArn] }));
     grantPublisherKeyUse(fn, operationsKey.key);
+    props.peopleTopic.grantPublish(fn);
     // The lifecycle's launch of an opened incident's runbooks starts one execution per run.
     fn.addToRolePolicy(
       new PolicyStatement({ actions: ['states:StartExecution'], resources: [runbookMachineArn] }),

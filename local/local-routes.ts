@@ -1,3 +1,6 @@
+import * as z from 'zod';
+import { PersonId } from '#core/people';
+import { ApiError } from '../lambdas/api/errors';
 import type { Routes } from '../lambdas/api/http';
 import { parseInput } from '../lambdas/api/input';
 import type { SignalOutcome } from '../lambdas/ingest/apply-signal';
@@ -25,6 +28,12 @@ const OUTCOME: Record<SignalOutcome['outcome'] | 'rejected', Outcome> = {
   ignored: 'ignored',
   rejected: 'rejected',
 };
+
+/** `POST /local/subscriptions/confirm`: whose email subscription to confirm, as its confirmation link would. */
+const Confirmation = z.strictObject({
+  person: PersonId,
+  address: z.string().min(1, { error: 'must be the email address the person subscribed' }),
+});
 
 /** EventBridge refuses an event over 256 KB at PutEvents, so no target ever receives one. */
 export const EVENTBRIDGE_MAX_EVENT_BYTES = 256 * 1024;
@@ -107,6 +116,25 @@ export function createLocalRoutes(deps: {
     'GET /local/notifications': {
       scope: 'incidents:read',
       handler: async () => ({ status: 200, body: { items: deps.sns.published } }),
+    },
+    'GET /local/subscriptions': {
+      scope: 'incidents:read',
+      handler: async () => ({ status: 200, body: { items: deps.sns.list() } }),
+    },
+    'POST /local/subscriptions/confirm': {
+      scope: 'incidents:write',
+      handler: async (request) => {
+        const { person, address } = parseInput(Confirmation, request.body);
+        const confirmed = deps.sns.confirm(person, address);
+        if (confirmed.length === 0)
+          throw new ApiError(
+            404,
+            'not_found',
+            `no email subscription of ${address} for person ${person} is waiting for confirmation`,
+            'address',
+          );
+        return { status: 200, body: { confirmed } };
+      },
     },
     'GET /local/automations': {
       scope: 'incidents:read',

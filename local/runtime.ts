@@ -8,6 +8,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
 import { type AckKeySource, randomAckKeys } from '#adapters/ack-key';
 import { SignedAckLinks } from '#adapters/ack-linker';
+import { ContactSubscriptions } from '#adapters/contact-subscriptions';
 import { IncidentIdAllocator } from '#adapters/incident-ids';
 import { IncidentQueries } from '#adapters/incident-queries';
 import { IncidentStore } from '#adapters/incident-store';
@@ -20,6 +21,7 @@ import { ScheduleStore } from '#adapters/schedule-store';
 import { createTableInput, waitForActiveTable } from '#adapters/table-definition';
 import type { EscalationConfig } from '#core/escalation';
 import type { GroupingConfig } from '#core/grouping';
+import { subscribesAtSns } from '#core/people';
 import { DEFAULT_RUNBOOK_CONFIG, type RunbookConfig } from '#core/runbooks';
 import { createRouter, MAX_BODY_BYTES } from '../lambdas/api/router';
 import { createApiRoutes } from '../lambdas/api/routes';
@@ -56,9 +58,14 @@ export interface LocalOptions {
   automationOutcomes?: AutomationOutcomes;
 }
 
+/** The people topic in local mode: messages to it are recorded once per confirmed, matching subscription. */
+export const LOCAL_PEOPLE_TOPIC_ARN = 'arn:aws:sns:local:000000000000:firebreak-people';
+
 export interface LocalRuntime {
   url: string;
   sns: RecordingSns;
+  /** Where pages to people are published (`PEOPLE_TOPIC_ARN` when deployed). */
+  peopleTopicArn: string;
   workflow: LocalWorkflow;
   /** Every automation a runbook run started (SSM Automation's stand-in). */
   automation: LocalAutomation;
@@ -103,15 +110,17 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
   const sns = new RecordingSns(
     (arn) => targetOf.get(arn) ?? (arn.endsWith(':firebreak-ops') ? 'ops' : arn),
     clock,
+    { subscriptionTopics: [LOCAL_PEOPLE_TOPIC_ARN] },
   );
   const opsTopicArn = 'arn:aws:sns:local:000000000000:firebreak-ops';
-  const peopleTopicArn = 'arn:aws:sns:local:000000000000:firebreak-people';
+  const people = new PeopleStore(db, TABLE);
+  await restoreSubscriptions(people, sns);
   // Set once the server listens (port 0 picks a free port).
   let baseUrl = `http://127.0.0.1:${options.port}`;
   // The acknowledgement links' key: random per start, so a link from an earlier run no longer works.
   const ackKeys = randomAckKeys();
   const notifier = new SnsNotifier(sns, topicArns, {
-    peopleTopicArn,
+    peopleTopicArn: LOCAL_PEOPLE_TOPIC_ARN,
     opsTopicArn,
     ackLinks: new SignedAckLinks(ackKeys, () => baseUrl, clock),
   });
@@ -119,7 +128,6 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
 
   // People, schedules and the page log as deployed, in the same table: levels page `schedule:` and
   // `person:` targets through them.
-  const people = new PeopleStore(db, TABLE);
   const schedules = new ScheduleStore(db, TABLE);
   const pages = new PageLog(db, TABLE);
   const targets = new DirectoryTargetResolver(people, schedules);
@@ -207,6 +215,7 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
       people,
       schedules,
       pages,
+      subscriptions: new ContactSubscriptions(sns, LOCAL_PEOPLE_TOPIC_ARN),
       ids,
       workflow,
       notifier,
@@ -281,6 +290,7 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
   return {
     url: baseUrl,
     sns,
+    peopleTopicArn: LOCAL_PEOPLE_TOPIC_ARN,
     workflow,
     automation,
     changes,
@@ -311,6 +321,26 @@ async function resumeLifecycles(queries: IncidentQueries, workflow: LocalWorkflo
     for (const incident of page.items) await workflow.start(incident.id);
     cursor = page.nextCursor;
   } while (cursor);
+}
+
+/**
+ * The recorder's subscriptions live in memory; with FIREBREAK_DATA_DIR the people outlive a restart, so their
+ * subscriptions are put back from what is stored with each contact method (its ARN and state).
+ */
+async function restoreSubscriptions(people: PeopleStore, sns: RecordingSns): Promise<void> {
+  for (const person of await people.list()) {
+    for (const contact of person.contacts) {
+      if (!contact.subscriptionArn || !subscribesAtSns(contact)) continue;
+      sns.restore({
+        arn: contact.subscriptionArn,
+        topic: LOCAL_PEOPLE_TOPIC_ARN,
+        protocol: contact.type,
+        endpoint: contact.address,
+        filterPolicy: { person: [person.id] },
+        pending: contact.state === 'pending-confirmation',
+      });
+    }
+  }
 }
 
 async function ensureTable(client: DynamoDBClient): Promise<void> {

@@ -9,6 +9,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import middy from '@middy/core';
 import * as z from 'zod';
 import { SecretsManagerAckKeys } from '#adapters/ack-key';
+import { ContactSubscriptions } from '#adapters/contact-subscriptions';
 import { IncidentIdAllocator } from '#adapters/incident-ids';
 import { IncidentQueries } from '#adapters/incident-queries';
 import { IncidentStore } from '#adapters/incident-store';
@@ -56,6 +57,7 @@ const db = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
 const clock = () => new Date();
 const store = new IncidentStore(db, config.tableName);
 const sfn = new SFNClient({});
+const sns = new SNSClient({});
 const runs = new RunbookRuns(db, config.tableName);
 const runbookWorkflow = new RunbookWorkflow(sfn, config.env.RUNBOOK_STATE_MACHINE_ARN);
 const launcher = new RunbookLauncher({
@@ -75,10 +77,12 @@ const routes = createApiRoutes({
   pages: new PageLog(db, config.tableName),
   ids: new IncidentIdAllocator(store),
   workflow: new IncidentWorkflow(sfn, config.env.STATE_MACHINE_ARN),
-  notifier: new SnsNotifier(new SNSClient({}), config.topicArns, {
+  notifier: new SnsNotifier(sns, config.topicArns, {
     peopleTopicArn: config.peopleTopicArn,
     opsTopicArn: config.opsTopicArn,
   }),
+  // Each email and SMS contact method of a person is subscribed to the people topic.
+  subscriptions: new ContactSubscriptions(sns, config.peopleTopicArn),
   escalation: config.escalation,
   grouping: config.env.GROUPING_CONFIG,
   incidentLink: config.incidentLink,

@@ -12,8 +12,18 @@ const StoredPerson = z.object({
       Contact,
       z.object({
         state: ContactState.describe(
-          'pending-confirmation: waiting for the person to confirm (email); confirmed: pages reach it; failed: fix the address',
+          'pending-confirmation: waiting for the person to confirm (email); confirmed: pages reach it; failed: see problem',
         ),
+        subscriptionArn: z
+          .string()
+          .optional()
+          .describe('The subscription on the people topic (email and SMS), filtered on the person'),
+        problem: z
+          .string()
+          .optional()
+          .describe(
+            'Why the method is failed: subscribing or unsubscribing failed, or the subscription is gone',
+          ),
       }),
     ),
   ),
@@ -100,8 +110,10 @@ export function oncallPaths() {
       put: {
         summary: 'Create or replace a person; the same body again changes nothing',
         description:
-          'Contact methods already stored (same type and address) keep their state; new ones start pending ' +
-          'confirmation (email) or confirmed (SMS, chat).',
+          'Contact methods already stored (same type and address) keep their state and subscription; new email ' +
+          'and SMS methods are subscribed to the people topic and start pending confirmation (email: SNS mails ' +
+          'a confirmation link) or confirmed (SMS); chat methods have no subscription. Removed methods are ' +
+          'unsubscribed. A method SNS refuses is stored failed, with the problem; the same PUT again retries it.',
         security: WRITE,
         parameters: [personId],
         requestBody: requestBody(PersonBody),
@@ -114,6 +126,9 @@ export function oncallPaths() {
       },
       get: {
         summary: 'One person, with each contact method’s state',
+        description:
+          'Methods pending confirmation are asked of SNS, and a change is stored: confirmed, or failed when SNS ' +
+          'no longer has the subscription (unsubscribed, or not confirmed within 3 days).',
         security: READ,
         parameters: [personId],
         responses: {
@@ -133,6 +148,11 @@ export function oncallPaths() {
           ...notFound('No such person'),
           '409': {
             description: 'A schedule names the person, in a layer or an override that has not ended',
+            ...json(ErrorBody),
+          },
+          '502': {
+            description:
+              'A subscription could not be removed at SNS: the person is kept, that method failed; try again',
             ...json(ErrorBody),
           },
         },

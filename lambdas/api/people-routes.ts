@@ -1,19 +1,23 @@
-import type { PeopleStore } from '#adapters/people-store';
+import type { PeopleStore, StoredPerson } from '#adapters/people-store';
 import type { ScheduleStore } from '#adapters/schedule-store';
 import { PersonBody, PersonId } from '#core/people';
 import { ApiError, conflict } from './errors';
 import type { ApiRequest, Routes } from './http';
 import { NoBody, parseInput } from './input';
+import type { PeopleContacts } from './people-contacts';
 
 export interface PeopleRouteDeps {
   people: PeopleStore;
   schedules: ScheduleStore;
+  /** The contact methods' subscriptions on the people topic. */
+  contacts: PeopleContacts;
   clock: () => Date;
 }
 
 /**
- * The people routes. Contact methods are stored with their planned state (see planContactChanges); nothing
- * is subscribed at SNS yet, so a method's state is what it will be once paging people is wired.
+ * The people routes. Each email and SMS contact method is subscribed to the people topic (filtered on the
+ * person's id) when it is added and unsubscribed when it is removed or the person deleted; reading people
+ * asks SNS whether the methods waiting for confirmation have been confirmed.
  */
 export function createPeopleRoutes(deps: PeopleRouteDeps): Routes {
   return {
@@ -24,7 +28,9 @@ export function createPeopleRoutes(deps: PeopleRouteDeps): Routes {
         if (!id.success)
           throw new ApiError(400, 'invalid_request', `id: ${id.error.issues[0]?.message}`, 'id');
         const body = parseInput(PersonBody, request.body);
-        const result = await deps.people.put(id.data, body, deps.clock());
+        // Subscribing happens before the one write of the person (see PeopleStore.put): a 409 after it leaves
+        // subscriptions that the retried PUT finds again, as SNS answers the same one for the same contact.
+        const result = await deps.people.put(id.data, body, deps.clock(), deps.contacts.settle);
         if (result.outcome === 'conflict')
           throw conflict(`person ${id.data} is being changed by someone else; try again`);
         return { status: result.outcome === 'created' ? 201 : 200, body: result.person };
@@ -32,32 +38,71 @@ export function createPeopleRoutes(deps: PeopleRouteDeps): Routes {
     },
     'GET /people': {
       scope: 'incidents:read',
-      handler: async () => ({ status: 200, body: { items: await deps.people.list() } }),
+      handler: async () => {
+        const people = await deps.people.list();
+        return { status: 200, body: { items: await Promise.all(people.map((p) => refreshed(deps, p))) } };
+      },
     },
     'GET /people/{id}': {
       scope: 'incidents:read',
-      handler: async (request) => ({ status: 200, body: await person(deps, request) }),
+      handler: async (request) => ({ status: 200, body: await refreshed(deps, await person(deps, request)) }),
     },
     'DELETE /people/{id}': {
       scope: 'incidents:write',
       handler: async (request) => {
         parseInput(NoBody, request.body);
-        const found = await person(deps, request);
+        let found = await person(deps, request);
         const naming = await schedulesNaming(deps.schedules, found.id, deps.clock());
         if (naming.length > 0)
           throw conflict(
             `person ${found.id} is named by schedule ${naming.join(', ')}: take them out of its layers and overrides first`,
           );
-        if (!(await deps.people.delete(found)))
-          throw conflict(`person ${found.id} was changed while being deleted; try again`);
-        return { status: 200, body: found };
+        for (let attempt = 1; ; attempt++) {
+          // Unsubscribed first: a person is never deleted while a subscription could still page their old
+          // addresses. When one cannot be removed, the person stays, with that method `failed`.
+          const { contacts, failures } = await deps.contacts.unsubscribeAll(found.contacts);
+          if (failures.length > 0) {
+            await deps.people.replaceContacts(found, contacts, deps.clock());
+            throw new ApiError(
+              502,
+              'subscription_failed',
+              `person ${found.id} is not deleted: unsubscribing ${failures
+                .map(({ contact }) => `${contact.type} ${contact.address}`)
+                .join(', ')} failed at SNS; try again`,
+            );
+          }
+          if (await deps.people.delete(found)) return { status: 200, body: found };
+          // Changed in between (a method added, say): its subscriptions are removed too before trying again;
+          // the ones already removed answer as gone.
+          if (attempt === MAX_DELETE_ATTEMPTS)
+            throw conflict(`person ${found.id} was changed while being deleted; try again`);
+          found = await person(deps, request);
+        }
       },
     },
   };
 }
 
+/** A few writers at once on one person is rare: a few tries, then 409. */
+const MAX_DELETE_ATTEMPTS = 3;
+
 export const personNotFound = (id: string) =>
   new ApiError(404, 'not_found', `person ${id} does not exist`, 'id');
+
+/**
+ * The person with the states of their methods waiting for confirmation asked of SNS (no call at all when
+ * none waits). A change is stored with one conditional write, so every reader sees it; when the person
+ * changed in between, the stored person is the answer and the next read refreshes it.
+ */
+async function refreshed(deps: PeopleRouteDeps, found: StoredPerson): Promise<StoredPerson> {
+  const contacts = await deps.contacts.refresh(found.contacts);
+  if (!contacts) return found;
+  return (
+    (await deps.people.replaceContacts(found, contacts, deps.clock())) ??
+    (await deps.people.get(found.id)) ??
+    found
+  );
+}
 
 async function person(deps: PeopleRouteDeps, request: ApiRequest) {
   const id = request.pathParameters.id ?? '';

@@ -1,4 +1,5 @@
 import type { AckKeySource } from '#adapters/ack-key';
+import type { ContactSubscriptions } from '#adapters/contact-subscriptions';
 import type { IncidentIdAllocator } from '#adapters/incident-ids';
 import type { IncidentQueries } from '#adapters/incident-queries';
 import type { IncidentStore } from '#adapters/incident-store';
@@ -19,6 +20,7 @@ import { createIncidentRoutes } from './incident-routes';
 import { createIntegrationRoutes } from './integration-routes';
 import { openApiDocument } from './openapi';
 import { ManualPaging } from './paging';
+import { PeopleContacts } from './people-contacts';
 import { createPeopleRoutes } from './people-routes';
 import { createRoleRoutes } from './role-routes';
 import { RunbookCommands, type RunbookRouteDeps } from './runbook-commands';
@@ -34,6 +36,8 @@ export interface ApiDeps {
   schedules: ScheduleStore;
   /** Pages to people: written by pages sent by hand, read by the fairness report. */
   pages: PageLog;
+  /** The contact methods' subscriptions on the people topic (`PEOPLE_TOPIC_ARN`). */
+  subscriptions: ContactSubscriptions;
   ids: IncidentIdAllocator;
   /** Starts lifecycles, wakes them on resolution, and (when it can) re-plans one for a raised priority. */
   workflow: LifecycleStarter;
@@ -88,7 +92,12 @@ export function createApiRoutes(deps: ApiDeps): Routes {
     }),
     ...createIntegrationRoutes({ keys: deps.keys, ingest, newDedupKey: deps.newDedupKey }),
     ...createRoleRoutes({ people: deps.people, commands }),
-    ...createPeopleRoutes({ people: deps.people, schedules: deps.schedules, clock: deps.clock }),
+    ...createPeopleRoutes({
+      people: deps.people,
+      schedules: deps.schedules,
+      contacts: new PeopleContacts(deps.subscriptions),
+      clock: deps.clock,
+    }),
     ...createScheduleRoutes({
       people: deps.people,
       schedules: deps.schedules,

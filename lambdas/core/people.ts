@@ -46,6 +46,13 @@ export const Contact = z.discriminatedUnion(
 );
 export type Contact = z.infer<typeof Contact>;
 
+/** A contact method pages reach through an SNS subscription of its own (chat goes through chat integrations). */
+export type SubscribedContact = Extract<Contact, { type: 'email' | 'sms' }>;
+
+export function subscribesAtSns<T extends Contact>(contact: T): contact is T & SubscribedContact {
+  return contact.type === 'email' || contact.type === 'sms';
+}
+
 /** Two contacts are the same method when type and address match (an email address in any case). */
 export function contactKey(contact: Contact): string {
   const address = contact.type === 'email' ? contact.address.toLowerCase() : contact.address;

@@ -493,7 +493,7 @@ describe('Firebreak: the incident HTTP API with an external OIDC issuer', () => 
     });
   });
 
-  it('passes cdk-nag on the whole app, acknowledging only the integration and ack-link routes in the API', () => {
+  it('passes cdk-nag on the whole app, acknowledging in the API only the integration and ack-link routes and the people topic subscriptions', () => {
     // Prepare: synthesis ran the AwsSolutions checks and wrote their report.
     const report = JSON.parse(readFileSync(join(synthesized.outdir, 'validation-report.json'), 'utf8')) as {
       pluginReports: Array<{ violations: unknown[] }>;
@@ -514,6 +514,7 @@ describe('Firebreak: the incident HTTP API with an external OIDC issuer', () => 
       'Firebreak/Api/FunctionRole/DefaultPolicy: AwsSolutions-IAM5[Resource::*]',
       'Firebreak/Api/GetAckToken: AwsSolutions-APIG4',
       'Firebreak/Api/PostAckToken: AwsSolutions-APIG4',
+      'Firebreak/Api/PeopleSubscriptionsPolicy: AwsSolutions-IAM5[Resource::<PeopleTopic0F8A0BFC>:*]',
       'Firebreak/Api/PostIntegrationsAlertmanager: AwsSolutions-APIG4',
       'Firebreak/Api/PostV2Enqueue: AwsSolutions-APIG4',
       'Firebreak/Api/TaskTokenPolicy: AwsSolutions-IAM5[Resource::*]',

@@ -435,6 +435,7 @@ describe('Firebreak: the incident lifecycle', () => {
     const expected = [
       ...Object.values(synthesized.firebreak.notifications.topics).map((t) => resolve(t.topicArn)),
       resolve(synthesized.firebreak.observability.topic.topicArn),
+      resolve(synthesized.firebreak.peopleTopic.topic.topicArn),
     ];
     expect(published).toHaveLength(expected.length);
     expect(published).toEqual(expect.arrayContaining(expected));

@@ -176,8 +176,9 @@ describe('Firebreak without an alarm email', () => {
     // Assess
     try {
       synthesized.templates.firebreak.resourceCountIs('AWS::SNS::Subscription', 0);
-      // The ops topic and the five notification topics of the default escalation policy.
-      synthesized.templates.firebreak.resourceCountIs('AWS::SNS::Topic', 6);
+      // The ops topic, the five notification topics of the default escalation policy and the people topic,
+      // whose subscriptions the API makes at run time.
+      synthesized.templates.firebreak.resourceCountIs('AWS::SNS::Topic', 7);
     } finally {
       synthesized.dispose();
     }

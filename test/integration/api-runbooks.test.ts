@@ -2,6 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { randomAckKeys } from '#adapters/ack-key';
+import { ContactSubscriptions } from '#adapters/contact-subscriptions';
 import { IncidentIdAllocator } from '#adapters/incident-ids';
 import { IncidentQueries } from '#adapters/incident-queries';
 import { IncidentStore } from '#adapters/incident-store';
@@ -20,7 +21,13 @@ import { createRouter } from '../../lambdas/api/router';
 import { createApiRoutes } from '../../lambdas/api/routes';
 import { AlertHints } from '../../lambdas/incidents/alert-hints';
 import { createEventIngester } from '../../lambdas/ingest/ingest-events';
-import { type ApiAnswer, answerOf, apiEvent, type CallOptions } from '../support/api-handler';
+import {
+  type ApiAnswer,
+  answerOf,
+  apiEvent,
+  type CallOptions,
+  PEOPLE_TOPIC_ARN,
+} from '../support/api-handler';
 import { type DynamoServer, startDynamoServer } from '../support/dynamo-server';
 import { loadFixture } from '../support/fixtures';
 import {
@@ -69,6 +76,7 @@ beforeEach(async () => {
     people: new PeopleStore(server.doc, table),
     schedules: new ScheduleStore(server.doc, table),
     pages: new PageLog(server.doc, table),
+    subscriptions: new ContactSubscriptions(new SNSClient({}), PEOPLE_TOPIC_ARN),
     ids,
     workflow,
     notifier: new SnsNotifier(new SNSClient({}), {}),

@@ -3,6 +3,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { randomAckKeys } from '#adapters/ack-key';
+import { ContactSubscriptions } from '#adapters/contact-subscriptions';
 import { IncidentIdAllocator } from '#adapters/incident-ids';
 import { IncidentQueries } from '#adapters/incident-queries';
 import { IncidentStore } from '#adapters/incident-store';
@@ -18,7 +19,7 @@ import { DEFAULT_GROUPING_CONFIG } from '#core/grouping';
 import { parseRunbookConfig } from '#core/runbooks';
 import type { Routes } from '../../lambdas/api/http';
 import { createApiRoutes } from '../../lambdas/api/routes';
-import { type ApiAnswer, loadApi } from '../support/api-handler';
+import { type ApiAnswer, loadApi, PEOPLE_TOPIC_ARN } from '../support/api-handler';
 import { type DynamoServer, startDynamoServer } from '../support/dynamo-server';
 import { loadFixture } from '../support/fixtures';
 import { STATE_MACHINE_ARN } from '../support/ingest-handler';
@@ -74,6 +75,7 @@ function routeTable(): Routes {
     people: new PeopleStore(server.doc, table),
     schedules: new ScheduleStore(server.doc, table),
     pages: new PageLog(server.doc, table),
+    subscriptions: new ContactSubscriptions(new SNSClient({}), PEOPLE_TOPIC_ARN),
     ids: new IncidentIdAllocator(store),
     workflow: new IncidentWorkflow(new SFNClient({}), STATE_MACHINE_ARN),
     notifier: new SnsNotifier(new SNSClient({}), {}),

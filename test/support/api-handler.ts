@@ -11,6 +11,9 @@ import { targetsOf } from '../../lambdas/lifecycle/config';
 import type { DynamoServer } from './dynamo-server';
 import { LAMBDA_CONTEXT, STATE_MACHINE_ARN, stubLocalAwsEnv } from './ingest-handler';
 import { API_TEST_RUNBOOKS, AUTOMATION_ROLE_ARN } from './runbook-doubles';
+import { fakeSubscriptions, PEOPLE_TOPIC_ARN } from './sns-subscriptions';
+
+export { PEOPLE_TOPIC_ARN };
 
 export const RUNBOOK_STATE_MACHINE_ARN =
   'arn:aws:states:us-east-1:111122223333:stateMachine:firebreak-runbook-run';
@@ -63,6 +66,7 @@ export async function loadApi(server: DynamoServer, table: string) {
     });
     return { MessageId: `m-${published.length}` };
   });
+  const subscriptions = fakeSubscriptions(sns);
   const sfn = mockClient(SFNClient);
   const started = new Set<string>();
   sfn.on(StartExecutionCommand).callsFake((input: { name?: string }) => {
@@ -86,7 +90,6 @@ export async function loadApi(server: DynamoServer, table: string) {
   vi.stubEnv('STATE_MACHINE_ARN', STATE_MACHINE_ARN);
   vi.stubEnv('TOPIC_ARNS', JSON.stringify(topics));
   vi.stubEnv('OPS_TOPIC_ARN', 'arn:aws:sns:us-east-1:111122223333:firebreak-ops');
-  vi.stubEnv('PEOPLE_TOPIC_ARN', 'arn:aws:sns:us-east-1:111122223333:firebreak-people');
   vi.stubEnv('ESCALATION_CONFIG', JSON.stringify(DEFAULT_ESCALATION_CONFIG));
   vi.stubEnv('GROUPING_CONFIG', JSON.stringify(DEFAULT_GROUPING_CONFIG));
   vi.stubEnv('INCIDENT_URL', 'https://firebreak.example.com/incidents/{id}');
@@ -95,6 +98,7 @@ export async function loadApi(server: DynamoServer, table: string) {
   vi.stubEnv('RUNBOOK_STATE_MACHINE_ARN', RUNBOOK_STATE_MACHINE_ARN);
   vi.stubEnv('AUTOMATION_ROLE_ARN', AUTOMATION_ROLE_ARN);
   vi.stubEnv('ACK_KEY_SECRET_ARN', ACK_KEY_SECRET_ARN);
+  vi.stubEnv('PEOPLE_TOPIC_ARN', PEOPLE_TOPIC_ARN);
   stubLocalAwsEnv(server.endpoint);
   vi.resetModules();
   const module = await import('../../lambdas/api/handler');
@@ -109,6 +113,8 @@ export async function loadApi(server: DynamoServer, table: string) {
     started,
     sfn,
     secrets,
+    sns,
+    subscriptions,
     restore() {
       sns.restore();
       sfn.restore();

@@ -3,7 +3,7 @@ import { DEFAULT_ESCALATION_CONFIG } from '#core/escalation';
 import { DEFAULT_GROUPING_CONFIG } from '#core/grouping';
 import { loadIngestConfig } from '../../lambdas/ingest/config';
 import { targetsOf } from '../../lambdas/lifecycle/config';
-import { ACK_KEY_SECRET_ARN, RUNBOOK_STATE_MACHINE_ARN } from '../support/api-handler';
+import { ACK_KEY_SECRET_ARN, PEOPLE_TOPIC_ARN, RUNBOOK_STATE_MACHINE_ARN } from '../support/api-handler';
 import { STATE_MACHINE_ARN } from '../support/ingest-handler';
 import { AUTOMATION_ROLE_ARN } from '../support/runbook-doubles';
 
@@ -59,16 +59,12 @@ describe('GROUPING_CONFIG in the API function', () => {
     vi.stubEnv('STATE_MACHINE_ARN', STATE_MACHINE_ARN);
     vi.stubEnv('TOPIC_ARNS', JSON.stringify(topics));
     vi.stubEnv('OPS_TOPIC_ARN', 'arn:aws:sns:us-east-1:111122223333:firebreak-ops');
-    vi.stubEnv('PEOPLE_TOPIC_ARN', 'arn:aws:sns:us-east-1:111122223333:firebreak-people');
-    vi.stubEnv(
-      'ACK_KEY_SECRET_ARN',
-      'arn:aws:secretsmanager:us-east-1:111122223333:secret:firebreak-ack-key-AbCdEf',
-    );
     vi.stubEnv('ESCALATION_CONFIG', JSON.stringify(DEFAULT_ESCALATION_CONFIG));
     vi.stubEnv('GROUPING_CONFIG', groupingConfig);
     vi.stubEnv('RUNBOOK_STATE_MACHINE_ARN', RUNBOOK_STATE_MACHINE_ARN);
     vi.stubEnv('AUTOMATION_ROLE_ARN', AUTOMATION_ROLE_ARN);
     vi.stubEnv('ACK_KEY_SECRET_ARN', ACK_KEY_SECRET_ARN);
+    vi.stubEnv('PEOPLE_TOPIC_ARN', PEOPLE_TOPIC_ARN);
     vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
     vi.resetModules();
   }
