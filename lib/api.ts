@@ -27,6 +27,7 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { TABLE_INDEXES } from '#adapters/table-definition';
@@ -187,8 +188,10 @@ export interface ApiProps {
   readonly stateMachine: IStateMachine;
   /** `POST /incidents/{id}/runbooks` launches a bound runbook; approving or rejecting wakes its run. */
   readonly runbooks: RunbookLaunch;
-  /** The people routes subscribe contact methods to it. */
+  /** The people routes subscribe contact methods to it; escalating by hand pages people through it. */
   readonly peopleTopic: PeopleTopic;
+  /** Escalating by hand to a schedule with nobody on call pages the ops topic when the level has no fallback. */
+  readonly opsTopic: ITopic;
   /** The acknowledge links' key, which the `/ack/{token}` routes verify with. */
   readonly ackKey: AckKeySecret;
 }
@@ -294,6 +297,7 @@ export class Api extends Construct {
         ESCALATION_CONFIG: JSON.stringify(props.escalation),
         GROUPING_CONFIG: JSON.stringify(props.grouping),
         INCIDENT_URL: props.incidentUrl ?? '',
+        OPS_TOPIC_ARN: props.opsTopic.topicArn,
         SCOPE_PREFIX: this.scopePrefix,
         ...props.runbooks.environment,
       },
@@ -401,8 +405,13 @@ export class Api extends Construct {
     // Resolving by hand hands the parked task token back to the incident's execution, as ingest does; approving a
     // run hands back the token of its approval wait, and rejecting one fails it.
     allowSendTaskSuccess(this, fn, { failure: true });
-    // Escalating now and status updates page the policy's topics.
+    // Escalating now and status updates page the policy's topics, the people on call (the people topic),
+    // and the ops topic when a level's schedule has nobody on call and no fallback.
     notifications.grantPublish(fn);
+    props.peopleTopic.grantPublish(fn);
+    fn.addToRolePolicy(
+      new PolicyStatement({ actions: ['sns:Publish'], resources: [props.opsTopic.topicArn] }),
+    );
     // The people routes subscribe and unsubscribe contact methods; the ack routes verify links.
     props.peopleTopic.grantSubscriptions(this, fn);
     props.ackKey.grantRead(fn);

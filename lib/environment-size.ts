@@ -8,7 +8,7 @@ const LONGEST_TOPIC_ARN_PREFIX = 'arn:aws-iso-b:sns:us-isob-east-1:123456789012:
 /** The longest the ARNs of a state machine and a role named at deploy can be, for the same reason. */
 export const LONGEST_STATE_MACHINE_ARN = `${LONGEST_TOPIC_ARN_PREFIX.replace(':sns:', ':states:')}stateMachine:${'x'.repeat(80)}`;
 export const LONGEST_ROLE_ARN = `arn:aws-iso-b:iam::123456789012:role/${'x'.repeat(64)}`;
-/** The variables of paging people (people topic, ack-link key and base URL) at their longest, per function. */
+/** The variables of paging people (people and ops topics, ack-link key and base URL) at their longest, per function. */
 const LONGEST_PEOPLE_TOPIC_ARN = `${LONGEST_TOPIC_ARN_PREFIX}firebreak-people`;
 const LONGEST_SECRET_ARN = `${LONGEST_TOPIC_ARN_PREFIX.replace(':sns:', ':secretsmanager:')}secret:${'x'.repeat(64)}-XXXXXX`;
 const LONGEST_API_ENDPOINT = `https://${'x'.repeat(10)}.execute-api.us-isob-east-1.${'x'.repeat(24)}`;
@@ -18,7 +18,11 @@ export const PAGING_PEOPLE_AT_MOST = {
     ACK_KEY_SECRET_ARN: LONGEST_SECRET_ARN,
     ACK_LINK_BASE_URL: LONGEST_API_ENDPOINT,
   },
-  api: { PEOPLE_TOPIC_ARN: LONGEST_PEOPLE_TOPIC_ARN, ACK_KEY_SECRET_ARN: LONGEST_SECRET_ARN },
+  api: {
+    PEOPLE_TOPIC_ARN: LONGEST_PEOPLE_TOPIC_ARN,
+    ACK_KEY_SECRET_ARN: LONGEST_SECRET_ARN,
+    OPS_TOPIC_ARN: `${LONGEST_TOPIC_ARN_PREFIX}firebreak-ops`,
+  },
   runbook: { PEOPLE_TOPIC_ARN: LONGEST_PEOPLE_TOPIC_ARN },
 } as const satisfies Record<string, Record<string, string>>;
 /** Room for table names, ARNs and the Powertools variables, whose values are known only at deploy. */

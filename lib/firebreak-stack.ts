@@ -111,6 +111,7 @@ export class FirebreakStack extends Stack {
       stateMachine: this.lifecycle.stateMachine,
       runbooks: this.remediation.launch,
       peopleTopic: this.peopleTopic,
+      opsTopic: this.observability.topic,
       ackKey: this.ackKey,
     });
     // The links in pages point at the API, built after the lifecycle it starts executions of.

@@ -93,7 +93,7 @@ describe('paging people: the people topic and the ack-link key', () => {
     });
   });
 
-  it('lets only the lifecycle and runbook functions publish to the people topic, with the key use publishers need', () => {
+  it('lets only the functions that page publish to the people topic, with the key use publishers need', () => {
     // Act: every statement naming the people topic, by the function role it is attached to.
     const onTopic = identityStatements(firebreak)
       .filter(({ statement }) => mentions(statement.Resource, topicRef))
@@ -102,6 +102,8 @@ describe('paging people: the people topic and the ack-link key', () => {
 
     // Assess: no other action rides on a statement naming the topic.
     expect(onTopic).toEqual([
+      // Escalating by hand pages the people on call.
+      { role: 'ApiFunctionRole', actions: ['sns:Publish'] },
       {
         role: 'ApiFunctionRole',
         actions: ['sns:GetSubscriptionAttributes', 'sns:Subscribe', 'sns:Unsubscribe'],
@@ -109,7 +111,7 @@ describe('paging people: the people topic and the ack-link key', () => {
       { role: 'LifecycleFunctionRole', actions: ['sns:Publish'] },
       { role: 'RemediationFunctionRole', actions: ['sns:Publish'] },
     ]);
-    for (const role of ['LifecycleFunctionRole', 'RemediationFunctionRole']) {
+    for (const role of ['ApiFunctionRole', 'LifecycleFunctionRole', 'RemediationFunctionRole']) {
       const keyUse = identityStatements(firebreak).filter(
         ({ where, statement }) =>
           roleOf(where) === role &&
