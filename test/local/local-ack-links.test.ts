@@ -79,3 +79,77 @@ describe('acknowledgement links in local mode', () => {
     expect(answer.status).toBe(404);
   });
 });
+
+describe('a page to the person on call, end to end in local mode', () => {
+  it('pages the person a schedule names by SMS, and the short link in the SMS acknowledges for them', async () => {
+    const escalation = structuredClone(DEFAULT_ESCALATION_CONFIG);
+    const policy = escalation.policies.default;
+    if (!policy) throw new Error('the default escalation config has no default policy');
+    policy.levels = [{ name: 'primary on-call', delayMinutes: 0, targets: ['schedule:primary'] }];
+    const paging = await startLocal({
+      port: 0,
+      timeScale: 1,
+      token: TOKEN,
+      integrationKey: '0123456789abcdef0123456789abcdef',
+      escalation,
+      grouping: DEFAULT_GROUPING_CONFIG,
+    });
+    const call = (method: string, path: string, body?: unknown) =>
+      fetch(`${paging.url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    try {
+      await call('PUT', '/people/alice', {
+        name: 'Alice',
+        timeZone: 'Europe/Berlin',
+        contacts: [{ type: 'sms', address: '+4915100000001' }],
+      });
+      await call('PUT', '/schedules/primary', {
+        name: 'Primary',
+        timeZone: 'Europe/Berlin',
+        layers: [{ people: ['alice'], start: '2026-01-05T09:00', shift: { length: 1, unit: 'weeks' } }],
+      });
+      const opened = await call('POST', '/incidents', {
+        title: 'Checkout returns 502',
+        service: 'checkout',
+        impact: 'high',
+        urgency: 'high',
+      });
+      const { id } = (await opened.json()) as { id: string };
+
+      type Recorded = {
+        person?: string;
+        contact?: { type: string; address: string };
+        kind: string;
+        text: string;
+      };
+      let sms: Recorded | undefined;
+      for (let i = 0; i < 400 && !sms; i++) {
+        const items = ((await (await call('GET', '/local/notifications')).json()) as { items: Recorded[] })
+          .items;
+        sms = items.find((item) => item.person === 'alice' && item.kind === 'initial');
+        if (!sms) await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      expect(sms?.contact).toEqual({ type: 'sms', address: '+4915100000001' });
+      const link = sms?.text.match(/Ack: (\S+)$/)?.[1] ?? '';
+      expect(link.startsWith(`${paging.url}/ack/2.`)).toBe(true);
+
+      expect((await fetch(link)).status).toBe(200);
+      const before = (await (await call('GET', `/incidents/${id}`)).json()) as { status: string };
+      expect(before.status).toBe('triggered');
+      const pressed = await fetch(link, { method: 'POST' });
+      const after = (await (await call('GET', `/incidents/${id}`)).json()) as {
+        status: string;
+        assignee?: string;
+        pagedTargets?: string[];
+      };
+      expect(pressed.status).toBe(200);
+      expect(after.status).toBe('acknowledged');
+      expect(after.pagedTargets).toEqual(['person:alice']);
+    } finally {
+      await paging.stop();
+    }
+  });
+});
