@@ -357,6 +357,8 @@ describe('npm run demo', () => {
       // The rotation: bob covers primary by an override; the secondary follows the sun.
       expect(output).toMatch(/ {2}primary: bob until /);
       expect(output).toMatch(/ {2}secondary: (carol|erin) until /);
+      // Pages reach the person on call by SMS (their email waits for confirmation).
+      expect(output).toMatch(/INC-\S+ paged bob by sms \+4915100000002/);
       expect(output).toMatch(/checkout-api-p99-latency-high → ALARM: joined INC-/);
       // The change the diagnosis of the web incident finds, recorded before its alarm.
       expect(output).toContain('deploy-pipeline deployed web v142 on i-0a7c3e9f2b1d45e68 4 minutes ago');
