@@ -243,17 +243,7 @@ export class IncidentStore {
       .add('version', 1)
       .when(() => 'attribute_exists(PK)')
       .when((u) => `${u.name('status')} IN (${u.value('triggered')}, ${u.value('acknowledged')})`);
-    const result = await conditional(() =>
-      this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keys.incident(incidentId),
-          ...update.build(),
-          ReturnValues: 'ALL_NEW',
-        }),
-      ),
-    );
-    const item = result?.Attributes;
+    const item = await this.updatedItem(incidentId, update);
     if (!item) return undefined;
     const incident = readIncident(item);
     return keepItem && typeof item.lifecycleToken === 'string'
@@ -263,6 +253,15 @@ export class IncidentStore {
 
   /** One conditional update built with UpdateExpression; the incident after, or undefined when refused. */
   private async updateWith(incidentId: string, update: UpdateExpression): Promise<Incident | undefined> {
+    const item = await this.updatedItem(incidentId, update);
+    return item ? readIncident(item) : undefined;
+  }
+
+  /** Runs one conditional update of the incident item; the item after, or undefined when refused. */
+  private async updatedItem(
+    incidentId: string,
+    update: UpdateExpression,
+  ): Promise<Record<string, unknown> | undefined> {
     const result = await conditional(() =>
       this.db.send(
         new UpdateCommand({
@@ -273,7 +272,7 @@ export class IncidentStore {
         }),
       ),
     );
-    return result?.Attributes ? readIncident(result.Attributes) : undefined;
+    return result?.Attributes;
   }
 
   private withToken(
