@@ -1,5 +1,6 @@
 import type { PeopleStore, StoredPerson } from '#adapters/people-store';
 import type { ScheduleStore } from '#adapters/schedule-store';
+import { type EscalationConfig, policiesNaming } from '#core/escalation';
 import { PersonBody, PersonId } from '#core/people';
 import { ApiError, conflict } from './errors';
 import type { ApiRequest, Routes } from './http';
@@ -11,6 +12,8 @@ export interface PeopleRouteDeps {
   schedules: ScheduleStore;
   /** The contact methods' subscriptions on the people topic. */
   contacts: PeopleContacts;
+  /** The deployed policies: a person a level pages by name cannot be deleted. */
+  escalation: EscalationConfig;
   clock: () => Date;
 }
 
@@ -52,6 +55,11 @@ export function createPeopleRoutes(deps: PeopleRouteDeps): Routes {
       handler: async (request) => {
         parseInput(NoBody, request.body);
         let found = await person(deps, request);
+        const policies = policiesNaming(deps.escalation, found.id);
+        if (policies.length > 0)
+          throw conflict(
+            `person ${found.id} is paged by name by escalation policy ${policies.join(', ')}: take person:${found.id} out of its levels (firebreak.escalation) and deploy first`,
+          );
         const naming = await schedulesNaming(deps.schedules, found.id, deps.clock());
         if (naming.length > 0)
           throw conflict(

@@ -96,6 +96,7 @@ export function createApiRoutes(deps: ApiDeps): Routes {
       people: deps.people,
       schedules: deps.schedules,
       contacts: new PeopleContacts(deps.subscriptions),
+      escalation: deps.escalation,
       clock: deps.clock,
     }),
     ...createScheduleRoutes({

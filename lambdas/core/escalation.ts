@@ -188,6 +188,14 @@ export function selectPolicy(
   return { name, policy };
 }
 
+/** The policies, by key, whose levels page `person:<id>` by name (a schedule naming them is another matter). */
+export function policiesNaming(config: EscalationConfig, personId: string): string[] {
+  const target = `person:${personId}`;
+  return Object.entries(config.policies)
+    .filter(([, policy]) => policy.levels.some((level) => level.targets.includes(target)))
+    .map(([key]) => key);
+}
+
 /** A position in the chain: round 1 is the first pass; level 0 means nothing of the round is paged yet. */
 export type EscalationPosition = { round: number; level: number };
 

@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DEFAULT_ESCALATION_CONFIG } from '#core/escalation';
 import { type ApiAnswer, loadApi } from '../support/api-handler';
 import { type DynamoServer, startDynamoServer } from '../support/dynamo-server';
 
@@ -186,6 +187,30 @@ describe('people through the API handler', () => {
     expect(errorOf(inLayer).message).toContain('schedule primary');
     expect(afterOverrideDeleted.status).toBe(200);
     expect((await api.call('GET /people/{id}', '/people/alice', READ)).status).toBe(200);
+  });
+
+  it('refuses with 409 to delete a person an escalation policy pages by name', async () => {
+    // Prepare: the deployed policies page dana by name at level 3.
+    const escalation = structuredClone(DEFAULT_ESCALATION_CONFIG);
+    const policy = escalation.policies.default;
+    if (!policy) throw new Error('no default policy');
+    policy.levels = [
+      ...policy.levels.slice(0, 2),
+      { name: 'manager', delayMinutes: 15, targets: ['person:dana'] },
+    ];
+    api.restore();
+    api = await loadApi(server, table, escalation);
+    await putPerson('dana', { ...ALICE, name: 'Dana' });
+
+    // Act
+    const refused = await api.call('DELETE /people/{id}', '/people/dana', WRITE);
+
+    // Assess
+    expect(refused.status).toBe(409);
+    expect(errorOf(refused).message).toBe(
+      'person dana is paged by name by escalation policy default: take person:dana out of its levels (firebreak.escalation) and deploy first',
+    );
+    expect((await api.call('GET /people/{id}', '/people/dana', READ)).status).toBe(200);
   });
 
   it('lets a person go whose only override on a schedule has ended', async () => {

@@ -5,7 +5,7 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { vi } from 'vitest';
 import { ackKeyFromSecret } from '#core/ack-links';
-import { DEFAULT_ESCALATION_CONFIG } from '#core/escalation';
+import { DEFAULT_ESCALATION_CONFIG, type EscalationConfig } from '#core/escalation';
 import { DEFAULT_GROUPING_CONFIG } from '#core/grouping';
 import { targetsOf } from '../../lambdas/lifecycle/config';
 import type { DynamoServer } from './dynamo-server';
@@ -55,7 +55,11 @@ let requests = 0;
  * clients, and calls it with API Gateway HTTP API (payload 2.0) events shaped as the JWT authorizer
  * delivers them.
  */
-export async function loadApi(server: DynamoServer, table: string) {
+export async function loadApi(
+  server: DynamoServer,
+  table: string,
+  escalation: EscalationConfig = DEFAULT_ESCALATION_CONFIG,
+) {
   const sns = mockClient(SNSClient);
   const published: Array<{ topic: string; subject: string; message: string }> = [];
   sns.on(PublishCommand).callsFake((input: { TopicArn?: string; Subject?: string; Message?: string }) => {
@@ -84,13 +88,13 @@ export async function loadApi(server: DynamoServer, table: string) {
     .on(GetSecretValueCommand, { SecretId: ACK_KEY_SECRET_ARN, VersionStage: 'AWSPREVIOUS' })
     .resolves({ SecretString: ACK_KEY_SECRETS.previous });
   const topics = Object.fromEntries(
-    targetsOf(DEFAULT_ESCALATION_CONFIG).map((t) => [t, `arn:aws:sns:us-east-1:111122223333:firebreak-${t}`]),
+    targetsOf(escalation).map((t) => [t, `arn:aws:sns:us-east-1:111122223333:firebreak-${t}`]),
   );
   vi.stubEnv('TABLE_NAME', table);
   vi.stubEnv('STATE_MACHINE_ARN', STATE_MACHINE_ARN);
   vi.stubEnv('TOPIC_ARNS', JSON.stringify(topics));
   vi.stubEnv('OPS_TOPIC_ARN', 'arn:aws:sns:us-east-1:111122223333:firebreak-ops');
-  vi.stubEnv('ESCALATION_CONFIG', JSON.stringify(DEFAULT_ESCALATION_CONFIG));
+  vi.stubEnv('ESCALATION_CONFIG', JSON.stringify(escalation));
   vi.stubEnv('GROUPING_CONFIG', JSON.stringify(DEFAULT_GROUPING_CONFIG));
   vi.stubEnv('INCIDENT_URL', 'https://firebreak.example.com/incidents/{id}');
   vi.stubEnv('SCOPE_PREFIX', 'firebreak/');
