@@ -10,7 +10,9 @@ export const LONGEST_STATE_MACHINE_ARN = `${LONGEST_TOPIC_ARN_PREFIX.replace(':s
 export const LONGEST_ROLE_ARN = `arn:aws-iso-b:iam::123456789012:role/${'x'.repeat(64)}`;
 /** The variables of paging people (people and ops topics, ack-link key and base URL) at their longest, per function. */
 const LONGEST_PEOPLE_TOPIC_ARN = `${LONGEST_TOPIC_ARN_PREFIX}firebreak-people`;
-const LONGEST_SECRET_ARN = `${LONGEST_TOPIC_ARN_PREFIX.replace(':sns:', ':secretsmanager:')}secret:${'x'.repeat(64)}-XXXXXX`;
+/** A secret's ARN ends in `-` and the 6 random characters Secrets Manager appends to its name. */
+const SECRET_SUFFIX_LENGTH = 6;
+const LONGEST_SECRET_ARN = `${LONGEST_TOPIC_ARN_PREFIX.replace(':sns:', ':secretsmanager:')}secret:${'x'.repeat(64)}-${'x'.repeat(SECRET_SUFFIX_LENGTH)}`;
 const LONGEST_API_ENDPOINT = `https://${'x'.repeat(10)}.execute-api.us-isob-east-1.${'x'.repeat(24)}`;
 export const PAGING_PEOPLE_AT_MOST = {
   lifecycle: {

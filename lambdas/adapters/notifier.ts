@@ -37,8 +37,11 @@ export interface NotifierOptions {
   ackLinks?: AckLinker;
 }
 
-/** Kinds of notice that ask a person to act: they carry an acknowledgement link. */
-const PAGE_KINDS: ReadonlySet<NotificationKind> = new Set(['initial', 'escalation']);
+/**
+ * Kinds of notice that page: they ask a person to act (a page to a person carries an acknowledgement link)
+ * and count in the fairness report's pages received.
+ */
+export const PAGE_KINDS: ReadonlySet<NotificationKind> = new Set(['initial', 'escalation']);
 
 /** The outcome of one message to several targets: message ids of the targets reached, errors of the rest. */
 export interface Delivery {

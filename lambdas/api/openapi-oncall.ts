@@ -147,7 +147,8 @@ export function oncallPaths() {
           ...errors,
           ...notFound('No such person'),
           '409': {
-            description: 'A schedule names the person, in a layer or an override that has not ended',
+            description:
+              'An escalation policy pages the person by name, or a schedule names them in a layer or an override that has not ended',
             ...json(ErrorBody),
           },
           '502': {

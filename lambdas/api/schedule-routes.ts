@@ -119,8 +119,7 @@ export function createScheduleRoutes(deps: ScheduleRouteDeps): Routes {
       scope: 'incidents:read',
       handler: async (request) => {
         const { at } = parseInput(OnCallQuery, request.query);
-        const found = await schedule(deps, request);
-        const overrides = overrideRules(await deps.schedules.overrides(found.id));
+        const { found, overrides } = await scheduleRules(deps, request);
         return { status: 200, body: onCallAt(found, overrides, at ?? request.receivedAt) };
       },
     },
@@ -128,8 +127,7 @@ export function createScheduleRoutes(deps: ScheduleRouteDeps): Routes {
       scope: 'incidents:read',
       handler: async (request) => {
         const { from, to } = parseInput(ShiftsQuery, request.query);
-        const found = await schedule(deps, request);
-        const overrides = overrideRules(await deps.schedules.overrides(found.id));
+        const { found, overrides } = await scheduleRules(deps, request);
         return { status: 200, body: { from, to, shifts: shifts(found, overrides, from, to) } };
       },
     },
@@ -137,8 +135,7 @@ export function createScheduleRoutes(deps: ScheduleRouteDeps): Routes {
       scope: 'incidents:read',
       handler: async (request) => {
         const { from, to } = parseInput(ShiftsQuery, request.query);
-        const found = await schedule(deps, request);
-        const overrides = overrideRules(await deps.schedules.overrides(found.id));
+        const { found, overrides } = await scheduleRules(deps, request);
         const list = shifts(found, overrides, from, to);
         // Everyone who was on call in the range; their pages count whichever schedule paged them.
         const onCall = [...new Set(list.flatMap((shift) => (shift.person === null ? [] : [shift.person])))];
@@ -158,6 +155,20 @@ async function schedule(deps: ScheduleRouteDeps, request: ApiRequest) {
   const found = ScheduleId.safeParse(id).success ? await deps.schedules.get(id) : undefined;
   if (!found) throw new ApiError(404, 'not_found', `schedule ${id} does not exist`, 'id');
   return found;
+}
+
+/**
+ * A schedule and its overrides, as the on-call arithmetic reads them: both read at once (one round trip),
+ * 404 when there is no such schedule.
+ */
+async function scheduleRules(deps: ScheduleRouteDeps, request: ApiRequest) {
+  const id = request.pathParameters.id ?? '';
+  const valid = ScheduleId.safeParse(id).success;
+  const [found, overrides] = valid
+    ? await Promise.all([deps.schedules.get(id), deps.schedules.overrides(id)])
+    : [undefined, []];
+  if (!found) throw new ApiError(404, 'not_found', `schedule ${id} does not exist`, 'id');
+  return { found, overrides: overrideRules(overrides) };
 }
 
 /** Every person a layer names must exist: 400 naming the first who does not, by its place in the body. */

@@ -106,8 +106,3 @@ export function describeResolution(resolution: TargetResolution): string {
     })
     .join(', ');
 }
-
-/** Whether any target paged a fallback: the page's timeline entry and message say so. */
-export function usedFallback(resolution: TargetResolution): boolean {
-  return resolution.resolved.some((one) => one.problem !== undefined);
-}

@@ -1,5 +1,5 @@
 import type { IncidentStore } from '#adapters/incident-store';
-import type { NotificationKind, SnsNotifier } from '#adapters/notifier';
+import { type NotificationKind, PAGE_KINDS, type SnsNotifier } from '#adapters/notifier';
 import type { PageEntry } from '#adapters/page-log';
 import type { Incident, TimelineEntry, TimelineKind } from '#core/model';
 import { describeResolution, type TargetResolution } from '#core/page-targets';
@@ -88,9 +88,6 @@ export interface NotifyDeps {
   pages?: { record(entries: readonly PageEntry[]): Promise<void> };
 }
 
-/** Kinds of notice that page people (they count in the fairness report's pages received). */
-const PAGES: ReadonlySet<NotificationKind> = new Set(['initial', 'escalation']);
-
 /**
  * Publishes a notice once per key. The key is recorded on the incident after the publish, so a retry
  * finds it and only finishes the timeline entry; a crash between the publish and the record can repeat a
@@ -134,7 +131,7 @@ export async function notifyOnce(
   const { sent, failed } = await deps.notifier.deliver(missing, notice.kind, incident, notice.message);
   const reached = Object.keys(sent);
   // Before the notice's record, so a crash in between repeats the record with the page, never loses it.
-  if (deps.pages && PAGES.has(notice.kind))
+  if (deps.pages && PAGE_KINDS.has(notice.kind))
     await deps.pages.record(pagesTo(resolution, reached, incident, key, at));
   const record = typeof notice.record === 'function' ? notice.record(reached) : notice.record;
   if (Object.keys(failed).length > 0) {
