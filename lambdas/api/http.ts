@@ -18,8 +18,10 @@ export interface ApiRequest {
   query: Readonly<Record<string, string>>;
   /** Header names lower-cased. */
   headers: Readonly<Record<string, string>>;
-  /** The JSON body, parsed; undefined when there is none. */
+  /** The JSON body, parsed; undefined when there is none (and on routes that take the raw body). */
   body: unknown;
+  /** The body exactly as sent (decoded from base64 when API Gateway encoded it): routes with `rawBody` only. */
+  rawBody?: string;
   requestId: string;
   principal: Principal;
   /** When the request arrived (ISO 8601). */
@@ -53,6 +55,11 @@ export interface Route {
    * not) is ignored, never parsed or refused. The JSON routes leave this unset.
    */
   ignoresBody?: true;
+  /**
+   * The route reads the body as sent, whatever its type (Slack's form posts, whose signature is computed over
+   * the exact bytes): `rawBody` carries it, unparsed; the size limit still applies.
+   */
+  rawBody?: true;
   /** How the route's errors are answered, when not as the API's JSON error (a page for a browser). */
   renderError?: (error: RouteError) => ApiResponse;
 }

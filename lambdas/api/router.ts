@@ -45,7 +45,8 @@ export function createRouter(
         pathParameters: clean(event.pathParameters),
         query: clean(event.queryStringParameters),
         headers: lowerCase(event.headers),
-        body: found.ignoresBody ? undefined : parseBody(event),
+        body: found.ignoresBody || found.rawBody ? undefined : parseBody(event),
+        ...(found.rawBody ? { rawBody: rawBodyOf(event) } : {}),
         requestId,
         principal,
         receivedAt: options.clock().toISOString(),
@@ -79,12 +80,19 @@ function authorize(principal: Principal, scope: Scope): void {
     throw new ApiError(403, 'forbidden', `this route needs the ${scope} scope`);
 }
 
-function parseBody(event: ApiEvent): unknown {
-  if (event.body === undefined || event.body === null || event.body === '') return undefined;
+/** The body as sent, decoded from base64 when API Gateway encoded it; refused when over the size limit. */
+function rawBodyOf(event: ApiEvent): string {
+  if (event.body === undefined || event.body === null) return '';
   const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
   if (Buffer.byteLength(text, 'utf8') > MAX_BODY_BYTES) {
     throw new ApiError(413, 'payload_too_large', `the body is larger than ${MAX_BODY_BYTES} bytes`, 'body');
   }
+  return text;
+}
+
+function parseBody(event: ApiEvent): unknown {
+  if (event.body === undefined || event.body === null || event.body === '') return undefined;
+  const text = rawBodyOf(event);
   const type = lowerCase(event.headers)['content-type'] ?? '';
   if (!/^application\/json\b/i.test(type)) {
     throw new ApiError(415, 'unsupported_media_type', 'send the body as application/json', 'content-type');
