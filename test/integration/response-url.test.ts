@@ -107,7 +107,6 @@ describe('postReply to a response_url', () => {
     // Assess
     expect(failure).toBeInstanceOf(ReplyFailed);
     expect(failure.message).toBe('the reply to the response_url failed: no answer within 50 ms');
-    expect(received).toHaveLength(1);
   });
 
   it('does not follow a redirect, which could lead anywhere', async () => {
