@@ -10,7 +10,7 @@ import type { LifecycleStarter } from '../lambdas/ingest/apply-signal';
 import { RunbookActions } from '../lambdas/runbooks/actions';
 import type { RunbookInput } from '../lambdas/runbooks/inputs';
 import { RunbookLauncher } from '../lambdas/runbooks/launch';
-import type { AutomationRunner, ChangeSource } from '../lambdas/runbooks/ports';
+import type { AutomationRunner, ChangeSource, ReplyPoster } from '../lambdas/runbooks/ports';
 import { LocalRunbookWorkflow } from './local-runbooks';
 
 /** What local mode has for running runbooks: its table, stores, stand-ins for SSM and CloudTrail, paging. */
@@ -35,6 +35,11 @@ export interface LocalRunbookParts {
   timeScale: number;
   clock: () => Date;
   onError: (execution: string, error: unknown) => void;
+  /**
+   * Where a person's run answers when it ends (its request's response_url): local Slack records it, or a
+   * ResponseUrlPoster posts it. None: runs answer nothing.
+   */
+  replies?: ReplyPoster;
 }
 
 /**
@@ -75,6 +80,7 @@ export function createLocalRunbookEngine(parts: LocalRunbookParts) {
     targets: parts.targets,
     incidentLink: parts.incidentLink,
     clock: parts.clock,
+    ...(parts.replies ? { replies: parts.replies } : {}),
   });
   return { actions: { run }, launcher, approvals: workflow, workflow, stop: () => workflow.stop() };
 }

@@ -108,6 +108,24 @@ export class RunbookRuns {
   }
 
   /**
+   * Records what became of the run's reply to its response_url, once: sets `repliedAt` and the outcome and
+   * removes the URL, only while no reply is recorded. False when one was (a retried step, after the first
+   * attempt replied). `updatedAt` is left alone: timeline entries take their times from it.
+   */
+  async settleReply(
+    incidentId: string,
+    runId: string,
+    reply: { outcome: 'posted' | 'expired' | 'failed'; failure?: string | undefined },
+    now: Date,
+  ): Promise<boolean> {
+    const update = new UpdateExpression()
+      .set({ repliedAt: now.toISOString(), replyOutcome: reply.outcome, replyFailure: reply.failure })
+      .remove('replyTo')
+      .when((u) => `attribute_exists(PK) AND attribute_not_exists(${u.name('repliedAt')})`);
+    return (await this.updateRun(incidentId, runId, update)).written;
+  }
+
+  /**
    * Parks the approval wait's task token on a run that awaits approval. Undefined when the run was decided
    * before the token could be parked: the caller reads the decision and goes on without waiting.
    */

@@ -27,8 +27,10 @@ const MergeAnswer = z.object({
 const CreatedKey = z.object({ integration: Integration, key: z.string() });
 const IntegrationList = z.object({ items: z.array(Integration) });
 const RunbookList = z.object({ runbooks: z.array(BoundRunbook) });
-const RunList = z.object({ runs: z.array(RunbookRun) });
-const RunAnswer = z.object({ run: RunbookRun });
+/** A run as the API answers it: the reply URL of a Slack command that asked for it is never given out. */
+const PublicRun = RunbookRun.omit({ replyTo: true });
+const RunList = z.object({ runs: z.array(PublicRun) });
+const RunAnswer = z.object({ run: PublicRun });
 
 /** The rule every write route's body follows, and its one exception; the README says the same. */
 const UNKNOWN_FIELDS =

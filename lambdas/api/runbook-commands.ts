@@ -4,7 +4,7 @@ import type { RunbookRuns } from '#adapters/runbook-runs';
 import { isOpen } from '#core/lifecycle';
 import type { Incident } from '#core/model';
 import { runbookAlertOfClaim } from '#core/runbook-alert';
-import type { RunbookRun } from '#core/runbook-run';
+import { type PublicRunbookRun, publicRun, ReplyUrl, type RunbookRun } from '#core/runbook-run';
 import { type RunbookConfig, RunbookKind, RunbookMode } from '#core/runbooks';
 import type { ApprovalSignals, Launcher } from '../runbooks/ports';
 import { ApiError, conflict, notFound } from './errors';
@@ -54,20 +54,23 @@ export class RunbookCommands {
       }));
   }
 
-  async list(id: string): Promise<RunbookRun[]> {
+  async list(id: string): Promise<PublicRunbookRun[]> {
     await this.incident(id);
-    return this.deps.runs.list(id);
+    return (await this.deps.runs.list(id)).map(publicRun);
   }
 
   /**
    * Starts the bound runbook `name` on the incident, for its opening alert. A name that is not bound is
    * refused (400) and the refusal recorded on the timeline; a closed or resolved incident is a conflict.
+   * With `replyTo` (a Slack command's response_url, https), the run posts its summary there once it ends,
+   * if that is within Slack's 30 minutes; the same request key repeated keeps the first request's URL.
    */
   async request(
     id: string,
     name: string,
-    by: { actor: string; key: string; at: string },
-  ): Promise<RunbookRun> {
+    by: { actor: string; key: string; at: string; replyTo?: string | undefined },
+  ): Promise<PublicRunbookRun> {
+    const replyTo = by.replyTo === undefined ? undefined : replyUrlOf(by.replyTo);
     const incident = await this.incident(id);
     const bound = Object.keys(this.deps.config.bindings).sort();
     if (!bound.includes(name)) {
@@ -95,10 +98,11 @@ export class RunbookCommands {
       key: by.key,
       requestedBy: by.actor,
       only: name,
+      ...(replyTo ? { replyTo } : {}),
     });
     const run = runs.find((candidate) => candidate.binding === name);
     if (!run) throw new Error(`the launcher wrote no run of ${name} on ${id}`);
-    return run;
+    return publicRun(run);
   }
 
   /**
@@ -112,7 +116,7 @@ export class RunbookCommands {
     runId: string,
     decision: Decision,
     by: { actor: string; reason?: string | undefined },
-  ): Promise<RunbookRun> {
+  ): Promise<PublicRunbookRun> {
     const { runs, approvals } = this.deps;
     await this.incident(id);
     const approved = decision === 'approve';
@@ -140,7 +144,7 @@ export class RunbookCommands {
       await (approved ? approvals.approve(token) : approvals.reject(token, reason));
     }
     await this.deps.store.appendTimeline(decisionEntry(run, approved));
-    return run;
+    return publicRun(run);
   }
 
   private async incident(id: string): Promise<Incident> {
@@ -148,6 +152,19 @@ export class RunbookCommands {
     if (!incident) throw notFound(id);
     return incident;
   }
+}
+
+/** The reply URL of a request, refused (400, naming `replyTo`) unless it is https. Never echoed back. */
+function replyUrlOf(url: string): string {
+  if (!ReplyUrl.safeParse(url).success) {
+    throw new ApiError(
+      400,
+      'invalid_request',
+      'replyTo: must be an https URL (a Slack response_url)',
+      'replyTo',
+    );
+  }
+  return url;
 }
 
 /**

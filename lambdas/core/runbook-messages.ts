@@ -8,6 +8,7 @@ import {
   oneLine,
   subject,
   trimLink,
+  truncate,
 } from './templates';
 
 /**
@@ -287,3 +288,60 @@ export const runNotices = {
     ].join('\n'),
   }),
 };
+
+/** At most this much of a run's outputs goes into its reply (Slack shows about 4,000 characters of text). */
+export const REPLY_OUTPUT_LENGTH = 2_500;
+
+/** Slack reads `&`, `<` and `>` as markup (`<!channel>` would notify everyone): they are escaped. */
+export function slackEscape(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+type ReplyRun = Run & Pick<RunbookRun, 'incidentId' | 'state' | 'failure'>;
+
+/** What became of the run, after its label: `finished`, `failed: …`, `rejected by alice: …`. */
+function replyOutcome(run: ReplyRun): string {
+  const why = (fallback: string) => oneLine(run.reason ?? fallback);
+  switch (run.state) {
+    case 'succeeded':
+      return run.kind === 'remediation' ? 'succeeded; its alarm is being checked' : 'finished';
+    case 'verified':
+      return `succeeded: ${why('its alarm is back to OK')}`;
+    case 'not-settled':
+      return `succeeded but did not settle the alarm: ${why('still firing')}; escalation continues`;
+    case 'failed':
+      return `failed: ${oneLine(run.failure ?? run.reason ?? 'unknown failure')}`;
+    case 'timed-out':
+      return `timed out: ${oneLine(run.failure ?? run.reason ?? 'no answer in time')}`;
+    case 'rejected':
+      return (
+        `rejected by ${run.rejectedBy ?? 'someone'}` +
+        `${run.decisionReason ? `: ${oneLine(run.decisionReason)}` : ''}; not run`
+      );
+    case 'approval-expired':
+      return `not run: ${why('nobody approved in time')}`;
+    case 'refused':
+      return `refused: ${why('no reason recorded')}`;
+    case 'skipped':
+      return `skipped: ${why('no reason recorded')}`;
+    default:
+      return run.state;
+  }
+}
+
+/**
+ * The one message a person's run answers with when it ends (Slack's response_url, `/incident diag`): what
+ * ran on which incident, how it ended, its outputs when it has some, and the incident's link. Plain text with
+ * Slack's markup characters escaped.
+ */
+export function runReply(run: ReplyRun, context: { link: string }): string {
+  const outputs = Object.entries(run.outputs ?? {}).map(
+    ([name, values]) => `• ${oneLine(name)}: ${oneLine(values.join(', '))}`,
+  );
+  const lines = [
+    `${runLabel(run)} on ${run.incidentId} ${replyOutcome(run)}.`,
+    ...(outputs.length > 0 ? ['Output:', truncate(outputs.join('\n'), REPLY_OUTPUT_LENGTH)] : []),
+    `Incident: ${trimLink(context.link)}`,
+  ];
+  return slackEscape(lines.join('\n'));
+}

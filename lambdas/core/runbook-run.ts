@@ -40,6 +40,12 @@ export const FINAL_RUN_STATES: readonly RunState[] = [
   'not-settled',
 ];
 
+/**
+ * Where a person's run answers when it ends: an https URL (a Slack response_url). Which hosts may be posted
+ * to is the poster's check (lambdas/adapters/response-url.ts), not the record's.
+ */
+export const ReplyUrl = z.url({ protocol: /^https$/, error: 'must be an https URL (a Slack response_url)' });
+
 /** What started a run: the incident opening, an alert joining it, or a person asking. */
 export const RunTrigger = z.enum(['opened', 'joined', 'requested']);
 export type RunTrigger = z.infer<typeof RunTrigger>;
@@ -91,8 +97,38 @@ export const RunbookRun = z.object({
   endedAt: z.string().optional(),
   /** When a remediation's settle wait ends and the alarm is checked. */
   verifyAt: z.string().optional(),
+  /**
+   * Where the run's summary goes when it ends: the response_url of the Slack command that asked for it
+   * (`/incident diag`). A capability to post into the channel, so it is never logged, never answered by the
+   * API, and removed once the reply is settled.
+   */
+  replyTo: ReplyUrl.optional(),
+  /** When the reply to `replyTo` was settled (posted, too old, or failed): a retried step replies no more. */
+  repliedAt: z.string().optional(),
+  replyOutcome: z.enum(['posted', 'expired', 'failed']).optional(),
+  /** Why the reply failed (never the URL). */
+  replyFailure: z.string().optional(),
 });
 export type RunbookRun = z.infer<typeof RunbookRun>;
+
+/** The run as the API answers it: without the reply URL it holds for a Slack command. */
+export type PublicRunbookRun = Omit<RunbookRun, 'replyTo'>;
+
+export function publicRun(run: RunbookRun): PublicRunbookRun {
+  const { replyTo: _replyTo, ...rest } = run;
+  return rest;
+}
+
+/**
+ * Slack's response_url is good for 30 minutes after the command: a run that ends later is not answered
+ * there (its outcome is on the incident's timeline).
+ */
+export const REPLY_WINDOW_MINUTES = 30;
+
+/** Whether a run has ended: a final state, or a diagnosis (nothing to verify after it) that succeeded. */
+export function runSettled(run: Pick<RunbookRun, 'state' | 'kind'>): boolean {
+  return FINAL_RUN_STATES.includes(run.state) || (run.state === 'succeeded' && run.kind !== 'remediation');
+}
 
 function shortHash(text: string, length = 10): string {
   return createHash('sha256').update(text).digest('hex').slice(0, length);

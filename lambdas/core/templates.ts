@@ -314,7 +314,7 @@ export function oneLine(value: string): string {
 }
 
 /** Cuts to `max` UTF-16 units with a trailing `…`, never splitting a surrogate pair. */
-function truncate(value: string, max: number): string {
+export function truncate(value: string, max: number): string {
   if (value.length <= max) return value;
   let cut = '';
   for (const char of value) {

@@ -7,15 +7,24 @@ import type { EscalationConfig } from '#core/escalation';
 import { isOpen } from '#core/lifecycle';
 import type { Incident, TimelineEntry } from '#core/model';
 import { changeResourcesOf, runbookAlertOfClaim, stackNameOf } from '#core/runbook-alert';
-import { changesDiagnosis, runActor, runEntries, runEntryId, runNotices } from '#core/runbook-messages';
+import {
+  changesDiagnosis,
+  runActor,
+  runEntries,
+  runEntryId,
+  runNotices,
+  runReply,
+} from '#core/runbook-messages';
 import {
   type AutomationProgress,
   automationProgress,
   MAX_AUTOMATION_MINUTES,
   pollDelaySeconds,
+  REPLY_WINDOW_MINUTES,
   type RunbookRun,
   type RunState,
   type RunStep,
+  runSettled,
 } from '#core/runbook-run';
 import type { RunbookConfig } from '#core/runbooks';
 import { MAX_SUBJECT_LENGTH } from '#core/templates';
@@ -34,7 +43,7 @@ import {
 } from './errors';
 import type { RunbookInput } from './inputs';
 import { notifyOnCall } from './on-call';
-import type { AutomationRunner, ChangeSource, Launcher } from './ports';
+import type { AutomationRunner, ChangeSource, Launcher, ReplyPoster } from './ports';
 
 export interface RunbookDeps {
   store: IncidentStore;
@@ -54,7 +63,12 @@ export interface RunbookDeps {
   clock: () => Date;
   /** Who `schedule:` and `person:` targets of the on-call level are now (topics only when absent). */
   targets?: TargetResolver;
+  /** Answers a person's run at its request's response_url when it ends (none: runs answer nothing). */
+  replies?: ReplyPoster;
 }
+
+/** How long a failed reply's reason may be on the run. */
+const REPLY_FAILURE_LENGTH = 300;
 
 type Input<A extends RunbookInput['action']> = Extract<RunbookInput, { action: A }>;
 
@@ -166,6 +180,8 @@ export class RunbookActions {
       case 'requested':
         break;
       default:
+        // Ended already (a retried Prepare): its reply may still be missing.
+        await this.replyOnce(run);
         return prepared('end');
     }
     if (attempt > 2) throw new Error(`run ${run.runId} kept changing while it was prepared`);
@@ -266,6 +282,7 @@ export class RunbookActions {
           approvalTimeoutMinutes: minutes,
         },
       );
+      await this.replyOnce(current);
     }
     return { next: 'end', state: current.state };
   }
@@ -284,6 +301,7 @@ export class RunbookActions {
           ...(run.decisionReason ? { reason: run.decisionReason } : {}),
         },
       );
+      await this.replyOnce(run);
     }
     return { state: run.state };
   }
@@ -413,6 +431,7 @@ export class RunbookActions {
     const run = await this.getRun(input);
     if (run.state !== 'succeeded') {
       await this.unlock(run);
+      await this.replyOnce(run);
       return { state: run.state };
     }
     const incident = await this.incident(run.incidentId);
@@ -490,13 +509,17 @@ export class RunbookActions {
         this.deps.clock(),
       )) ?? (await this.getRun(input));
     await this.unlock(run);
+    await this.replyOnce(current);
     return { state: current.state };
   }
 
   /** The built-in diagnosis: recent changes to the alert's resources and service, and its datapoints. */
   async diagnoseChanges(input: Input<'diagnose-changes'>): Promise<{ state: RunState; changes: number }> {
     const run = await this.getRun(input);
-    if (run.state !== 'running') return { state: run.state, changes: 0 };
+    if (run.state !== 'running') {
+      await this.replyOnce(run);
+      return { state: run.state, changes: 0 };
+    }
     const incident = await this.incident(run.incidentId);
     const claim = await this.deps.claims.get(run.dedupKey ?? incident.dedupKey);
     const alert = runbookAlertOfClaim(incident, claim?.incidentId === incident.id ? claim : undefined);
@@ -537,22 +560,24 @@ export class RunbookActions {
         window: { from: from.toISOString(), to: now.toISOString() },
       },
     });
-    const current = await this.deps.runs.transition(
-      run.incidentId,
-      run.runId,
-      ['running'],
-      'succeeded',
-      {
-        endedAt: now.toISOString(),
-        outputs: {
-          changes: changes.map(
-            (change) => `${change.at} ${change.what} on ${change.resource} by ${change.actor}`,
-          ),
+    const current =
+      (await this.deps.runs.transition(
+        run.incidentId,
+        run.runId,
+        ['running'],
+        'succeeded',
+        {
+          endedAt: now.toISOString(),
+          outputs: {
+            changes: changes.map(
+              (change) => `${change.at} ${change.what} on ${change.resource} by ${change.actor}`,
+            ),
+          },
         },
-      },
-      now,
-    );
-    return { state: current?.state ?? (await this.getRun(input)).state, changes: changes.length };
+        now,
+      )) ?? (await this.getRun(input));
+    await this.replyOnce(current);
+    return { state: current.state, changes: changes.length };
   }
 
   /** A step failed after its retries: the run fails, once on the timeline, and Firebreak's operators hear. */
@@ -566,6 +591,7 @@ export class RunbookActions {
       await this.finishFailure(run);
     } else {
       await this.unlock(run);
+      await this.replyOnce(run);
       return { recorded: false };
     }
     await this.tellOperators(run, error, cause, input.execution);
@@ -622,6 +648,8 @@ export class RunbookActions {
       ...(run.automationId ? { automationId: run.automationId } : {}),
       ...(run.steps ? { steps: run.steps } : {}),
     });
+    // Before the on-call notice: a notice that keeps failing must not keep the requester unanswered.
+    await this.replyOnce(run);
     if (run.kind !== 'remediation') return;
     const incident = await this.incident(run.incidentId);
     await this.tellOnCall(incident, run, run.state, timedOut ? 'timed out' : 'failed', {
@@ -640,7 +668,10 @@ export class RunbookActions {
       outputs: run.outputs ?? {},
       ...(run.kind === 'remediation' ? { settleMinutes: settle, verifyAt: run.verifyAt } : {}),
     });
-    if (run.kind !== 'remediation') return this.ended(run);
+    if (run.kind !== 'remediation') {
+      await this.replyOnce(run);
+      return this.ended(run);
+    }
     return {
       next: 'settle',
       state: run.state,
@@ -682,8 +713,8 @@ export class RunbookActions {
     return current;
   }
 
-  private recordSkip(run: RunbookRun): Promise<boolean> {
-    return this.entry(
+  private async recordSkip(run: RunbookRun): Promise<void> {
+    await this.entry(
       run,
       'skipped',
       run.endedAt ?? run.updatedAt,
@@ -692,6 +723,7 @@ export class RunbookActions {
         reason: run.reason,
       },
     );
+    await this.replyOnce(run);
   }
 
   /** A refused run on the timeline; a remediation's refusal also goes to the on-call level. */
@@ -700,6 +732,7 @@ export class RunbookActions {
       reason: run.reason,
       ...(run.document ? { document: run.document } : {}),
     });
+    await this.replyOnce(run);
     if (run.kind !== 'remediation') return;
     const incident = await this.incident(run.incidentId);
     if (!isOpen(incident.status)) return;
@@ -779,6 +812,34 @@ export class RunbookActions {
     await this.deps.store.recordNotice(incident, key, this.deps.clock());
   }
 
+  /**
+   * A person's run that has ended answers its request once, with its summary (Slack's response_url for
+   * `/incident diag`). Posted first, recorded after (`repliedAt`, one conditional write): a step that stops
+   * between the two posts again when retried, a repeated message rather than a lost one; a retry after the
+   * record posts nothing. Past Slack's 30 minutes nothing is posted (the timeline has the outcome), and a
+   * failed post is recorded on the run, never failing it.
+   */
+  private async replyOnce(run: RunbookRun): Promise<void> {
+    const { replies } = this.deps;
+    if (!replies || !run.replyTo || run.repliedAt || !runSettled(run)) return;
+    const now = this.deps.clock();
+    const ageMs = now.getTime() - Date.parse(run.createdAt);
+    let reply: { outcome: 'posted' | 'expired' | 'failed'; failure?: string } = { outcome: 'posted' };
+    if (!(ageMs <= REPLY_WINDOW_MINUTES * 60_000)) {
+      reply = { outcome: 'expired' };
+    } else {
+      try {
+        await replies.respond(run.replyTo, {
+          response_type: 'in_channel',
+          text: runReply(run, { link: this.deps.incidentLink(run.incidentId) }),
+        });
+      } catch (error) {
+        reply = { outcome: 'failed', failure: replyFailure(error, run.replyTo) };
+      }
+    }
+    await this.deps.runs.settleReply(run.incidentId, run.runId, reply, now);
+  }
+
   /** One timeline entry of a run: its own id and a time taken from the run, so a retry rewrites nothing. */
   private entry(
     run: RunbookRun,
@@ -837,4 +898,10 @@ export class RunbookActions {
     if (!incident) throw new IncidentNotFound(id);
     return incident;
   }
+}
+
+/** Why a reply failed, for the run's record: never the URL (a poster that named it is cut), one short line. */
+function replyFailure(error: unknown, url: string): string {
+  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return text.replaceAll(url, '<response_url>').replace(/\s+/g, ' ').slice(0, REPLY_FAILURE_LENGTH);
 }

@@ -14,6 +14,7 @@ import { AwsChangeFinder } from '#adapters/change-finder';
 import { IncidentStore } from '#adapters/incident-store';
 import { SnsNotifier } from '#adapters/notifier';
 import { PeopleStore } from '#adapters/people-store';
+import { ResponseUrlPoster } from '#adapters/response-url';
 import { RunbookRuns } from '#adapters/runbook-runs';
 import { RunbookWorkflow } from '#adapters/runbook-workflow';
 import { ScheduleStore } from '#adapters/schedule-store';
@@ -62,6 +63,8 @@ const actions = new RunbookActions({
     new PeopleStore(db, config.tableName),
     new ScheduleStore(db, config.tableName),
   ),
+  // A person's run (`/incident diag` in Slack) answers at its command's response_url: no token needed.
+  replies: new ResponseUrlPoster(),
 });
 
 /** The Task states of the runbook-run state machine, and the lifecycle's launch of an incident's runbooks. */

@@ -162,6 +162,7 @@ export class RunbookLauncher implements Launcher {
       ...(alert?.dedupKey ? { dedupKey: alert.dedupKey } : {}),
       state: 'requested' as const,
       requestedBy: options.requestedBy,
+      ...(options.replyTo ? { replyTo: options.replyTo } : {}),
       clientToken: clientTokenOf(incidentId, runId),
       createdAt: now.toISOString(),
       updatedAt: now.toISOString(),

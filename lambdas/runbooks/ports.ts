@@ -75,6 +75,12 @@ export interface LaunchOptions {
   requestedBy: string;
   /** Only this binding (a person's request); undefined launches every matching binding and the changes run. */
   only?: string;
+  /**
+   * Where the runs answer when they end: the response_url of the Slack command that asked (see ReplyPoster).
+   * Kept on each run written; a run the launcher writes already ended (a binding that is off) is not started
+   * and answers nothing later, so the command's own answer says so.
+   */
+  replyTo?: string | undefined;
 }
 
 /** Writes the runs an incident's alert (or a person) asks for and starts them; see lambdas/runbooks/launch.ts. */
@@ -85,4 +91,19 @@ export interface Launcher {
     trigger: RunTrigger,
     options: LaunchOptions,
   ): Promise<RunbookRun[]>;
+}
+
+/** A message to a Slack response_url: the shape of Slack's own (and of SlackApi.respond's reply). */
+export interface RunReply {
+  response_type: 'in_channel' | 'ephemeral';
+  text: string;
+}
+
+/**
+ * Posts a run's summary to the response_url its request came with (`/incident diag`). Slack's Web API
+ * adapter satisfies it as it is (`respond`); lambdas/adapters/response-url.ts is the standalone one. Throws
+ * when the post fails: the run records that and goes on.
+ */
+export interface ReplyPoster {
+  respond(responseUrl: string, reply: RunReply): Promise<void>;
 }

@@ -299,6 +299,26 @@ describe('GET /incidents/{id}/runbooks', () => {
     expect(listed[0]).not.toHaveProperty('approvalToken');
   });
 
+  it('never gives out the reply URL of a run a Slack command asked for, listed or decided', async () => {
+    // Prepare: the run holds its command's response_url until it answers there.
+    const replyTo = 'https://hooks.slack.com/commands/T0001/1234567890/s3cr3tT0k3n';
+    const requested = runOf(await requestRun('restart-web'));
+    const runId = 'restart-web-aaaaaaaaaa';
+    await runs.create({ ...requested, runId, replyTo });
+    await awaitApproval(runs, incidentId, runId, NOW, 'token-2');
+
+    // Act
+    const listed = await call('GET /incidents/{id}/runbooks', runbooksPath());
+    const decided = await decide('approve', runId, { sub: 'bob' });
+
+    // Assess
+    expect((await runs.get(incidentId, runId))?.replyTo).toBe(replyTo);
+    expect(listed.status).toBe(200);
+    expect(decided.status).toBe(200);
+    expect(JSON.stringify(listed.body)).not.toContain('hooks.slack.com');
+    expect(JSON.stringify(decided.body)).not.toContain('hooks.slack.com');
+  });
+
   it('answers an incident without runs with none, and 404 for an unknown incident', async () => {
     const none = await call('GET /incidents/{id}/runbooks', runbooksPath());
     const unknown = await call('GET /incidents/{id}/runbooks', '/incidents/INC-20260314-9999/runbooks');

@@ -225,6 +225,37 @@ describe('RunbookLauncher', () => {
     await expect(unknown).rejects.toThrow(NotBound);
     await expect(unknown).rejects.toMatchObject({ name: 'Runbook.NotBound', binding: 'restart-db' });
   });
+
+  it("keeps a request's reply URL on its run; the reply is recorded once and the URL then removed", async () => {
+    // Prepare
+    const replyTo = 'https://hooks.slack.com/commands/T0001/1234567890/s3cr3tT0k3n';
+    const [run] = await launcher().launch(INCIDENT, ALERT, 'requested', {
+      key: 'req-4',
+      requestedBy: 'slack:U024BE7LH',
+      only: 'restart-web',
+      replyTo,
+    });
+    const later = new Date(NOW.getTime() + 60_000);
+
+    // Act
+    const first = await runs.settleReply(INCIDENT, run?.runId ?? '', { outcome: 'posted' }, later);
+    const again = await runs.settleReply(
+      INCIDENT,
+      run?.runId ?? '',
+      { outcome: 'failed', failure: 'x' },
+      NOW,
+    );
+
+    // Assess
+    expect(run).toMatchObject({ replyTo, state: 'requested' });
+    expect([first, again]).toEqual([true, false]);
+    const stored = await runs.get(INCIDENT, run?.runId ?? '');
+    expect(stored).toMatchObject({ repliedAt: later.toISOString(), replyOutcome: 'posted' });
+    expect(stored).not.toHaveProperty('replyTo');
+    expect(stored).not.toHaveProperty('replyFailure');
+    // The run's own times are left alone: its timeline entries are written at them.
+    expect(stored?.updatedAt).toBe(NOW.toISOString());
+  });
 });
 
 describe('ingestion: an alert joining an open incident', () => {

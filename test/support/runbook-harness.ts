@@ -13,11 +13,13 @@ import { DEFAULT_ESCALATION_CONFIG } from '#core/escalation';
 import type { Signal, TimelineEntry } from '#core/model';
 import { executionNameOf } from '#core/runbook-run';
 import { parseRunbookConfig } from '#core/runbooks';
+import { RunbookCommands } from '../../lambdas/api/runbook-commands';
 import { applySignal } from '../../lambdas/ingest/apply-signal';
 import { targetsOf } from '../../lambdas/lifecycle/config';
 import { RunbookActions } from '../../lambdas/runbooks/actions';
 import type { RunbookInput } from '../../lambdas/runbooks/inputs';
 import { RunbookLauncher } from '../../lambdas/runbooks/launch';
+import type { ReplyPoster } from '../../lambdas/runbooks/ports';
 import { LocalRunbookWorkflow } from '../../local/local-runbooks';
 import type { DynamoServer } from './dynamo-server';
 import type { Published } from './lifecycle-harness';
@@ -31,6 +33,8 @@ export interface RunbookHarnessOptions {
   runbooks?: unknown;
   /** Runs after each runbook action with its input and output: where a test decides meanwhile. */
   afterAction?: (input: RunbookInput, output: unknown) => Promise<void> | void;
+  /** Where a person's runs answer when they end (a Slack command's response_url). */
+  replies?: ReplyPoster;
 }
 
 /**
@@ -120,6 +124,16 @@ export function runbookHarness(server: DynamoServer, table: string, options: Run
     opsTopicArn: OPS_TOPIC,
     incidentLink: (id) => `https://firebreak.example.com/incidents/${id}`,
     clock: () => clock.now,
+    ...(options.replies ? { replies: options.replies } : {}),
+  });
+  // What the API (and Slack's `/incident diag`) does with a person's request for a runbook.
+  const commands = new RunbookCommands({
+    store,
+    runs,
+    launcher,
+    approvals: workflow,
+    config: runbooks,
+    clock: () => clock.now,
   });
   const ingestDeps = {
     store,
@@ -162,6 +176,10 @@ export function runbookHarness(server: DynamoServer, table: string, options: Run
     /** What the lifecycle's LaunchRunbooks task does as the incident opens. */
     launch(incidentId: string) {
       return time.busyWhile(() => actions.run({ action: 'launch', incidentId, trigger: 'opened' }));
+    },
+    /** A person asks for a bound runbook through the API's path (RunbookCommands.request). */
+    request(incidentId: string, name: string, by: { actor: string; key: string; replyTo?: string }) {
+      return time.busyWhile(() => commands.request(incidentId, name, { ...by, at: clock.now.toISOString() }));
     },
     /** Runs `work` when the simulated clock reaches `at`: where a person approves, or an alarm recovers. */
     at(at: string, work: () => Promise<unknown>) {

@@ -4,14 +4,16 @@ import {
   changesDiagnosis,
   decisionPaths,
   documentLabel,
+  REPLY_OUTPUT_LENGTH,
   relativeToAlarm,
   runActor,
   runEntries,
   runEntryId,
   runLabel,
   runNotices,
+  runReply,
 } from '#core/runbook-messages';
-import type { RunbookRun } from '#core/runbook-run';
+import { publicRun, type RunbookRun, runSettled } from '#core/runbook-run';
 import { MAX_SUBJECT_LENGTH } from '#core/templates';
 import { alarmSignal } from '../support/signals';
 
@@ -175,5 +177,85 @@ describe('runbook notices to the on-call level', () => {
     expect(runNotices.refused(incident, { ...run, reason: 'circuit breaker open' }, { link }).text).toContain(
       'was not started on P1 CRITICAL incident INC-20261127-0001 on web-prod: circuit breaker open.',
     );
+  });
+});
+
+describe('the reply to a person who asked for a run (Slack response_url)', () => {
+  const link = 'https://firebreak.example.com/incidents/INC-20261127-0001/';
+  const diagnostic: RunbookRun = {
+    ...run,
+    binding: 'describe-web',
+    kind: 'diagnostic',
+    mode: 'auto',
+    trigger: 'requested',
+    document: { name: 'Firebreak-Diagnose', version: '2' },
+    requestedBy: 'slack:U024BE7LH',
+    state: 'succeeded',
+    outputs: { 'describe.State': ['running'], 'describe.Status': ['impaired', 'degraded'] },
+  };
+
+  it('names the runbook, the incident and the outcome, then the outputs and the link', () => {
+    expect(runReply(diagnostic, { link }).split('\n')).toEqual([
+      'Diagnostic describe-web (Firebreak-Diagnose v2) on INC-20261127-0001 finished.',
+      'Output:',
+      '• describe.State: running',
+      '• describe.Status: impaired, degraded',
+      'Incident: https://firebreak.example.com/incidents/INC-20261127-0001',
+    ]);
+  });
+
+  it('says how every ending went', () => {
+    const first = (changes: Partial<RunbookRun>) =>
+      runReply({ ...diagnostic, outputs: {}, ...changes }, { link }).split('\n')[0];
+    expect(first({ state: 'failed', failure: 'AccessDeniedException: not authorized' })).toBe(
+      'Diagnostic describe-web (Firebreak-Diagnose v2) on INC-20261127-0001 failed: AccessDeniedException: not authorized.',
+    );
+    expect(first({ state: 'timed-out', failure: 'Firebreak stopped watching it after 60 min' })).toContain(
+      'timed out: Firebreak stopped watching it after 60 min.',
+    );
+    expect(first({ state: 'rejected', rejectedBy: 'bob', decisionReason: 'not now' })).toContain(
+      'rejected by bob: not now; not run.',
+    );
+    expect(first({ state: 'approval-expired', reason: 'nobody approved within 30 min' })).toContain(
+      'not run: nobody approved within 30 min.',
+    );
+    expect(first({ state: 'refused', reason: 'could not fill InstanceId' })).toContain(
+      'refused: could not fill InstanceId.',
+    );
+    expect(first({ state: 'skipped', reason: 'the incident was resolved before it started' })).toContain(
+      'skipped: the incident was resolved before it started.',
+    );
+    expect(first({ kind: 'remediation', state: 'verified', reason: 'web back to OK after 10 min' })).toBe(
+      'Remediation describe-web (Firebreak-Diagnose v2) on INC-20261127-0001 succeeded: web back to OK after 10 min.',
+    );
+    expect(first({ kind: 'remediation', state: 'not-settled', reason: 'web still firing' })).toContain(
+      'succeeded but did not settle the alarm: web still firing; escalation continues.',
+    );
+  });
+
+  it("escapes Slack's markup, so an output cannot mention @channel or forge a link", () => {
+    const text = runReply(
+      { ...diagnostic, outputs: { note: ['<!channel> see <https://evil.example|here> & more'] } },
+      { link },
+    );
+    expect(text).toContain('• note: &lt;!channel&gt; see &lt;https://evil.example|here&gt; &amp; more');
+    expect(text).not.toMatch(/<|>/);
+  });
+
+  it('cuts long outputs, keeping the link', () => {
+    const text = runReply({ ...diagnostic, outputs: { dump: ['x'.repeat(10_000)] } }, { link });
+    expect(text.length).toBeLessThan(REPLY_OUTPUT_LENGTH + 300);
+    expect(text).toContain('…\nIncident: https://firebreak.example.com/incidents/INC-20261127-0001');
+  });
+
+  it('counts a run as ended in a final state, or a diagnosis that succeeded; the API view drops the URL', () => {
+    expect(runSettled(diagnostic)).toBe(true);
+    expect(runSettled({ ...diagnostic, kind: 'changes' })).toBe(true);
+    expect(runSettled({ ...diagnostic, kind: 'remediation' })).toBe(false);
+    expect(runSettled({ ...diagnostic, state: 'running' })).toBe(false);
+    expect(runSettled({ ...diagnostic, state: 'awaiting-approval' })).toBe(false);
+    expect(runSettled({ ...diagnostic, kind: 'remediation', state: 'not-settled' })).toBe(true);
+    const withUrl = { ...diagnostic, replyTo: 'https://hooks.slack.com/commands/T1/2/abc' };
+    expect(publicRun(withUrl)).toEqual(diagnostic);
   });
 });
