@@ -17,7 +17,7 @@ export interface ProtocolMessages {
  * each protocol gets its entry, or `default`.
  */
 export function protocolMessages(
-  input: Pick<PublishCommandInput, 'Message' | 'MessageStructure'>,
+  input: Partial<Pick<PublishCommandInput, 'Message' | 'MessageStructure'>>,
 ): ProtocolMessages {
   if (input.MessageStructure !== 'json') return { default: input.Message ?? '' };
   const entries = JSON.parse(input.Message ?? '') as Record<string, string>;
