@@ -45,8 +45,8 @@ export interface NotifierOptions {
  * SNS refuses a message over 256 KB, counting the subject and attributes too. A structured topic message
  * carries the text twice (default, email) and the card (its description cut to 3000 characters): under
  * 30 KB for a week-long P1's pages, under 140 KB with every free text at its limit in characters JSON
- * escapes to six bytes (see the tests). Past this budget (a long ops failure cause could get there) the
- * plain text goes out instead, as before the cards: email and SMS still get it, only the chat card is lost.
+ * escapes to six bytes (see the tests). No message Firebreak writes today gets past this budget; one that
+ * did would go out as plain text, as before the cards: email and SMS still get it, only the card is lost.
  */
 export const MAX_STRUCTURED_MESSAGE_BYTES = 240 * 1024;
 
