@@ -119,12 +119,13 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
   let baseUrl = `http://127.0.0.1:${options.port}`;
   // The acknowledgement links' key: random per start, so a link from an earlier run no longer works.
   const ackKeys = randomAckKeys();
+  const incidentLink = (id: string) => `${baseUrl}/#/incidents/${id}`;
   const notifier = new SnsNotifier(sns, topicArns, {
     peopleTopicArn: LOCAL_PEOPLE_TOPIC_ARN,
     opsTopicArn,
     ackLinks: new SignedAckLinks(ackKeys, () => baseUrl, clock),
+    incidentLink,
   });
-  const incidentLink = (id: string) => `${baseUrl}/#/incidents/${id}`;
 
   // People, schedules and the page log as deployed, in the same table: levels page `schedule:` and
   // `person:` targets through them.

@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { PublishCommand } from '@aws-sdk/client-sns';
+import { chatbotNotification, structuredTopicMessage } from '#core/chatbot';
 import type { Incident } from '#core/model';
 import { OPS_DELIVERY } from '#core/page-targets';
 import { type AckLinks, type NotificationMessage, personalPage } from '#core/templates';
@@ -35,7 +37,18 @@ export interface NotifierOptions {
   opsTopicArn?: string;
   /** Signs the links pages to people carry; without it pages to people carry none. */
   ackLinks?: AckLinker;
+  /** The incident's page, linked from the AWS Chatbot card; without it the card names the incident id only. */
+  incidentLink?: (incidentId: string) => string;
 }
+
+/**
+ * SNS refuses a message over 256 KB, counting the subject and attributes too. A structured topic message
+ * carries the text twice (default, email) and the card (its description cut to 3000 characters): under
+ * 30 KB for a week-long P1's pages, under 140 KB with every free text at its limit in characters JSON
+ * escapes to six bytes (see the tests). No message Firebreak writes today gets past this budget; one that
+ * did would go out as plain text, as before the cards: email and SMS still get it, only the card is lost.
+ */
+export const MAX_STRUCTURED_MESSAGE_BYTES = 240 * 1024;
 
 /**
  * Kinds of notice that page: they ask a person to act (a page to a person carries an acknowledgement link)
@@ -56,7 +69,8 @@ export interface PublishSender {
 
 /**
  * Publishes notifications to the SNS topic of each logical target. Message attributes carry priority, team,
- * service, category and kind so subscribers can filter (e.g. SMS only for P1 pages).
+ * service, category and kind so subscribers can filter (e.g. SMS only for P1 pages). A topic's message is
+ * structured per protocol, so AWS Chatbot subscribed to it shows a card where email and SMS get the text.
  */
 export class SnsNotifier {
   constructor(
@@ -104,9 +118,10 @@ export class SnsNotifier {
   }
 
   /**
-   * One target's message. A person's goes to the people topic with their id in the `person` attribute (each
-   * of their subscriptions filters on it); a page to a person is structured per protocol and carries their
-   * signed acknowledgement link, the short form in the SMS.
+   * One target's message. A topic's carries the chat card beside the text (see topicMessage). A person's
+   * goes to the people topic with their id in the `person` attribute (each of their subscriptions filters
+   * on it); a page to a person is structured per protocol and carries their signed acknowledgement link, the
+   * short form in the SMS.
    */
   private async publication(
     target: string,
@@ -120,7 +135,7 @@ export class SnsNotifier {
       return new PublishCommand({
         TopicArn,
         Subject: message.subject,
-        Message: message.text,
+        ...this.topicMessage(kind, incident, message),
         MessageAttributes,
       });
     const person = target.slice('person:'.length);
@@ -143,17 +158,51 @@ export class SnsNotifier {
     });
   }
 
-  /** The pipeline's own operations topic, for failures of Firebreak itself. */
-  async notifyTopic(topicArn: string, message: NotificationMessage, kind: NotificationKind): Promise<void> {
+  /**
+   * The pipeline's own operations topic, for failures of Firebreak itself: with the card of `incident` when
+   * the failure is about one, plain text otherwise.
+   */
+  async notifyTopic(
+    topicArn: string,
+    message: NotificationMessage,
+    kind: NotificationKind,
+    incident?: Incident,
+  ): Promise<void> {
     await this.sns.send(
       new PublishCommand({
         TopicArn: topicArn,
         Subject: message.subject,
-        Message: message.text,
+        ...(incident ? this.topicMessage(kind, incident, message) : { Message: message.text }),
         MessageAttributes: { kind: { DataType: 'String', StringValue: kind } },
       }),
     );
   }
+
+  /**
+   * A topic's message structured per protocol: AWS Chatbot, subscribed over HTTPS, gets its card (threaded
+   * by incident); email, SMS and every other protocol the plain text. The card's id is the message's
+   * digest, so a retried publish of the same notice names the same event.
+   */
+  private topicMessage(
+    kind: NotificationKind,
+    incident: Incident,
+    message: NotificationMessage,
+  ): { Message: string; MessageStructure?: 'json' } {
+    const link = this.options.incidentLink?.(incident.id) ?? incident.id;
+    const key = `${kind}-${digest(message)}`;
+    const structured = structuredTopicMessage(
+      message,
+      chatbotNotification(incident, message, { kind, link, key }),
+    );
+    if (Buffer.byteLength(structured, 'utf8') > MAX_STRUCTURED_MESSAGE_BYTES)
+      return { Message: message.text };
+    return { MessageStructure: 'json', Message: structured };
+  }
+}
+
+/** 16 hex digits of the message's SHA-256: the same notice gives the same id, another notice another. */
+function digest(message: NotificationMessage): string {
+  return createHash('sha256').update(`${message.subject}\n${message.text}`).digest('hex').slice(0, 16);
 }
 
 function attributes(kind: NotificationKind, incident: Incident) {

@@ -80,6 +80,7 @@ const routes = createApiRoutes({
   notifier: new SnsNotifier(sns, config.topicArns, {
     peopleTopicArn: config.peopleTopicArn,
     opsTopicArn: config.opsTopicArn,
+    incidentLink: config.incidentLink,
   }),
   // Each email and SMS contact method of a person is subscribed to the people topic.
   subscriptions: new ContactSubscriptions(sns, config.peopleTopicArn),

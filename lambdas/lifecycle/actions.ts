@@ -371,6 +371,8 @@ export class LifecycleActions {
           ].join('\n'),
         },
         'failure',
+        // The card links the incident; an incident that cannot be read gets the text alone.
+        incident,
       );
     }
     return { recorded: incident !== undefined };
@@ -467,6 +469,7 @@ export class LifecycleActions {
           ].join('\n'),
         },
         'failure',
+        incident,
       );
       await this.deps.store.recordNotice(incident, opsKey, now);
     }

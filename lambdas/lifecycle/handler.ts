@@ -29,6 +29,7 @@ const actions = new LifecycleActions({
   notifier: new SnsNotifier(new SNSClient({}), config.topicArns, {
     peopleTopicArn: config.peopleTopicArn,
     opsTopicArn: config.opsTopicArn,
+    incidentLink: config.incidentLink,
     // The key is read on the first page to a person, then cached: a topic-only page never reads it.
     ackLinks: new SignedAckLinks(
       new SecretsManagerAckKeys(new SecretsManagerClient({}), config.ackKeySecretArn),

@@ -808,6 +808,7 @@ export class RunbookActions {
         ].join('\n'),
       },
       'failure',
+      incident,
     );
     await this.deps.store.recordNotice(incident, key, this.deps.clock());
   }

@@ -53,6 +53,7 @@ const actions = new RunbookActions({
   notifier: new SnsNotifier(new SNSClient({}), config.topicArns, {
     peopleTopicArn: config.peopleTopicArn,
     opsTopicArn: config.opsTopicArn,
+    incidentLink: config.incidentLink,
   }),
   escalation: config.escalation,
   runbooks: config.runbooks,

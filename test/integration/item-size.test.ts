@@ -271,8 +271,19 @@ describe('every stored item stays under the bound', () => {
       ]),
     );
     let published = 0;
-    const notifier = new SnsNotifier({ send: async () => ({ MessageId: `m-${++published}` }) }, topicArns);
+    // Every message carries its AWS Chatbot card beside the text: the largest must stay within SNS's 256 KB.
+    let largestMessage = 0;
     const link = (id: string) => `https://firebreak.example.com/incidents/${id}`;
+    const notifier = new SnsNotifier(
+      {
+        send: async (command) => {
+          largestMessage = Math.max(largestMessage, encoder.encode(command.input.Message).length);
+          return { MessageId: `m-${++published}` };
+        },
+      },
+      topicArns,
+      { incidentLink: link },
+    );
     const deps = { store, notifier, clock: () => clock.now, escalation: DEFAULT_ESCALATION_CONFIG };
     const actions = new LifecycleActions({
       ...deps,
@@ -372,5 +383,7 @@ describe('every stored item stays under the bound', () => {
     const meta = items.find((item) => item.key === `INC#${incidentId} META`);
     expect(meta?.bytes).toBeLessThan(ITEM_SIZE_BOUND);
     expect(items[0]?.bytes).toBeLessThan(ITEM_SIZE_BOUND);
+    expect(published).toBeGreaterThan(0);
+    expect(largestMessage).toBeLessThan(64 * 1024);
   });
 });

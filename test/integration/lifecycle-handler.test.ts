@@ -7,6 +7,7 @@ import { type DynamoServer, startDynamoServer } from '../support/dynamo-server';
 import { LAMBDA_CONTEXT, stubLocalAwsEnv } from '../support/ingest-handler';
 import { lifecycleHarness } from '../support/lifecycle-harness';
 import { alarmSignal } from '../support/signals';
+import { protocolMessages } from '../support/sns-messages';
 
 let server: DynamoServer;
 
@@ -68,7 +69,13 @@ describe('the lifecycle Lambda handler', () => {
     });
     const publish = sns.commandCalls(PublishCommand)[0]?.args[0].input;
     expect(publish?.TopicArn).toBe('arn:aws:sns:us-east-1:111122223333:firebreak-primary-on-call');
-    expect(publish?.Message).toContain(`https://firebreak.example.com/incidents/${incidentId}`);
+    // Email and SMS get the text, AWS Chatbot the card; both link the incident by the configured URL.
+    const messages = protocolMessages(publish ?? {});
+    const link = `https://firebreak.example.com/incidents/${incidentId}`;
+    expect(messages.default).toContain(link);
+    expect(messages.email).toBe(messages.default);
+    expect(messages.card?.content.nextSteps?.[0]).toBe(`Open ${incidentId}: ${link}`);
+    expect(messages.card?.metadata?.threadId).toBe(incidentId);
     expect(publish?.MessageAttributes?.priority?.StringValue).toBe('P1');
     sns.restore();
   });

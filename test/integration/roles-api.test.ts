@@ -249,6 +249,11 @@ describe('incident roles through the API handler', () => {
     expect(update.status).toBe(200);
     const sent = api.published.find((message) => message.subject.includes('IDENTIFIED'));
     expect(sent?.message).toContain('\nRoles: incident commander alice, comms lead carol\n');
+    // AWS Chatbot's card of the same update, linking the incident by the API's configured URL.
+    expect(sent?.card?.content.description).toBe(sent?.message);
+    expect(sent?.card?.content.nextSteps?.[0]).toBe(
+      `Open ${id}: https://firebreak.example.com/incidents/${id}`,
+    );
   });
 });
 

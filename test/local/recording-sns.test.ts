@@ -6,7 +6,10 @@ import {
 } from '@aws-sdk/client-sns';
 import { describe, expect, it } from 'vitest';
 import { ContactSubscriptions } from '#adapters/contact-subscriptions';
+import { SnsNotifier } from '#adapters/notifier';
+import { openIncident } from '#core/incident';
 import { RecordingSns } from '../../local/recording-sns';
+import { alarmSignal } from '../support/signals';
 
 const TOPIC = 'arn:aws:sns:local:000000000000:firebreak-people';
 const NOW = new Date('2026-11-27T10:00:00.000Z');
@@ -102,5 +105,47 @@ describe('RecordingSns subscriptions, as SNS answers them', () => {
     await expect(publish('{"email":"only"}')).rejects.toThrow('No default entry in JSON message body');
     await expect(publish('not json')).rejects.toThrow('JSON message body failed to parse');
     expect(sns.published).toEqual([]);
+  });
+
+  it('records a topic message with its AWS Chatbot card as the plain text, for the record and for SMS', async () => {
+    // Prepare: a team topic with an SMS subscriber, as an operator may add one beside AWS Chatbot.
+    const team = 'arn:aws:sns:local:000000000000:firebreak-primary-on-call';
+    const sns = new RecordingSns(
+      (arn) => arn,
+      () => NOW,
+      { subscriptionTopics: [team] },
+    );
+    await sns.send(new SubscribeCommand({ TopicArn: team, Protocol: 'sms', Endpoint: '+4915112345678' }));
+    const other = new RecordingSns(
+      () => 'stakeholders',
+      () => NOW,
+    );
+    const incident = openIncident(alarmSignal({ at: NOW.toISOString() }), 'INC-20261127-0001', NOW);
+    const message = {
+      subject: '[P3] INC-20261127-0001 web-prod: CPU high',
+      text: 'CPU high\nOpen: https://x/1',
+    };
+    const link = { incidentLink: (id: string) => `https://x/${id}` };
+
+    // Act
+    await new SnsNotifier(sns, { 'primary-on-call': team }, link).deliver(
+      ['primary-on-call'],
+      'initial',
+      incident,
+      message,
+    );
+    await new SnsNotifier(
+      other,
+      { stakeholders: 'arn:aws:sns:local:000000000000:firebreak-stakeholders' },
+      link,
+    ).deliver(['stakeholders'], 'initial', incident, message);
+
+    // Assess
+    expect(sns.published).toEqual([
+      expect.objectContaining({ contact: { type: 'sms', address: '+4915112345678' }, text: message.text }),
+    ]);
+    expect(other.published).toEqual([
+      expect.objectContaining({ target: 'stakeholders', subject: message.subject, text: message.text }),
+    ]);
   });
 });

@@ -1,16 +1,18 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SendTaskSuccessCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { PublishCommand, type PublishCommandInput, SNSClient } from '@aws-sdk/client-sns';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { vi } from 'vitest';
 import { ackKeyFromSecret } from '#core/ack-links';
+import type { ChatbotNotification } from '#core/chatbot';
 import { DEFAULT_ESCALATION_CONFIG, type EscalationConfig } from '#core/escalation';
 import { DEFAULT_GROUPING_CONFIG } from '#core/grouping';
 import { targetsOf } from '../../lambdas/lifecycle/config';
 import type { DynamoServer } from './dynamo-server';
 import { LAMBDA_CONTEXT, STATE_MACHINE_ARN, stubLocalAwsEnv } from './ingest-handler';
 import { API_TEST_RUNBOOKS, AUTOMATION_ROLE_ARN } from './runbook-doubles';
+import { protocolMessages } from './sns-messages';
 import { fakeSubscriptions, PEOPLE_TOPIC_ARN } from './sns-subscriptions';
 
 export { PEOPLE_TOPIC_ARN };
@@ -61,12 +63,16 @@ export async function loadApi(
   escalation: EscalationConfig = DEFAULT_ESCALATION_CONFIG,
 ) {
   const sns = mockClient(SNSClient);
-  const published: Array<{ topic: string; subject: string; message: string }> = [];
-  sns.on(PublishCommand).callsFake((input: { TopicArn?: string; Subject?: string; Message?: string }) => {
+  const published: Array<{ topic: string; subject: string; message: string; card?: ChatbotNotification }> =
+    [];
+  sns.on(PublishCommand).callsFake((input: PublishCommandInput) => {
+    // What email and every protocol but HTTPS receive; the card is what AWS Chatbot renders.
+    const messages = protocolMessages(input);
     published.push({
       topic: input.TopicArn ?? '',
       subject: input.Subject ?? '',
-      message: input.Message ?? '',
+      message: messages.default,
+      ...(messages.card ? { card: messages.card } : {}),
     });
     return { MessageId: `m-${published.length}` };
   });

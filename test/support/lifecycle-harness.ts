@@ -11,6 +11,7 @@ import { PageLog } from '#adapters/page-log';
 import { PeopleStore } from '#adapters/people-store';
 import { RunbookRuns } from '#adapters/runbook-runs';
 import { ScheduleStore } from '#adapters/schedule-store';
+import type { ChatbotNotification } from '#core/chatbot';
 import { DEFAULT_ESCALATION_CONFIG, type EscalationConfig } from '#core/escalation';
 import type { GroupingConfig } from '#core/grouping';
 import type { Signal } from '#core/model';
@@ -34,6 +35,7 @@ import {
 } from '../../local/local-workflow';
 import type { DynamoServer } from './dynamo-server';
 import { SimulatedTime } from './simulated-time';
+import { protocolMessages } from './sns-messages';
 
 export const ASL_PATH = new URL('../../statemachines/incident-lifecycle.asl.json', import.meta.url);
 const FUNCTION_ARN = 'arn:aws:lambda:us-east-1:111122223333:function:firebreak-lifecycle';
@@ -60,6 +62,8 @@ export interface Published {
   text: string;
   /** The SMS form of a message structured per protocol. */
   sms?: string;
+  /** The AWS Chatbot card of a topic's message (its HTTPS form). */
+  card?: ChatbotNotification;
   /** The harness clock when it was published (ISO 8601). */
   at: string;
 }
@@ -159,17 +163,15 @@ export function lifecycleHarness(server: DynamoServer, table: string, options: H
       unpublished.push({ topic, target, kind, at, error: fault.name });
       throw fault;
     }
-    const structured =
-      input.MessageStructure === 'json'
-        ? (JSON.parse(input.Message ?? '{}') as { default: string; sms?: string })
-        : undefined;
+    const messages = protocolMessages(input);
     published.push({
       topic,
       target,
       kind,
       subject: input.Subject ?? '',
-      text: structured?.default ?? input.Message ?? '',
-      ...(structured?.sms ? { sms: structured.sms } : {}),
+      text: messages.default,
+      ...(messages.sms ? { sms: messages.sms } : {}),
+      ...(messages.card ? { card: messages.card } : {}),
       at,
     });
     return { MessageId: `msg-${published.length}` };
@@ -184,6 +186,7 @@ export function lifecycleHarness(server: DynamoServer, table: string, options: H
   const notifier = new SnsNotifier(new SNSClient({ region: 'us-east-1' }), topicArns, {
     peopleTopicArn: peopleTopic,
     opsTopicArn: OPS_TOPIC,
+    incidentLink: (id) => `https://firebreak.example.com/incidents/${id}`,
     ackLinks: new SignedAckLinks(
       { keys: async () => ({ current: HARNESS_ACK_KEY }) },
       ACK_BASE_URL,

@@ -24,6 +24,7 @@ import { LocalRunbookWorkflow } from '../../local/local-runbooks';
 import type { DynamoServer } from './dynamo-server';
 import type { Published } from './lifecycle-harness';
 import { SimulatedTime } from './simulated-time';
+import { protocolMessages } from './sns-messages';
 
 export const AUTOMATION_ROLE = 'arn:aws:iam::111122223333:role/firebreak-automation';
 const OPS_TOPIC = 'arn:aws:sns:us-east-1:111122223333:firebreak-ops';
@@ -59,12 +60,14 @@ export function runbookHarness(server: DynamoServer, table: string, options: Run
   const sns = mockClient(SNSClient);
   sns.on(PublishCommand).callsFake((input: PublishCommandInput) => {
     const topic = input.TopicArn ?? '';
+    const messages = protocolMessages(input);
     published.push({
       topic,
       target: targetOfTopic.get(topic) ?? 'unknown',
       kind: input.MessageAttributes?.kind?.StringValue ?? '',
       subject: input.Subject ?? '',
-      text: input.Message ?? '',
+      text: messages.default,
+      ...(messages.card ? { card: messages.card } : {}),
       at: clock.now.toISOString(),
     });
     return { MessageId: `msg-${published.length}` };
@@ -118,7 +121,9 @@ export function runbookHarness(server: DynamoServer, table: string, options: Run
       new CloudFormationClient({ region: 'us-east-1' }),
     ),
     lifecycle,
-    notifier: new SnsNotifier(new SNSClient({ region: 'us-east-1' }), topicArns),
+    notifier: new SnsNotifier(new SNSClient({ region: 'us-east-1' }), topicArns, {
+      incidentLink: (id) => `https://firebreak.example.com/incidents/${id}`,
+    }),
     escalation,
     runbooks,
     opsTopicArn: OPS_TOPIC,

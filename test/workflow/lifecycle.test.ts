@@ -70,6 +70,10 @@ describe('lifecycle state machine (the ASL file, executed)', () => {
     expect(page?.subject).toMatch(new RegExp(`^\\[P3\\] ${incidentId} web-prod: `));
     expect(page?.text).toContain(`https://firebreak.example.com/incidents/${incidentId}`);
     expect(page?.text).toContain('Threshold Crossed');
+    // The same page as AWS Chatbot shows it: every message of the incident in its thread.
+    expect(page?.card?.content.title).toBe(page?.subject);
+    expect(page?.card?.content.keywords).toEqual(['P3', 'web-prod', 'checkout', 'initial']);
+    expect(new Set(h.published.map((p) => p.card?.metadata?.threadId))).toEqual(new Set([incidentId]));
     const notice = h.published
       .filter((p) => p.kind === 'resolution')
       .map((p) => p.target)
