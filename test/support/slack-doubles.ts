@@ -10,15 +10,16 @@ export class FlakySlack implements SlackApi {
   readonly published: RecordedNotification[] = [];
   readonly local: LocalSlack;
   readonly calls: Array<{ method: string; body: Record<string, unknown> }> = [];
-  readonly failing = new Map<string, SlackApiError>();
+  readonly failing = new Map<string, { error: SlackApiError; times: number }>();
 
   constructor(clock: () => Date) {
     this.local = new LocalSlack(this, clock);
   }
 
-  /** Makes `method` fail, by default as Slack's rate limit does. */
-  fail(method: string, error = 'ratelimited'): this {
-    this.failing.set(method, new SlackApiError(error, `Slack refused ${method}: ${error} (test fault)`));
+  /** Makes `method` fail `times` times (until healed by default), as Slack's rate limit does unless told. */
+  fail(method: string, error = 'ratelimited', times = Number.POSITIVE_INFINITY): this {
+    const refusal = new SlackApiError(error, `Slack refused ${method}: ${error} (test fault)`);
+    this.failing.set(method, { error: refusal, times });
     return this;
   }
 
@@ -30,7 +31,10 @@ export class FlakySlack implements SlackApi {
   async call(method: string, body: Record<string, unknown>): Promise<Record<string, unknown>> {
     this.calls.push({ method, body });
     const fault = this.failing.get(method);
-    if (fault) throw fault;
+    if (fault && fault.times > 0) {
+      fault.times -= 1;
+      throw fault.error;
+    }
     return this.local.call(method, body);
   }
 
