@@ -26,6 +26,8 @@ export interface RecordedNotification {
   contact?: { type: 'email' | 'sms'; address: string };
   /** Why nobody received this message. */
   note?: string;
+  /** A chat message's Block Kit blocks (see LocalSlack), as Slack would show them. */
+  blocks?: unknown[];
 }
 
 /** A subscription as local mode keeps it: the same facts GetSubscriptionAttributes answers. */

@@ -306,6 +306,19 @@ export class IncidentStore {
     return updated !== undefined;
   }
 
+  /**
+   * Records the incident's own chat channel, once: the first id recorded stays (one conditional write), so
+   * two writers that each found the channel agree on it. Answers the id recorded, or undefined when the
+   * incident does not exist.
+   */
+  async recordChatChannel(incidentId: string, channelId: string, now: Date): Promise<string | undefined> {
+    const update = new UpdateExpression()
+      .setTo('chatChannel', (u) => `if_not_exists(${u.name('chatChannel')}, ${u.value(channelId)})`)
+      .set({ updatedAt: now.toISOString() })
+      .when(() => 'attribute_exists(PK)');
+    return (await this.updateWith(incidentId, update))?.chatChannel;
+  }
+
   /** The lifecycle's task token parked on the incident, if any (for a retry to wake it again). */
   async lifecycleTokenOf(incidentId: string): Promise<string | undefined> {
     const result = await this.db.send(

@@ -160,6 +160,11 @@ export const Incident = z.object({
    * here and does not send it again.
    */
   notices: z.record(z.string(), z.string()).default({}),
+  /**
+   * The Slack channel of its own (a channel id), for the priorities configured to get one: recorded once,
+   * when it is opened. Messages there are never read into the timeline (only `/incident update` adds notes).
+   */
+  chatChannel: z.string().optional(),
   /** When stakeholders last got a status update (Investigating / Identified / Monitoring). */
   lastUpdateAt: z.string().optional(),
   /** Time of the newest source change applied to this incident. */

@@ -7,6 +7,16 @@ import { readEscalationTarget } from './targets';
  */
 export const OPS_DELIVERY = 'firebreak:ops';
 
+/**
+ * Deliveries to a chat channel start with this (`slack:<channel id>`): posted by the chat integration, never
+ * published to SNS, and never a person. No escalation target reads as one, so none resolves to it.
+ */
+export const CHAT_DELIVERY_PREFIX = 'slack:';
+
+export function isChatDelivery(delivery: string): boolean {
+  return delivery.startsWith(CHAT_DELIVERY_PREFIX);
+}
+
 /** What paging needs to know of a person. */
 export interface PagePerson {
   id: string;

@@ -15,7 +15,7 @@ import * as templates from '#core/templates';
 import { releaseAlerts } from '../incidents/settle-alerts';
 import type { TargetResolver } from '../incidents/target-resolver';
 import { describeTaskError, type LifecycleInput, type TaskError } from './inputs';
-import { type Notice, notifyOnce, pageRecord } from './notify-once';
+import { type ChatDelivery, type Notice, notifyOnce, pageRecord } from './notify-once';
 
 export interface LifecycleDeps {
   store: IncidentStore;
@@ -31,6 +31,8 @@ export interface LifecycleDeps {
   targets?: TargetResolver;
   /** Where pages to people are logged for the fairness report. */
   pages?: { record(entries: readonly PageEntry[]): Promise<void> };
+  /** Chat channels (Slack) that get the notices too; none when absent. */
+  chat?: ChatDelivery;
 }
 
 export class IncidentNotFound extends Error {

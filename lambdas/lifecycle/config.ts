@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { type EscalationConfig, parseEscalationConfig } from '#core/escalation';
+import { SlackConfig } from '#core/slack-config';
 
 const NotificationEnv = z.object({
   TABLE_NAME: z.string().min(1, 'must name the incidents table'),
@@ -29,6 +30,48 @@ export interface LifecycleConfig extends NotificationConfig {
   ackKeySecretArn: string;
   /** Where the API is served: pages' acknowledgement links are `<base>/ack/<token>`. */
   ackLinkBaseUrl: string;
+  /** Where notices go in Slack besides SNS; absent when Slack is off. */
+  slack?: SlackSettings;
+}
+
+/** What a function that talks to Slack is given: the channels, and the secret holding the bot token. */
+export interface SlackSettings {
+  config: SlackConfig;
+  botTokenSecretArn: string;
+}
+
+/**
+ * Slack, when the function is given it: `SLACK_CONFIG` (the SlackConfig as JSON) together with
+ * `SLACK_BOT_TOKEN_SECRET_ARN`; neither means Slack is off. One without the other, or a malformed
+ * configuration, stops the function with the variable (and the field in it) named.
+ */
+export function loadSlackSettings(
+  what: string,
+  env: Record<string, string | undefined>,
+): SlackSettings | undefined {
+  const { SLACK_CONFIG: text, SLACK_BOT_TOKEN_SECRET_ARN: arn } = env;
+  if (text === undefined && arn === undefined) return undefined;
+  const invalid = (problem: string) => new Error(`${what} configuration is invalid: ${problem}`);
+  if (!text)
+    throw invalid(
+      'SLACK_CONFIG: must be the Slack configuration as JSON, given with SLACK_BOT_TOKEN_SECRET_ARN',
+    );
+  if (!arn?.startsWith('arn:'))
+    throw invalid('SLACK_BOT_TOKEN_SECRET_ARN: must be the Slack bot token secret ARN');
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw invalid('SLACK_CONFIG: not JSON');
+  }
+  const parsed = SlackConfig.safeParse(json);
+  if (!parsed.success)
+    throw invalid(
+      parsed.error.issues
+        .map((issue) => `${['SLACK_CONFIG', ...issue.path].join('.')}: ${issue.message}`)
+        .join('; '),
+    );
+  return { config: parsed.data, botTokenSecretArn: arn };
 }
 
 const TopicArns = z.record(z.string(), z.string().startsWith('arn:'));
@@ -87,7 +130,13 @@ const LifecycleEnv = z.object({
 
 export function loadLifecycleConfig(env: Record<string, string | undefined>): LifecycleConfig {
   const { env: own, ...config } = loadNotificationConfig('lifecycle', env, LifecycleEnv);
-  return { ...config, ackKeySecretArn: own.ACK_KEY_SECRET_ARN, ackLinkBaseUrl: own.ACK_LINK_BASE_URL };
+  const slack = loadSlackSettings('lifecycle', env);
+  return {
+    ...config,
+    ackKeySecretArn: own.ACK_KEY_SECRET_ARN,
+    ackLinkBaseUrl: own.ACK_LINK_BASE_URL,
+    ...(slack ? { slack } : {}),
+  };
 }
 
 /**

@@ -1,8 +1,8 @@
 import type { IncidentStore } from '#adapters/incident-store';
-import { type NotificationKind, PAGE_KINDS, type SnsNotifier } from '#adapters/notifier';
+import { type Delivery, type NotificationKind, PAGE_KINDS, type SnsNotifier } from '#adapters/notifier';
 import type { PageEntry } from '#adapters/page-log';
 import type { Incident, TimelineEntry, TimelineKind } from '#core/model';
-import { describeResolution, type TargetResolution } from '#core/page-targets';
+import { describeResolution, isChatDelivery, type TargetResolution } from '#core/page-targets';
 import type { NotificationMessage } from '#core/templates';
 import { type TargetResolver, TOPICS_ONLY } from '../incidents/target-resolver';
 
@@ -79,6 +79,29 @@ export function deliveredKey(key: string, target: string): string {
   return `${key}>${target}`;
 }
 
+/** What a chat post knows of its notice besides the message. */
+export interface ChatContext {
+  /** The people (person ids) this notice pages: an incident channel opened by it invites them. */
+  people: readonly string[];
+}
+
+/**
+ * Where notices go besides SNS: chat channels. Each channel is one delivery of the notice, recorded and
+ * retried like a topic, so a channel that fails is posted to again on the retry and nothing else is.
+ */
+export interface ChatDelivery {
+  /** The chat deliveries of a notice about `incident` (`slack:<channelId>`), none when Slack is off or no channel is configured for it. */
+  targetsFor(incident: Incident, kind: NotificationKind): string[];
+  /** Posts the notice to one `slack:` delivery; answers the message id (`<channel>:<ts>`). */
+  post(
+    target: string,
+    kind: NotificationKind,
+    incident: Incident,
+    message: NotificationMessage,
+    context?: ChatContext,
+  ): Promise<string>;
+}
+
 /** What notifyOnce needs; `targets` and `pages` only where levels page schedules and people. */
 export interface NotifyDeps {
   store: IncidentStore;
@@ -86,14 +109,17 @@ export interface NotifyDeps {
   clock: () => Date;
   targets?: TargetResolver;
   pages?: { record(entries: readonly PageEntry[]): Promise<void> };
+  /** Chat channels that get the notices too; none when absent. */
+  chat?: ChatDelivery;
 }
 
 /**
  * Publishes a notice once per key. The key is recorded on the incident after the publish, so a retry
  * finds it and only finishes the timeline entry; a crash between the publish and the record can repeat a
  * page, never lose one. When some targets fail, the ones reached are recorded one by one and the notice
- * fails as `Notice.Undelivered`: a retry sends it only to the targets still missing it. False when the
- * notice had been sent already.
+ * fails as `Notice.Undelivered`: a retry sends it only to the targets still missing it. The chat channels
+ * `deps.chat` adds are targets like the others (a Slack failure is retried alone), but never people: the
+ * page log and the paged targets leave them out. False when the notice had been sent already.
  */
 export async function notifyOnce(
   deps: NotifyDeps,
@@ -125,15 +151,19 @@ export async function notifyOnce(
     await deps.store.appendTimeline(entry(sentAt, {}));
     return false;
   }
-  const targets = resolution.deliveries;
+  const targets = [...resolution.deliveries, ...(deps.chat?.targetsFor(incident, notice.kind) ?? [])];
   const earlier = targets.filter((target) => incident.notices[deliveredKey(key, target)] !== undefined);
   const missing = targets.filter((target) => !earlier.includes(target));
-  const { sent, failed } = await deps.notifier.deliver(missing, notice.kind, incident, notice.message);
+  const { sent, failed } = await deliver(deps, missing, notice, incident, peopleOf(resolution));
   const reached = Object.keys(sent);
   // Before the notice's record, so a crash in between repeats the record with the page, never loses it.
   if (deps.pages && PAGE_KINDS.has(notice.kind))
     await deps.pages.record(pagesTo(resolution, reached, incident, key, at));
-  const record = typeof notice.record === 'function' ? notice.record(reached) : notice.record;
+  // A channel is no person: it is never paged again, nor sent the resolution as a paged target.
+  const record =
+    typeof notice.record === 'function'
+      ? notice.record(reached.filter((target) => !isChatDelivery(target)))
+      : notice.record;
   if (Object.keys(failed).length > 0) {
     // One write per target reached (the first also carries the notice's own record): a retry skips them.
     await Promise.all(
@@ -151,6 +181,46 @@ export async function notifyOnce(
     }),
   );
   return true;
+}
+
+/**
+ * Sends the notice to each target: chat channels through the chat integration, the rest through SNS, all at
+ * once; one outcome per target, as SnsNotifier.deliver gives it.
+ */
+async function deliver(
+  deps: NotifyDeps,
+  targets: readonly string[],
+  notice: Notice,
+  incident: Incident,
+  people: readonly string[],
+): Promise<Delivery> {
+  const channels = [...new Set(targets.filter(isChatDelivery))];
+  const topics = targets.filter((target) => !isChatDelivery(target));
+  const [published, outcomes] = await Promise.all([
+    topics.length > 0
+      ? deps.notifier.deliver(topics, notice.kind, incident, notice.message)
+      : { sent: {}, failed: {} },
+    Promise.allSettled(
+      channels.map(async (channel) => {
+        if (!deps.chat) throw new Error(`no chat integration is configured to post to ${channel}`);
+        return deps.chat.post(channel, notice.kind, incident, notice.message, { people });
+      }),
+    ),
+  ]);
+  const delivery: Delivery = { sent: { ...published.sent }, failed: { ...published.failed } };
+  outcomes.forEach((outcome, index) => {
+    const channel = channels[index] as string;
+    if (outcome.status === 'fulfilled') delivery.sent[channel] = outcome.value;
+    else
+      delivery.failed[channel] =
+        outcome.reason instanceof Error ? outcome.reason : new Error(String(outcome.reason));
+  });
+  return delivery;
+}
+
+/** The people a resolution pages, each once. */
+function peopleOf(resolution: TargetResolution): string[] {
+  return [...new Set(resolution.resolved.flatMap((one) => (one.person ? [one.person] : [])))];
 }
 
 /** Whether any target was more than a topic name: the timeline then keeps what each became. */

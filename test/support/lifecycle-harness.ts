@@ -22,6 +22,7 @@ import { applySignal } from '../../lambdas/ingest/apply-signal';
 import { LifecycleActions } from '../../lambdas/lifecycle/actions';
 import { targetsOf } from '../../lambdas/lifecycle/config';
 import { parseLifecycleInput } from '../../lambdas/lifecycle/inputs';
+import type { ChatDelivery } from '../../lambdas/lifecycle/notify-once';
 import { RunbookActions } from '../../lambdas/runbooks/actions';
 import { parseRunbookInput, type RunbookInput } from '../../lambdas/runbooks/inputs';
 import type { LaunchOptions } from '../../lambdas/runbooks/ports';
@@ -104,6 +105,8 @@ export interface HarnessOptions {
   grouping?: GroupingConfig;
   /** Decides whether one SNS publish fails, by returning the error the SNS client throws. */
   publishFault?: (publish: { target: string; kind: string; at: Date }) => Error | undefined;
+  /** Chat channels (Slack) the lifecycle's notices go to as well, built on the harness's stores and clock. */
+  chat?: (deps: { store: IncidentStore; people: PeopleStore; clock: () => Date }) => ChatDelivery;
   /**
    * The runbook function's actions the LaunchRunbooks task calls. By default, the real actions with a
    * launcher that records each launch (`launches`) and starts nothing.
@@ -204,6 +207,7 @@ export function lifecycleHarness(server: DynamoServer, table: string, options: H
     opsTopicArn: OPS_TOPIC,
     incidentLink: (id) => `https://firebreak.example.com/incidents/${id}`,
     metric: (name, dimensions) => metrics.push({ name, dimensions }),
+    ...(options.chat ? { chat: options.chat({ store, people, clock: () => clock.now }) } : {}),
   });
 
   // The lifecycle launches the incident's runbooks: by default the real launch action, recorded.
