@@ -1,9 +1,9 @@
-import { Stack, Validations } from 'aws-cdk-lib';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Validations } from 'aws-cdk-lib';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { FirebreakFunction } from './function-defaults';
+import { grantSecretRead } from './secret-grant';
 
 /** The signing key's length: 64 letters and digits, about 380 bits. */
 export const ACK_KEY_LENGTH = 64;
@@ -41,22 +41,6 @@ export class AckKeySecret extends Construct {
    * this secret, and ACK_KEY_SECRET_ARN.
    */
   grantRead(fn: FirebreakFunction): void {
-    const { region } = Stack.of(this);
-    fn.addToRolePolicy(
-      new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [this.secret.secretArn] }),
-    );
-    fn.addToRolePolicy(
-      new PolicyStatement({
-        actions: ['kms:Decrypt'],
-        resources: [this.encryptionKey.keyArn],
-        conditions: {
-          StringEquals: {
-            'kms:ViaService': `secretsmanager.${region}.amazonaws.com`,
-            'kms:EncryptionContext:SecretARN': this.secret.secretArn,
-          },
-        },
-      }),
-    );
-    fn.addEnvironment('ACK_KEY_SECRET_ARN', this.secret.secretArn);
+    grantSecretRead(fn, this.secret, this.encryptionKey, 'ACK_KEY_SECRET_ARN');
   }
 }

@@ -37,6 +37,7 @@ import type { AckKeySecret } from './ack-key';
 import type { ApiConfig } from './config';
 import {
   assertRunbooksFit,
+  assertSlackFits,
   environmentSize,
   LAMBDA_ENVIRONMENT_LIMIT,
   longestTopicArns,
@@ -47,6 +48,7 @@ import type { Notifications } from './notifications';
 import type { OperationsKey } from './operations-key';
 import type { PeopleTopic } from './people-topic';
 import type { RunbookLaunch } from './remediation';
+import { SLACK_ACTIONS_PATH, SLACK_COMMANDS_PATH, type SlackIntegration } from './slack';
 import { allowSendTaskSuccess } from './task-token-grant';
 
 export const API_NAME = 'firebreak-api';
@@ -73,12 +75,17 @@ const ACCEPTED_SCOPES: Record<ApiScope, readonly ApiScope[]> = {
 
 /**
  * Routes API Gateway cannot authenticate, so the function does: `integration-key`, by an integration key;
- * `ack-link`, by the signed token in the path of an acknowledgement link (a person's browser, no sign-in).
+ * `ack-link`, by the signed token in the path of an acknowledgement link (a person's browser, no sign-in);
+ * `slack-signature`, by Slack's signature of the request with the app's signing secret.
  */
-export type RouteAccess = ApiScope | 'integration-key' | 'ack-link';
+export type RouteAccess = ApiScope | FunctionAuthenticated;
+type FunctionAuthenticated = 'integration-key' | 'ack-link' | 'slack-signature';
+
+const isFunctionAuthenticated = (access: RouteAccess): access is FunctionAuthenticated =>
+  access === 'integration-key' || access === 'ack-link' || access === 'slack-signature';
 
 /** Why each access the function checks itself has no API Gateway authorizer (cdk-nag AwsSolutions-APIG4). */
-const NO_AUTHORIZER_REASONS: Record<'integration-key' | 'ack-link', (key: string) => string> = {
+const NO_AUTHORIZER_REASONS: Record<FunctionAuthenticated, (key: string) => string> = {
   'integration-key': (key) =>
     `${key} is authenticated by a Firebreak integration key inside the API function (stored hashed, ` +
     'revocable with the admin scope): PagerDuty Events v2 senders put it in the JSON body as routing_key ' +
@@ -87,6 +94,11 @@ const NO_AUTHORIZER_REASONS: Record<'integration-key' | 'ack-link', (key: string
     `${key} is authenticated inside the API function by the token in its path: an HMAC-SHA256 signed, ` +
     'expiring link for one incident and one person, sent in their page; they open it on a phone with no ' +
     'sign-in, so no JWT can be asked for. GET only shows the incident; POST acknowledges it and nothing else.',
+  'slack-signature': (key) =>
+    `${key} is called by Slack, which cannot send a JWT: it signs every request with the Slack app's signing ` +
+    'secret (v0, HMAC-SHA256 over its timestamp and the raw body), and the API function verifies that signature ' +
+    'and a timestamp within five minutes (lambdas/core/slack-signature.ts) before it reads the request, with the ' +
+    'secret from Secrets Manager that only the API function may read. Deployed only with firebreak.slack set.',
 };
 
 export interface ApiRouteDefinition {
@@ -148,6 +160,12 @@ export const API_ROUTES: readonly ApiRouteDefinition[] = [
   route(HttpMethod.POST, '/ack/{token}', 'ack-link'),
 ];
 
+/** The routes Slack's app calls, deployed only when `firebreak.slack` is set: the slash command, the buttons. */
+export const SLACK_ROUTES: readonly ApiRouteDefinition[] = [
+  route(HttpMethod.POST, SLACK_COMMANDS_PATH, 'slack-signature'),
+  route(HttpMethod.POST, SLACK_ACTIONS_PATH, 'slack-signature'),
+];
+
 /** Request headers the routes read; browsers may send them cross-origin. */
 export const CORS_ALLOWED_HEADERS = ['authorization', 'content-type', 'idempotency-key', 'if-match'];
 
@@ -194,6 +212,8 @@ export interface ApiProps {
   readonly opsTopic: ITopic;
   /** The acknowledge links' key, which the `/ack/{token}` routes verify with. */
   readonly ackKey: AckKeySecret;
+  /** With Slack on: the Slack routes, the signing secret they verify with, and the bot token to answer with. */
+  readonly slack?: SlackIntegration;
 }
 
 /**
@@ -216,18 +236,22 @@ function assertEnvironmentFits(props: ApiProps): void {
         'use fewer or shorter grouping rules, or fewer escalation policies and targets',
     );
   }
-  assertRunbooksFit(
-    'API',
-    {
-      ESCALATION_CONFIG: JSON.stringify(props.escalation),
-      TOPIC_ARNS: longestTopicArns(props.escalation),
-      GROUPING_CONFIG: JSON.stringify(props.grouping),
-      INCIDENT_URL: props.incidentUrl ?? '',
-      ...PAGING_PEOPLE_AT_MOST.api,
-      ...props.runbooks.environmentAtMost,
-    },
-    'firebreak.escalation and firebreak.grouping',
-  );
+  const variablesAtMost = {
+    ESCALATION_CONFIG: JSON.stringify(props.escalation),
+    TOPIC_ARNS: longestTopicArns(props.escalation),
+    GROUPING_CONFIG: JSON.stringify(props.grouping),
+    INCIDENT_URL: props.incidentUrl ?? '',
+    ...PAGING_PEOPLE_AT_MOST.api,
+    ...props.runbooks.environmentAtMost,
+  };
+  assertRunbooksFit('API', variablesAtMost, 'firebreak.escalation and firebreak.grouping');
+  if (props.slack) {
+    assertSlackFits(
+      'API',
+      { ...variablesAtMost, ...props.slack.environmentAtMost({ verifiesRequests: true }) },
+      'firebreak.escalation, firebreak.grouping and firebreak.runbooks',
+    );
+  }
 }
 
 /** The Cognito side of the API when the stack creates the user pool. */
@@ -246,7 +270,8 @@ export interface ApiUserPool {
  * route has the JWT authorizer with the scopes it needs, so API Gateway answers 401/403 before the function
  * runs (the function checks the scope again). The two integration routes authenticate by integration key in
  * the function, as the PagerDuty and Alertmanager senders put it where no authorizer can read it; the two
- * acknowledgement-link routes by the signed token in their path.
+ * acknowledgement-link routes by the signed token in their path; with Slack on, the two Slack routes by
+ * Slack's signature.
  */
 export class Api extends Construct {
   readonly httpApi: HttpApi;
@@ -351,20 +376,20 @@ export class Api extends Construct {
       scopePermissionToRoute: false,
     });
     const none = new HttpNoneAuthorizer();
-    for (const { method, path, access } of API_ROUTES) {
+    for (const { method, path, access } of [...API_ROUTES, ...(props.slack ? SLACK_ROUTES : [])]) {
       const key = `${method} ${path}`;
       const httpRoute = new HttpRoute(this, routeConstructId(method, path), {
         httpApi: this.httpApi,
         routeKey: HttpRouteKey.with(path, method),
         integration,
-        ...(access === 'integration-key' || access === 'ack-link'
+        ...(isFunctionAuthenticated(access)
           ? { authorizer: none }
           : {
               authorizer: this.authorizer,
               authorizationScopes: ACCEPTED_SCOPES[access].map((name) => `${this.scopePrefix}${name}`),
             }),
       });
-      if (access === 'integration-key' || access === 'ack-link') {
+      if (isFunctionAuthenticated(access)) {
         Validations.of(httpRoute).acknowledge({
           id: 'AwsSolutions-APIG4',
           reason: NO_AUTHORIZER_REASONS[access](key),
@@ -415,6 +440,15 @@ export class Api extends Construct {
     // The people routes subscribe and unsubscribe contact methods; the ack routes verify links.
     props.peopleTopic.grantSubscriptions(this, fn);
     props.ackKey.grantRead(fn);
+    // The Slack routes verify Slack's signature, and answer or post (chat.postMessage, a channel for an
+    // incident opened from Slack) with the bot token.
+    props.slack?.grantRequestVerification(fn);
+    props.slack?.grantChat(fn);
+  }
+
+  /** Where Slack's app sends a route's requests: the API's endpoint and the path (no stage: `$default`). */
+  slackRequestUrl(path: typeof SLACK_COMMANDS_PATH | typeof SLACK_ACTIONS_PATH): string {
+    return `${this.httpApi.apiEndpoint}${path}`;
   }
 
   private createUserPool(callbackUrls: readonly string[]): ApiUserPool {

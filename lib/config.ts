@@ -3,6 +3,7 @@ import * as z from 'zod';
 import { DEFAULT_ESCALATION_CONFIG, EscalationConfig } from '#core/escalation';
 import { DEFAULT_GROUPING_CONFIG, GroupingConfig } from '#core/grouping';
 import { DEFAULT_RUNBOOK_CONFIG, DocumentName, RunbookConfig } from '#core/runbooks';
+import { SlackConfig } from '#core/slack-config';
 import {
   AWS_OWNED_PREFIXES,
   documentParameters,
@@ -265,6 +266,11 @@ export const FirebreakConfig = z.strictObject({
     throttle: { ...DEFAULT_API_THROTTLE },
     callbackUrls: DEFAULT_CALLBACK_URLS,
   }),
+  /**
+   * Slack: the team channels that get pages with Acknowledge and Resolve buttons, the default channel, and
+   * the priorities that get an incident channel. Absent, Slack is off: no secrets, no Slack routes.
+   */
+  slack: SlackConfig.optional(),
 });
 
 export type FirebreakConfig = z.infer<typeof FirebreakConfig>;

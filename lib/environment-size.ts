@@ -12,7 +12,7 @@ export const LONGEST_ROLE_ARN = `arn:aws-iso-b:iam::123456789012:role/${'x'.repe
 const LONGEST_PEOPLE_TOPIC_ARN = `${LONGEST_TOPIC_ARN_PREFIX}firebreak-people`;
 /** A secret's ARN ends in `-` and the 6 random characters Secrets Manager appends to its name. */
 const SECRET_SUFFIX_LENGTH = 6;
-const LONGEST_SECRET_ARN = `${LONGEST_TOPIC_ARN_PREFIX.replace(':sns:', ':secretsmanager:')}secret:${'x'.repeat(64)}-${'x'.repeat(SECRET_SUFFIX_LENGTH)}`;
+export const LONGEST_SECRET_ARN = `${LONGEST_TOPIC_ARN_PREFIX.replace(':sns:', ':secretsmanager:')}secret:${'x'.repeat(64)}-${'x'.repeat(SECRET_SUFFIX_LENGTH)}`;
 const LONGEST_API_ENDPOINT = `https://${'x'.repeat(10)}.execute-api.us-isob-east-1.${'x'.repeat(24)}`;
 export const PAGING_PEOPLE_AT_MOST = {
   lifecycle: {
@@ -93,6 +93,25 @@ export function assertRunbooksFit(
       `Invalid CDK context: firebreak.runbooks: too large for the ${functionName} function's environment ` +
         `together with ${alongside} (about ${size} of Lambda's ${LAMBDA_ENVIRONMENT_LIMIT} bytes): use fewer ` +
         'bindings or shorter descriptions, matches and parameters',
+    );
+  }
+}
+
+/**
+ * `firebreak.slack` travels as SLACK_CONFIG to every function that posts to Slack. Checked after the
+ * function's own variables, so that what pushes it over Lambda's 4 KB is named: `firebreak.slack`.
+ */
+export function assertSlackFits(
+  functionName: string,
+  variables: Record<string, string>,
+  alongside: string,
+): void {
+  const size = environmentSize(variables);
+  if (size > LAMBDA_ENVIRONMENT_LIMIT) {
+    throw new Error(
+      `Invalid CDK context: firebreak.slack: too large for the ${functionName} function's environment ` +
+        `together with ${alongside} (about ${size} of Lambda's ${LAMBDA_ENVIRONMENT_LIMIT} bytes): use fewer ` +
+        'team channels or shorter team names',
     );
   }
 }

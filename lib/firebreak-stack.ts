@@ -12,6 +12,7 @@ import { Observability } from './observability';
 import { OperationsKey } from './operations-key';
 import { PeopleTopic } from './people-topic';
 import { Remediation } from './remediation';
+import { SLACK_ACTIONS_PATH, SLACK_COMMANDS_PATH, SlackIntegration } from './slack';
 
 export interface FirebreakStackProps extends StackProps {
   /** From the stateful FirebreakData stack. */
@@ -31,6 +32,8 @@ export class FirebreakStack extends Stack {
   readonly operationsKey: OperationsKey;
   readonly remediation: Remediation;
   readonly api: Api;
+  /** Present when `firebreak.slack` is set. */
+  readonly slack?: SlackIntegration;
 
   constructor(scope: Construct, id: string, props: FirebreakStackProps) {
     super(scope, id, props);
@@ -55,6 +58,13 @@ export class FirebreakStack extends Stack {
     // Paging people: one topic, a subscription per contact method; acknowledge links signed with this key.
     this.peopleTopic = new PeopleTopic(this, 'PeopleTopic', { encryptionKey: operationsKey.key });
     this.ackKey = new AckKeySecret(this, 'AckKey', { encryptionKey: operationsKey.key });
+    // Slack's signing secret and bot token, under the same key; the functions that use them get them below.
+    if (config.slack) {
+      this.slack = new SlackIntegration(this, 'Slack', {
+        config: config.slack,
+        encryptionKey: operationsKey.key,
+      });
+    }
 
     // Before the lifecycle, whose opening of an incident launches its runbooks through the runbook function.
     this.remediation = new Remediation(this, 'Remediation', {
@@ -68,6 +78,7 @@ export class FirebreakStack extends Stack {
       opsTopic: this.observability.topic,
       runbooks: config.runbooks,
       peopleTopic: this.peopleTopic,
+      slack: this.slack,
     });
 
     this.lifecycle = new Lifecycle(this, 'Lifecycle', {
@@ -82,6 +93,7 @@ export class FirebreakStack extends Stack {
       runbookFunction: this.remediation.function,
       peopleTopic: this.peopleTopic,
       ackKey: this.ackKey,
+      slack: this.slack,
     });
 
     this.ingestion = new Ingestion(this, 'Ingestion', {
@@ -113,10 +125,12 @@ export class FirebreakStack extends Stack {
       peopleTopic: this.peopleTopic,
       opsTopic: this.observability.topic,
       ackKey: this.ackKey,
+      slack: this.slack,
     });
     // The links in pages point at the API, built after the lifecycle it starts executions of.
     this.lifecycle.linkAcknowledgementsTo(this.api.httpApi.apiEndpoint);
     this.addApiOutputs(this.api);
+    if (this.slack) this.addSlackOutputs(this.slack, this.api);
 
     this.observability.watchQueue('UndeliveredEvents', this.ingestion.deliveryDeadLetterQueue);
     this.observability.watchQueue('FailedIngestInvocations', this.ingestion.failedInvocationQueue);
@@ -126,6 +140,29 @@ export class FirebreakStack extends Stack {
     this.observability.watchFunction('LifecycleFunction', this.lifecycle.function);
     this.observability.watchFunction('ApiFunction', this.api.function);
     this.observability.watchFunction('RunbookFunction', this.remediation.function);
+  }
+
+  /**
+   * What setting up the Slack app needs: the secrets to put its signing secret and bot token in, and the
+   * request URLs to paste into its Slash Commands and Interactivity pages.
+   */
+  private addSlackOutputs(slack: SlackIntegration, api: Api): void {
+    new CfnOutput(this, 'SlackSigningSecretArn', {
+      description: "Put the Slack app's signing secret here (aws secretsmanager put-secret-value)",
+      value: slack.signingSecret.secretArn,
+    });
+    new CfnOutput(this, 'SlackBotTokenSecretArn', {
+      description: "Put the Slack app's bot token (xoxb-…) here (aws secretsmanager put-secret-value)",
+      value: slack.botToken.secretArn,
+    });
+    new CfnOutput(this, 'SlackCommandsUrl', {
+      description: 'Request URL of the /incident slash command in the Slack app',
+      value: api.slackRequestUrl(SLACK_COMMANDS_PATH),
+    });
+    new CfnOutput(this, 'SlackActionsUrl', {
+      description: "Request URL of the Slack app's Interactivity (the buttons of Firebreak's messages)",
+      value: api.slackRequestUrl(SLACK_ACTIONS_PATH),
+    });
   }
 
   /** What a client needs to call the API: its URL and, with the stack's user pool, where to get tokens. */

@@ -13,11 +13,17 @@ import { ALERTS_INDEX } from '#adapters/table-definition';
 import type { EscalationConfig } from '#core/escalation';
 import type { AckKeySecret } from './ack-key';
 import type { DeadLetterQueue } from './dead-letter-queue';
-import { assertEscalationFits, PAGING_PEOPLE_AT_MOST } from './environment-size';
+import {
+  assertEscalationFits,
+  assertSlackFits,
+  longestTopicArns,
+  PAGING_PEOPLE_AT_MOST,
+} from './environment-size';
 import { FirebreakFunction } from './function-defaults';
 import { grantPublisherKeyUse, type Notifications } from './notifications';
 import type { OperationsKey } from './operations-key';
 import type { PeopleTopic } from './people-topic';
+import type { SlackIntegration } from './slack';
 import { loggedStateMachine, reportFailedExecutions } from './state-machine-defaults';
 
 export const STATE_MACHINE_NAME = 'firebreak-incident-lifecycle';
@@ -52,6 +58,8 @@ export interface LifecycleProps {
   readonly peopleTopic: PeopleTopic;
   /** Signs the acknowledge links in pages to people. */
   readonly ackKey: AckKeySecret;
+  /** With Slack on, notices also go to the team's channel, and an incident of some priorities gets its own. */
+  readonly slack?: SlackIntegration;
 }
 
 /**
@@ -73,6 +81,19 @@ export class Lifecycle extends Construct {
     const { table, tableKey, operationsKey, notifications, opsTopic } = props;
 
     assertEscalationFits(props.escalation, props.incidentUrl, PAGING_PEOPLE_AT_MOST.lifecycle);
+    if (props.slack) {
+      assertSlackFits(
+        'lifecycle',
+        {
+          ESCALATION_CONFIG: JSON.stringify(props.escalation),
+          TOPIC_ARNS: longestTopicArns(props.escalation),
+          INCIDENT_URL: props.incidentUrl ?? '',
+          ...PAGING_PEOPLE_AT_MOST.lifecycle,
+          ...props.slack.environmentAtMost({ verifiesRequests: false }),
+        },
+        'firebreak.escalation',
+      );
+    }
     this.function = new FirebreakFunction(this, 'Function', {
       entry: 'lambdas/lifecycle/handler.ts',
       serviceName: 'firebreak-lifecycle',
@@ -110,6 +131,8 @@ export class Lifecycle extends Construct {
     grantPublisherKeyUse(this.function, operationsKey.key);
     props.peopleTopic.grantPublish(this.function);
     props.ackKey.grantRead(this.function);
+    // Posting notices to Slack channels, and creating, inviting to and pinning in incident channels.
+    props.slack?.grantChat(this.function);
 
     const substitutions: Record<DefinitionSubstitution, string> = {
       LifecycleFunctionArn: this.function.functionArn,

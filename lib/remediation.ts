@@ -17,6 +17,7 @@ import type { DeadLetterQueue } from './dead-letter-queue';
 import {
   assertEscalationFits,
   assertRunbooksFit,
+  assertSlackFits,
   LONGEST_ROLE_ARN,
   LONGEST_STATE_MACHINE_ARN,
   longestTopicArns,
@@ -35,6 +36,7 @@ import {
   knownDocument,
   SHIPPED_DOCUMENTS,
 } from './runbook-documents';
+import type { SlackIntegration } from './slack';
 import { loggedStateMachine, reportFailedExecutions } from './state-machine-defaults';
 import { allowSendTaskSuccess } from './task-token-grant';
 
@@ -82,6 +84,8 @@ export interface RemediationProps {
   readonly runbooks: RunbooksContext;
   /** Pages to people (the on-call person of a run's incident) are published there. */
   readonly peopleTopic: PeopleTopic;
+  /** With Slack on, its notices also go to Slack, and a run requested from Slack reports there. */
+  readonly slack?: SlackIntegration;
 }
 
 /**
@@ -131,18 +135,22 @@ export class Remediation extends Construct {
       AUTOMATION_ROLE_ARN: LONGEST_ROLE_ARN,
     };
     assertEscalationFits(props.escalation, props.incidentUrl, PAGING_PEOPLE_AT_MOST.runbook);
-    assertRunbooksFit(
-      'runbook',
-      {
-        ESCALATION_CONFIG: JSON.stringify(props.escalation),
-        TOPIC_ARNS: longestTopicArns(props.escalation),
-        INCIDENT_URL: props.incidentUrl ?? '',
-        STATE_MACHINE_ARN: LONGEST_STATE_MACHINE_ARN,
-        ...PAGING_PEOPLE_AT_MOST.runbook,
-        ...environmentAtMost,
-      },
-      'firebreak.escalation',
-    );
+    const variablesAtMost = {
+      ESCALATION_CONFIG: JSON.stringify(props.escalation),
+      TOPIC_ARNS: longestTopicArns(props.escalation),
+      INCIDENT_URL: props.incidentUrl ?? '',
+      STATE_MACHINE_ARN: LONGEST_STATE_MACHINE_ARN,
+      ...PAGING_PEOPLE_AT_MOST.runbook,
+      ...environmentAtMost,
+    };
+    assertRunbooksFit('runbook', variablesAtMost, 'firebreak.escalation');
+    if (props.slack) {
+      assertSlackFits(
+        'runbook',
+        { ...variablesAtMost, ...props.slack.environmentAtMost({ verifiesRequests: false }) },
+        'firebreak.escalation and firebreak.runbooks',
+      );
+    }
 
     this.function = new FirebreakFunction(this, 'Function', {
       entry: 'lambdas/runbooks/handler.ts',
@@ -307,6 +315,7 @@ export class Remediation extends Construct {
     fn.addToRolePolicy(new PolicyStatement({ actions: ['sns:Publish'], resources: [opsTopic.topicArn] }));
     grantPublisherKeyUse(fn, operationsKey.key);
     props.peopleTopic.grantPublish(fn);
+    props.slack?.grantChat(fn);
     // The lifecycle's launch of an opened incident's runbooks starts one execution per run.
     fn.addToRolePolicy(
       new PolicyStatement({ actions: ['states:StartExecution'], resources: [runbookMachineArn] }),

@@ -67,8 +67,10 @@ const JWT_ROUTES: Array<[string, string[]]> = [
 const INTEGRATION_ROUTES = ['POST /v2/enqueue', 'POST /integrations/alertmanager'];
 /** Authenticated by the signed token in the path, inside the function (a person's browser, no sign-in). */
 const ACK_LINK_ROUTES = ['GET /ack/{token}', 'POST /ack/{token}'];
+/** Authenticated by Slack's signature inside the function; deployed only with Slack on (FULL_CONFIG has it). */
+const SLACK_ROUTES = ['POST /integrations/slack/commands', 'POST /integrations/slack/actions'];
 /** The routes API Gateway lets through with no authorizer: the function authenticates them. */
-const FUNCTION_AUTHENTICATED = [...INTEGRATION_ROUTES, ...ACK_LINK_ROUTES];
+const FUNCTION_AUTHENTICATED = [...INTEGRATION_ROUTES, ...ACK_LINK_ROUTES, ...SLACK_ROUTES];
 
 type Route = {
   RouteKey: string;
@@ -192,7 +194,7 @@ describe('Firebreak: the incident HTTP API with its own user pool', () => {
     },
   );
 
-  it('leaves only the two integration-key and the two ack-link routes without an API Gateway authorizer', () => {
+  it('leaves only the two integration-key, the two ack-link and the two Slack routes without an API Gateway authorizer', () => {
     // Act
     const open = routesOf(firebreak).filter((route) => route.AuthorizationType !== 'JWT');
 

@@ -30,6 +30,9 @@ const EXPECTED_ACKNOWLEDGEMENTS = [
   'Firebreak/Api/PeopleSubscriptionsPolicy: AwsSolutions-IAM5[Resource::<PeopleTopic0F8A0BFC>:*]',
   'Firebreak/Api/PostAckToken: AwsSolutions-APIG4',
   'Firebreak/Api/PostIntegrationsAlertmanager: AwsSolutions-APIG4',
+  // The Slack routes (FULL_CONFIG turns Slack on): Slack's signature of the request is the credential.
+  'Firebreak/Api/PostIntegrationsSlackActions: AwsSolutions-APIG4',
+  'Firebreak/Api/PostIntegrationsSlackCommands: AwsSolutions-APIG4',
   'Firebreak/Api/PostV2Enqueue: AwsSolutions-APIG4',
   'Firebreak/Api/TaskTokenPolicy: AwsSolutions-IAM5[Resource::*]',
   'Firebreak/Api/UserPool: AwsSolutions-COG8',
@@ -68,6 +71,9 @@ const EXPECTED_ACKNOWLEDGEMENTS = [
   'Firebreak/Remediation/StateMachine/Role/DefaultPolicy: AwsSolutions-IAM5[Resource::*]',
   'Firebreak/Remediation/TaskTokenPolicy: AwsSolutions-IAM5[Resource::*]',
   'Firebreak/Remediation/UndeliveredFailures: AwsSolutions-SQS3',
+  // Slack makes both values (regenerate, reinstall); the operator puts them, the functions re-read them.
+  'Firebreak/Slack/BotToken: AwsSolutions-SMG4',
+  'Firebreak/Slack/SigningSecret: AwsSolutions-SMG4',
   'FirebreakForwarder/UndeliveredEvents: AwsSolutions-SQS3',
 ];
 

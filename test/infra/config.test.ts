@@ -88,6 +88,11 @@ describe('firebreak context', () => {
         throttle: { rateLimit: 10, burstLimit: 20 },
         callbackUrls: ['https://dashboard.example.com/callback'],
       },
+      slack: {
+        channels: { payments: 'C0PAYMENTS1' },
+        defaultChannel: 'C0INCIDENTS',
+        incidentChannels: ['P1'],
+      },
     });
 
     // Act
@@ -134,6 +139,22 @@ describe('firebreak context', () => {
     ['a bad email', { alarmEmail: 'ops at example.com' }, 'firebreak.alarmEmail: must be an email address'],
     ['an unknown top-level key', { logRetention: 30 }, 'firebreak.logRetention: unknown key'],
     [
+      'a Slack channel by name',
+      { slack: { channels: { payments: '#payments' } } },
+      'firebreak.slack.channels.payments: must be a Slack channel id like C0123ABCD (not a #name)',
+    ],
+    [
+      'a Slack default channel by name',
+      { slack: { defaultChannel: 'incidents' } },
+      'firebreak.slack.defaultChannel: must be a Slack channel id like C0123ABCD (not a #name)',
+    ],
+    [
+      'a priority that does not exist for incident channels',
+      { slack: { incidentChannels: ['P1', 'SEV1'] } },
+      'firebreak.slack.incidentChannels[1]: ',
+    ],
+    ['an unknown Slack key', { slack: { channel: 'C0123ABCD' } }, 'firebreak.slack.channel: unknown key'],
+    [
       'an unknown nested key',
       { centralBus: { organizationId: 'o-a1b2c3d4e5', accounts: ['111111111111'] } },
       'firebreak.centralBus.accounts: unknown key',
@@ -160,6 +181,18 @@ describe('firebreak context', () => {
 
     // Assess
     expect(parse).toThrow('firebreak: must be a JSON object');
+  });
+});
+
+describe('firebreak.slack context', () => {
+  it('is off when absent, and on with no channels when empty', () => {
+    // Act
+    const off = parseFirebreakConfig({});
+    const empty = parseFirebreakConfig({ slack: {} });
+
+    // Assess
+    expect(off.slack).toBeUndefined();
+    expect(empty.slack).toEqual({ channels: {}, incidentChannels: [] });
   });
 });
 

@@ -148,6 +148,36 @@ describe('least privilege across all three stacks', () => {
     }
   });
 
+  it('grants Secrets Manager only GetSecretValue on secrets it names, and the key through Secrets Manager only for one secret', () => {
+    // Prepare: every secret of every stack (the ack-link key, and with Slack on its two secrets).
+    const secretRefs = Object.values(allTemplates()).flatMap((template) =>
+      resourcesOfType(template, 'AWS::SecretsManager::Secret').map(([id]) => JSON.stringify({ Ref: id })),
+    );
+    const statements = Object.values(allTemplates()).flatMap((template) => identityStatements(template));
+
+    // Act
+    const onSecrets = statements.filter(({ statement }) =>
+      asArray(statement.Action).some((action) => action.startsWith('secretsmanager:')),
+    );
+    const viaSecretsManager = statements.filter(({ statement }) =>
+      JSON.stringify(statement.Condition ?? {}).includes('kms:ViaService'),
+    );
+
+    // Assess
+    expect(secretRefs).toHaveLength(3);
+    expect(onSecrets.length).toBeGreaterThan(0);
+    for (const { where, statement } of onSecrets) {
+      expect({ where, action: statement.Action }).toEqual({ where, action: 'secretsmanager:GetSecretValue' });
+      for (const resource of asArray(statement.Resource))
+        expect(secretRefs).toContain(JSON.stringify(resource));
+    }
+    for (const { where, statement } of viaSecretsManager) {
+      const bound = (statement.Condition as { StringEquals: Record<string, unknown> }).StringEquals;
+      expect({ where, action: statement.Action }).toEqual({ where, action: 'kms:Decrypt' });
+      expect(secretRefs).toContain(JSON.stringify(bound['kms:EncryptionContext:SecretARN']));
+    }
+  });
+
   it('grants table actions only to the API, ingest, the lifecycle and runbook functions and the lifecycle machine, named', () => {
     // Prepare
     const { data } = synthesized;

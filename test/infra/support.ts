@@ -55,13 +55,24 @@ export const RUNBOOKS = {
   },
 };
 
-/** Every optional part switched on: central bus (accounts and organization), forwarder, alarm email, runbooks. */
+/** Slack with every key: team channels, a default channel, incident channels for P1 and P2. */
+export const SLACK = {
+  channels: { payments: 'C0PAYMENTS1', platform: 'G0PLATFORM1' },
+  defaultChannel: 'C0INCIDENTS',
+  incidentChannels: ['P1', 'P2'],
+};
+
+/**
+ * Every optional part switched on: central bus (accounts and organization), forwarder, alarm email, runbooks,
+ * Slack.
+ */
 export const FULL_CONFIG = {
   logRetentionDays: 90,
   alarmEmail: 'oncall@example.com',
   centralBus: { sourceAccounts: ['111111111111', '222222222222'], organizationId: 'o-a1b2c3d4e5' },
   forwarder: { centralBusArn: CENTRAL_BUS_ARN },
   runbooks: RUNBOOKS,
+  slack: SLACK,
 };
 
 export interface Synthesized extends FirebreakApp {
