@@ -20,10 +20,11 @@ import { PeopleStore } from '#adapters/people-store';
 import { RunbookRuns } from '#adapters/runbook-runs';
 import { RunbookWorkflow } from '#adapters/runbook-workflow';
 import { ScheduleStore } from '#adapters/schedule-store';
+import { deployedSlack } from '#adapters/slack-deployed';
 import { IncidentWorkflow } from '#adapters/workflow';
 import { GroupingConfigJson } from '#core/grouping';
 import { RunbookConfigJson } from '#core/runbooks';
-import { loadNotificationConfig } from '../lifecycle/config';
+import { loadNotificationConfig, loadSlackSettings } from '../lifecycle/config';
 import { RunbookLauncher } from '../runbooks/launch';
 import { createRouter } from './router';
 import { createApiRoutes } from './routes';
@@ -48,6 +49,11 @@ const config = loadNotificationConfig(
     ACK_KEY_SECRET_ARN: z
       .string({ error: 'must be the ARN of the acknowledgement-link key secret' })
       .startsWith('arn:', 'must be the ARN of the acknowledgement-link key secret'),
+    /** The Slack app's signing secret: Slack's requests are verified with it (only with SLACK_CONFIG). */
+    SLACK_SIGNING_SECRET_ARN: z
+      .string()
+      .startsWith('arn:', 'must be the ARN of the Slack signing secret')
+      .optional(),
   }),
 );
 const logger = new Logger({ serviceName: 'firebreak-api' });
@@ -56,6 +62,17 @@ const db = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
 });
 const clock = () => new Date();
 const store = new IncidentStore(db, config.tableName);
+const people = new PeopleStore(db, config.tableName);
+const secretsClient = new SecretsManagerClient({});
+const slackSettings = loadSlackSettings('api', process.env);
+if (slackSettings && !config.env.SLACK_SIGNING_SECRET_ARN)
+  throw new Error('api configuration is invalid: SLACK_SIGNING_SECRET_ARN: must be given with SLACK_CONFIG');
+const slack =
+  slackSettings &&
+  deployedSlack(
+    { ...slackSettings, signingSecretArn: config.env.SLACK_SIGNING_SECRET_ARN },
+    { secretsClient, store, people, incidentLink: config.incidentLink, clock },
+  );
 const sfn = new SFNClient({});
 const sns = new SNSClient({});
 const runs = new RunbookRuns(db, config.tableName);
@@ -72,7 +89,7 @@ const routes = createApiRoutes({
   store,
   queries: new IncidentQueries(db, config.tableName, clock),
   keys: new IntegrationKeys(db, config.tableName),
-  people: new PeopleStore(db, config.tableName),
+  people,
   schedules: new ScheduleStore(db, config.tableName),
   pages: new PageLog(db, config.tableName),
   ids: new IncidentIdAllocator(store),
@@ -91,7 +108,23 @@ const routes = createApiRoutes({
   newDedupKey: randomUUID,
   runbooks: { runs, launcher, approvals: runbookWorkflow, config: config.env.RUNBOOK_CONFIG },
   // Read on the first link opened, then cached in the container (see SecretsManagerAckKeys).
-  ackKeys: new SecretsManagerAckKeys(new SecretsManagerClient({}), config.env.ACK_KEY_SECRET_ARN),
+  ackKeys: new SecretsManagerAckKeys(secretsClient, config.env.ACK_KEY_SECRET_ARN),
+  // Slack (`firebreak.slack`): the slash command and buttons, and updates sent by hand posted to channels.
+  ...(slack && slackSettings
+    ? {
+        chat: slack.chat,
+        slack: {
+          config: slackSettings.config,
+          secrets: slack.secrets,
+          responder: slack.api,
+          onReplyError: (error: unknown, context: Record<string, string>) =>
+            logger.warn('the Slack message was not updated; the click took effect all the same', {
+              ...context,
+              error,
+            }),
+        },
+      }
+    : {}),
   // An alert a webhook brings that joins an open incident launches its runbooks (best effort).
   runbookJoins: {
     launcher,

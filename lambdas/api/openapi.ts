@@ -10,6 +10,7 @@ import { ListQuery, MergeBody, NoteBody, PageQuery, ResolveBody } from './incide
 import { NoBody } from './input';
 import { CreateKeyBody } from './integration-routes';
 import { oncallPaths } from './openapi-oncall';
+import { slackPaths } from './openapi-slack';
 import { StatusUpdate } from './paging';
 import { BoundRunbook } from './runbook-commands';
 import { DecisionBody, RunRunbookBody } from './runbook-routes';
@@ -39,7 +40,8 @@ const UNKNOWN_FIELDS =
   'The exception is the webhooks (`/v2/enqueue`, `/integrations/alertmanager`): they accept the sender’s ' +
   'documented format and ignore fields Firebreak does not use, because senders add fields over time and ' +
   'refusing them would drop real alerts. The acknowledgement-link pages (`/ack/{token}`) are HTML for a ' +
-  'person’s browser, not JSON: their POST reads no body.';
+  'person’s browser, not JSON: their POST reads no body. Slack’s request URLs (`/integrations/slack/…`) take ' +
+  'Slack’s signed form posts as Slack sends them, ignoring the many fields Firebreak does not use.';
 const SENDER_FORMAT = {
   type: 'object',
   additionalProperties: true,
@@ -195,6 +197,7 @@ export function openApiDocument(serverUrl?: string) {
     },
     paths: {
       ...oncallPaths(),
+      ...slackPaths(),
       '/incidents': {
         get: {
           summary: 'List incidents, newest first',

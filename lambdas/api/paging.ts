@@ -8,7 +8,7 @@ import { personText, TEXT_LIMITS } from '#core/limits';
 import type { Incident } from '#core/model';
 import * as templates from '#core/templates';
 import type { TargetResolver } from '../incidents/target-resolver';
-import { notifyOnce, pageRecord } from '../lifecycle/notify-once';
+import { type ChatDelivery, notifyOnce, pageRecord } from '../lifecycle/notify-once';
 import { conflict, notFound } from './errors';
 
 export const StatusUpdate = z.strictObject({
@@ -27,6 +27,8 @@ export interface PagingDeps {
   targets?: TargetResolver;
   /** Where pages to people are logged for the fairness report. */
   pages?: { record(entries: readonly PageEntry[]): Promise<void> };
+  /** Updates and pages by hand go to the incident's chat channels too (Slack), as the lifecycle's do. */
+  chat?: ChatDelivery;
 }
 
 /**

@@ -10,9 +10,12 @@ import type { PeopleStore } from '#adapters/people-store';
 import type { ScheduleStore } from '#adapters/schedule-store';
 import type { EscalationConfig } from '#core/escalation';
 import type { GroupingConfig } from '#core/grouping';
+import { type SlackConfig, teamOfChannel } from '#core/slack-config';
+import { incidentMessage } from '#core/slack-messages';
 import { AlertHints } from '../incidents/alert-hints';
 import { DirectoryTargetResolver } from '../incidents/target-resolver';
 import type { LifecycleStarter, RunbookJoinHook } from '../ingest/apply-signal';
+import type { ChatDelivery } from '../lifecycle/notify-once';
 import { createAckRoutes } from './ack-routes';
 import { IncidentCommands } from './commands';
 import type { Routes } from './http';
@@ -26,6 +29,8 @@ import { createRoleRoutes } from './role-routes';
 import { RunbookCommands, type RunbookRouteDeps } from './runbook-commands';
 import { createRunbookRoutes } from './runbook-routes';
 import { createScheduleRoutes } from './schedule-routes';
+import { SlackCommandRunner } from './slack-command-runner';
+import { createSlackRoutes, type SlackResponder, type SlackSigningSecrets } from './slack-routes';
 
 export interface ApiDeps {
   store: IncidentStore;
@@ -58,6 +63,18 @@ export interface ApiDeps {
   runbookJoins?: RunbookJoinHook;
   /** The keys the acknowledgement links in pages are signed with (`/ack/{token}` verifies them). */
   ackKeys: AckKeySource;
+  /** Updates and pages sent by hand go to the incident's Slack channels too; SNS only when absent. */
+  chat?: ChatDelivery;
+  /** Slack's slash command and buttons (`firebreak.slack`); no Slack routes when absent. */
+  slack?: SlackApiDeps;
+}
+
+export interface SlackApiDeps {
+  config: SlackConfig;
+  secrets: SlackSigningSecrets;
+  /** Posts to response URLs: a clicked button's message is replaced with the incident as it is now. */
+  responder: SlackResponder;
+  onReplyError: (error: unknown, context: Record<string, string>) => void;
 }
 
 /** Every route of the API, wired to the same domain core and store as the ingest path. */
@@ -75,6 +92,9 @@ export function createApiRoutes(deps: ApiDeps): Routes {
   // Built on first request, not at cold start: only a few callers ever ask for it.
   let document: ReturnType<typeof openApiDocument> | undefined;
   const commands = new IncidentCommands({ store: deps.store, workflow: deps.workflow, clock: deps.clock });
+  const runbookCommands = deps.runbooks
+    ? new RunbookCommands({ ...deps.runbooks, store: deps.store, clock: deps.clock })
+    : undefined;
   return {
     ...createIncidentRoutes({
       queries: deps.queries,
@@ -87,6 +107,7 @@ export function createApiRoutes(deps: ApiDeps): Routes {
         clock: deps.clock,
         targets: new DirectoryTargetResolver(deps.people, deps.schedules),
         pages: deps.pages,
+        ...(deps.chat ? { chat: deps.chat } : {}),
       }),
       ingest,
     }),
@@ -106,9 +127,8 @@ export function createApiRoutes(deps: ApiDeps): Routes {
       clock: deps.clock,
     }),
     ...createAckRoutes({ store: deps.store, commands, ackKeys: deps.ackKeys }),
-    ...(deps.runbooks
-      ? createRunbookRoutes(new RunbookCommands({ ...deps.runbooks, store: deps.store, clock: deps.clock }))
-      : {}),
+    ...(runbookCommands ? createRunbookRoutes(runbookCommands) : {}),
+    ...(deps.slack ? slackRoutes(deps, deps.slack, { commands, ingest, runbooks: runbookCommands }) : {}),
     'GET /openapi.json': {
       scope: 'incidents:read',
       handler: async () => {
@@ -117,4 +137,34 @@ export function createApiRoutes(deps: ApiDeps): Routes {
       },
     },
   };
+}
+
+function slackRoutes(
+  deps: ApiDeps,
+  slack: SlackApiDeps,
+  shared: {
+    commands: IncidentCommands;
+    ingest: ConstructorParameters<typeof SlackCommandRunner>[0]['ingest'];
+    runbooks: RunbookCommands | undefined;
+  },
+): Routes {
+  return createSlackRoutes({
+    secrets: slack.secrets,
+    runner: new SlackCommandRunner({
+      commands: shared.commands,
+      queries: deps.queries,
+      people: deps.people,
+      ingest: shared.ingest,
+      ...(shared.runbooks ? { runbooks: shared.runbooks } : {}),
+      teamOfChannel: (channel) => teamOfChannel(slack.config, channel),
+      incidentLink: deps.incidentLink,
+      clock: deps.clock,
+    }),
+    commands: shared.commands,
+    people: deps.people,
+    message: (incident) => incidentMessage(incident, undefined, deps.incidentLink(incident.id)),
+    responder: slack.responder,
+    clock: deps.clock,
+    onReplyError: slack.onReplyError,
+  });
 }

@@ -1,5 +1,6 @@
 import type { Incident } from './model';
 import type { RunbookRun, RunStep } from './runbook-run';
+import { escapeMrkdwn } from './slack-text';
 import {
   formatDuration,
   formatTime,
@@ -293,9 +294,6 @@ export const runNotices = {
 export const REPLY_OUTPUT_LENGTH = 2_500;
 
 /** Slack reads `&`, `<` and `>` as markup (`<!channel>` would notify everyone): they are escaped. */
-export function slackEscape(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
 
 type ReplyRun = Run & Pick<RunbookRun, 'incidentId' | 'state' | 'failure'>;
 
@@ -343,5 +341,5 @@ export function runReply(run: ReplyRun, context: { link: string }): string {
     ...(outputs.length > 0 ? ['Output:', truncate(outputs.join('\n'), REPLY_OUTPUT_LENGTH)] : []),
     `Incident: ${trimLink(context.link)}`,
   ];
-  return slackEscape(lines.join('\n'));
+  return escapeMrkdwn(lines.join('\n'));
 }

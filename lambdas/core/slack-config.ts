@@ -25,6 +25,15 @@ export function chatChannelFor(config: SlackConfig, incident: Pick<Incident, 'te
   return own ?? config.defaultChannel;
 }
 
+/**
+ * The team whose channel this is: a report made there (`/incident create`) is that team's, so it pages
+ * the team's policy. A channel configured for two teams names neither; the default channel names none.
+ */
+export function teamOfChannel(config: SlackConfig, channelId: string): string | undefined {
+  const teams = Object.entries(config.channels).filter(([, channel]) => channel === channelId);
+  return teams.length === 1 ? teams[0]?.[0] : undefined;
+}
+
 /** Slack's limit on a channel name. */
 const MAX_CHANNEL_NAME = 80;
 

@@ -1,9 +1,7 @@
 import type { Incident } from './model';
+import { ACTION_ACKNOWLEDGE, ACTION_RESOLVE } from './slack-actions';
+import { escapeMrkdwn, escapeUrl } from './slack-text';
 import { formatTime, headline, type NotificationMessage, oneLine, PRIORITY_MEANING } from './templates';
-
-/** The `action_id`s of the incident message's buttons; each button's `value` is the incident id. */
-export const ACTION_ACKNOWLEDGE = 'firebreak.acknowledge';
-export const ACTION_RESOLVE = 'firebreak.resolve';
 
 /** Block Kit's limits: Slack refuses the whole message when one is exceeded. */
 const LIMITS = { header: 150, field: 2000, section: 3000, text: 3000 } as const;
@@ -103,16 +101,6 @@ function buttonsFor(incident: Pick<Incident, 'id' | 'status'>): unknown[] {
 
 function field(name: string, value: string): { type: 'mrkdwn'; text: string } {
   return { type: 'mrkdwn', text: cut(`*${name}*\n${escapeMrkdwn(oneLine(value))}`, LIMITS.field) };
-}
-
-/** Text as Slack's mrkdwn shows it literally: `<` would start a link or a mention, `&` an entity. */
-export function escapeMrkdwn(text: string): string {
-  return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
-}
-
-/** A URL inside `<url|label>`: escaped, and a `|` encoded so it cannot end the URL early. */
-function escapeUrl(url: string): string {
-  return escapeMrkdwn(url.replaceAll('|', '%7C'));
 }
 
 /** Cuts to `max` UTF-16 units with a trailing `…`, never splitting a surrogate pair or an `&amp;`. */

@@ -1,5 +1,6 @@
 import type { Incident } from './model';
 import type { Person } from './people';
+import { escapeMrkdwn, escapeUrl } from './slack-text';
 
 /** What Slack's answer to a slash command carries: who sees it, and its text (Slack's mrkdwn). */
 export interface SlackCommandReply {
@@ -51,11 +52,6 @@ export function slackActor(people: readonly Pick<Person, 'id' | 'contacts'>[], u
   return { actor: handle ? `slack:${user.id} (${handle})` : `slack:${user.id}` };
 }
 
-/** Slack's mrkdwn reserves `&`, `<` and `>`: text from people is escaped so it shows as typed. */
-export function escapeMrkdwn(text: string): string {
-  return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
-}
-
 /** How Slack shows who acted: a mention for the Slack user, the person's id when the actor is a person. */
 function mention(user: SlackUser): string {
   return `<@${user.id}>`;
@@ -76,7 +72,7 @@ export function humanDuration(ms: number): string {
 }
 
 function headline(incident: Pick<Incident, 'id' | 'priority'>, link: string): string {
-  return `<${link}|*${incident.id}*> (${incident.priority})`;
+  return `<${escapeUrl(link)}|*${incident.id}*> (${incident.priority})`;
 }
 
 /** `/incident create`: the incident opened, or the open one the report joined. */
@@ -177,7 +173,7 @@ export function listReply(
   const shown = sorted.slice(0, LIST_LIMIT);
   const lines = shown.map(
     (incident) =>
-      `• *${incident.priority}* <${link(incident.id)}|${incident.id}> ${escapeMrkdwn(incident.title)} ` +
+      `• *${incident.priority}* <${escapeUrl(link(incident.id))}|${incident.id}> ${escapeMrkdwn(incident.title)} ` +
       `(${incident.status}, ${humanDuration(now.getTime() - Date.parse(incident.detectedAt))})`,
   );
   const hidden = sorted.length - shown.length;

@@ -12,6 +12,7 @@ import { SnsNotifier } from '#adapters/notifier';
 import { PageLog } from '#adapters/page-log';
 import { PeopleStore } from '#adapters/people-store';
 import { ScheduleStore } from '#adapters/schedule-store';
+import { deployedSlack } from '#adapters/slack-deployed';
 import { DirectoryTargetResolver } from '../incidents/target-resolver';
 import { LifecycleActions } from './actions';
 import { loadLifecycleConfig } from './config';
@@ -24,24 +25,35 @@ const logger = new Logger({ serviceName: 'firebreak-lifecycle' });
 const db = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
   marshallOptions: { removeUndefinedValues: true },
 });
+const store = new IncidentStore(db, config.tableName);
+const people = new PeopleStore(db, config.tableName);
+const secretsClient = new SecretsManagerClient({});
+// Pages and updates go to Slack too when `firebreak.slack` is set: the bot token is read on the first post.
+const slack =
+  config.slack &&
+  deployedSlack(config.slack, {
+    secretsClient,
+    store,
+    people,
+    incidentLink: config.incidentLink,
+    clock: () => new Date(),
+  });
 const actions = new LifecycleActions({
-  store: new IncidentStore(db, config.tableName),
+  store,
   notifier: new SnsNotifier(new SNSClient({}), config.topicArns, {
     peopleTopicArn: config.peopleTopicArn,
     opsTopicArn: config.opsTopicArn,
     incidentLink: config.incidentLink,
     // The key is read on the first page to a person, then cached: a topic-only page never reads it.
     ackLinks: new SignedAckLinks(
-      new SecretsManagerAckKeys(new SecretsManagerClient({}), config.ackKeySecretArn),
+      new SecretsManagerAckKeys(secretsClient, config.ackKeySecretArn),
       config.ackLinkBaseUrl,
       () => new Date(),
     ),
   }),
   clock: () => new Date(),
-  targets: new DirectoryTargetResolver(
-    new PeopleStore(db, config.tableName),
-    new ScheduleStore(db, config.tableName),
-  ),
+  targets: new DirectoryTargetResolver(people, new ScheduleStore(db, config.tableName)),
+  ...(slack ? { chat: slack.chat } : {}),
   pages: new PageLog(db, config.tableName),
   escalation: config.escalation,
   opsTopicArn: config.opsTopicArn,

@@ -32,6 +32,7 @@ import { finishResolution, resolveIncident } from '../incidents/resolve';
 import type { TargetResolver } from '../incidents/target-resolver';
 import type { LifecycleStarter } from '../ingest/apply-signal';
 import { describeTaskError } from '../lifecycle/inputs';
+import type { ChatDelivery } from '../lifecycle/notify-once';
 import { countStart, tripBreaker } from './breaker';
 import {
   AlreadyApproved,
@@ -65,6 +66,8 @@ export interface RunbookDeps {
   targets?: TargetResolver;
   /** Answers a person's run at its request's response_url when it ends (none: runs answer nothing). */
   replies?: ReplyPoster;
+  /** Notices to the on-call level go to the incident's chat channels too (Slack), as the lifecycle's do. */
+  chat?: ChatDelivery;
 }
 
 /** How long a failed reply's reason may be on the run. */

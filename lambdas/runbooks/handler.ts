@@ -3,6 +3,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
@@ -18,6 +19,7 @@ import { ResponseUrlPoster } from '#adapters/response-url';
 import { RunbookRuns } from '#adapters/runbook-runs';
 import { RunbookWorkflow } from '#adapters/runbook-workflow';
 import { ScheduleStore } from '#adapters/schedule-store';
+import { deployedSlack } from '#adapters/slack-deployed';
 import { LifecycleSignals } from '#adapters/workflow';
 import { DirectoryTargetResolver } from '../incidents/target-resolver';
 import { RunbookActions } from './actions';
@@ -32,6 +34,16 @@ const db = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
   marshallOptions: { removeUndefinedValues: true },
 });
 const store = new IncidentStore(db, config.tableName);
+const people = new PeopleStore(db, config.tableName);
+const slack =
+  config.slack &&
+  deployedSlack(config.slack, {
+    secretsClient: new SecretsManagerClient({}),
+    store,
+    people,
+    incidentLink: config.incidentLink,
+    clock: () => new Date(),
+  });
 const runs = new RunbookRuns(db, config.tableName);
 const sfn = new SFNClient({});
 const launcher = new RunbookLauncher({
@@ -60,10 +72,8 @@ const actions = new RunbookActions({
   opsTopicArn: config.opsTopicArn,
   incidentLink: config.incidentLink,
   clock: () => new Date(),
-  targets: new DirectoryTargetResolver(
-    new PeopleStore(db, config.tableName),
-    new ScheduleStore(db, config.tableName),
-  ),
+  targets: new DirectoryTargetResolver(people, new ScheduleStore(db, config.tableName)),
+  ...(slack ? { chat: slack.chat } : {}),
   // A person's run (`/incident diag` in Slack) answers at its command's response_url: no token needed.
   replies: new ResponseUrlPoster(),
 });

@@ -5,7 +5,7 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_RUNBOOK_CONFIG } from '#core/runbooks';
 import { createApiRoutes } from '../../lambdas/api/routes';
-import { API_ROUTES } from '../../lib/api';
+import { API_ROUTES, SLACK_ROUTES as DEPLOYED_SLACK_ROUTES } from '../../lib/api';
 import { parseFirebreakConfig } from '../../lib/config';
 import {
   asArray,
@@ -150,16 +150,26 @@ describe('Firebreak: the incident HTTP API with its own user pool', () => {
   });
 
   it('deploys every route the API function serves, with the scope the function checks', () => {
-    // Prepare: the function's route table, as its handler builds it (nothing is called while building it).
+    // Prepare: the function's route table with Slack on, as its handler builds it (nothing is called).
     const served = createApiRoutes({
       runbooks: { runs: {}, launcher: {}, approvals: {}, config: DEFAULT_RUNBOOK_CONFIG },
+      slack: { config: { channels: {}, incidentChannels: [] } },
     } as never);
 
     // Assess
-    const deployed = new Map(API_ROUTES.map((route) => [`${route.method} ${route.path}`, route.access]));
+    const deployed = new Map(
+      [...API_ROUTES, ...DEPLOYED_SLACK_ROUTES].map((route) => [
+        `${route.method} ${route.path}`,
+        route.access,
+      ]),
+    );
     for (const [key, route] of Object.entries(served)) {
       expect(deployed.has(key), `${key} is served but not deployed`).toBe(true);
-      const access = ACK_LINK_ROUTES.includes(key) ? 'ack-link' : 'integration-key';
+      const access = ACK_LINK_ROUTES.includes(key)
+        ? 'ack-link'
+        : SLACK_ROUTES.includes(key)
+          ? 'slack-signature'
+          : 'integration-key';
       expect(deployed.get(key), key).toBe(route.scope === 'none' ? access : route.scope);
     }
     expect([...deployed.keys()].sort()).toEqual(Object.keys(served).sort());

@@ -33,6 +33,26 @@ export const ACK_KEYS = {
   previous: ackKeyFromSecret(ACK_KEY_SECRETS.previous),
 };
 
+export const SLACK_SIGNING_SECRET_ARN =
+  'arn:aws:secretsmanager:us-east-1:111122223333:secret:firebreak-slack-signing-secret-Ab12Cd';
+export const SLACK_BOT_TOKEN_SECRET_ARN =
+  'arn:aws:secretsmanager:us-east-1:111122223333:secret:firebreak-slack-bot-token-Ef34Gh';
+/** Slack's example signing secret (api.slack.com, "Verifying requests from Slack"). */
+export const SLACK_SIGNING_SECRET = '8f742231b10e8888abcd99yyyzzz85a5';
+export const SLACK_BOT_TOKEN = 'xoxb-test-not-a-real-token';
+
+/** Slack turned on for the API function, as `firebreak.slack` does deployed. */
+export interface SlackSetup {
+  /** `firebreak.slack`: team → channel, default channel, priorities with incident channels. */
+  config: Record<string, unknown>;
+}
+
+export interface LoadOptions {
+  slack?: SlackSetup;
+  /** RUNBOOK_CONFIG instead of API_TEST_RUNBOOKS. */
+  runbooks?: unknown;
+}
+
 export interface CallOptions {
   scopes?: string[];
   /** No JWT at all (anonymous). */
@@ -61,6 +81,7 @@ export async function loadApi(
   server: DynamoServer,
   table: string,
   escalation: EscalationConfig = DEFAULT_ESCALATION_CONFIG,
+  options: LoadOptions = {},
 ) {
   const sns = mockClient(SNSClient);
   const published: Array<{ topic: string; subject: string; message: string; card?: ChatbotNotification }> =
@@ -92,7 +113,11 @@ export async function loadApi(
     .on(GetSecretValueCommand, { SecretId: ACK_KEY_SECRET_ARN, VersionStage: 'AWSCURRENT' })
     .resolves({ SecretString: ACK_KEY_SECRETS.current })
     .on(GetSecretValueCommand, { SecretId: ACK_KEY_SECRET_ARN, VersionStage: 'AWSPREVIOUS' })
-    .resolves({ SecretString: ACK_KEY_SECRETS.previous });
+    .resolves({ SecretString: ACK_KEY_SECRETS.previous })
+    .on(GetSecretValueCommand, { SecretId: SLACK_SIGNING_SECRET_ARN })
+    .resolves({ SecretString: SLACK_SIGNING_SECRET })
+    .on(GetSecretValueCommand, { SecretId: SLACK_BOT_TOKEN_SECRET_ARN })
+    .resolves({ SecretString: SLACK_BOT_TOKEN });
   const topics = Object.fromEntries(
     targetsOf(escalation).map((t) => [t, `arn:aws:sns:us-east-1:111122223333:firebreak-${t}`]),
   );
@@ -104,11 +129,20 @@ export async function loadApi(
   vi.stubEnv('GROUPING_CONFIG', JSON.stringify(DEFAULT_GROUPING_CONFIG));
   vi.stubEnv('INCIDENT_URL', 'https://firebreak.example.com/incidents/{id}');
   vi.stubEnv('SCOPE_PREFIX', 'firebreak/');
-  vi.stubEnv('RUNBOOK_CONFIG', JSON.stringify(API_TEST_RUNBOOKS));
+  vi.stubEnv('RUNBOOK_CONFIG', JSON.stringify(options.runbooks ?? API_TEST_RUNBOOKS));
   vi.stubEnv('RUNBOOK_STATE_MACHINE_ARN', RUNBOOK_STATE_MACHINE_ARN);
   vi.stubEnv('AUTOMATION_ROLE_ARN', AUTOMATION_ROLE_ARN);
   vi.stubEnv('ACK_KEY_SECRET_ARN', ACK_KEY_SECRET_ARN);
   vi.stubEnv('PEOPLE_TOPIC_ARN', PEOPLE_TOPIC_ARN);
+  if (options.slack) {
+    vi.stubEnv('SLACK_CONFIG', JSON.stringify(options.slack.config));
+    vi.stubEnv('SLACK_SIGNING_SECRET_ARN', SLACK_SIGNING_SECRET_ARN);
+    vi.stubEnv('SLACK_BOT_TOKEN_SECRET_ARN', SLACK_BOT_TOKEN_SECRET_ARN);
+  } else {
+    vi.stubEnv('SLACK_CONFIG', undefined);
+    vi.stubEnv('SLACK_SIGNING_SECRET_ARN', undefined);
+    vi.stubEnv('SLACK_BOT_TOKEN_SECRET_ARN', undefined);
+  }
   stubLocalAwsEnv(server.endpoint);
   vi.resetModules();
   const module = await import('../../lambdas/api/handler');

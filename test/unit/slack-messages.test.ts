@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { openIncident } from '#core/incident';
 import { Incident, type Signal } from '#core/model';
-import { ACTION_ACKNOWLEDGE, ACTION_RESOLVE, incidentMessage } from '#core/slack-messages';
+import { ACTION_ACKNOWLEDGE, ACTION_RESOLVE } from '#core/slack-actions';
+import { incidentMessage } from '#core/slack-messages';
 import { initialPage } from '#core/templates';
 
 const LINK = 'https://firebreak.example.com/incidents/INC-20261127-0042';

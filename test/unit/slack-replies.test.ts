@@ -4,7 +4,6 @@ import { ACTION_ACKNOWLEDGE, ACTION_RESOLVE, SlackActionPayload, slackActions } 
 import {
   acknowledgedReply,
   createdReply,
-  escapeMrkdwn,
   humanDuration,
   LIST_LIMIT,
   listReply,
@@ -13,6 +12,7 @@ import {
   statusReply,
   updateReply,
 } from '#core/slack-replies';
+import { escapeMrkdwn, escapeUrl } from '#core/slack-text';
 
 const link = (id: string) => `https://firebreak.example.com/incidents/${id}`;
 const user = { id: 'U024BE7LH', name: 'dana' };
@@ -175,6 +175,7 @@ describe('replies to /incident', () => {
     expect(humanDuration(26 * 3_600_000)).toBe('1 day 2 hours');
     expect(humanDuration(-5)).toBe('0 seconds');
     expect(escapeMrkdwn('a & <b>')).toBe('a &amp; &lt;b&gt;');
+    expect(escapeUrl('https://x.example/?a=1|2&b')).toBe('https://x.example/?a=1%7C2&amp;b');
   });
 });
 
