@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { RunbookRun } from '#core/runbook-run';
+import { slackSignature } from '#core/slack-signature';
 import { alarmStateChangeEvent } from './cloudwatch-events';
 import { DEMO_ALARMS, type DemoAlarm } from './demo-alarms';
 import { parseAutomationOutcomes } from './local-automation';
@@ -170,7 +171,7 @@ function weekAgo(time: string): string {
  * SMS number (pages reach it at once) and an email (waiting for confirmation, as SNS email is).
  */
 async function setUpRotation(): Promise<void> {
-  const people = [
+  const people: Array<[id: string, name: string, timeZone: string, phone: string]> = [
     ['alice', 'Alice Moreau', 'Europe/Berlin', '+4915100000001'],
     ['bob', 'Bob Nakamura', 'Europe/Berlin', '+4915100000002'],
     ['carol', 'Carol Schmidt', 'Europe/Berlin', '+4915100000003'],
@@ -184,6 +185,8 @@ async function setUpRotation(): Promise<void> {
       contacts: [
         { type: 'sms', address: phone },
         { type: 'email', address: `${id}@example.com` },
+        // Their Slack user: what they do with /incident acts as them, and incident channels invite them.
+        { type: 'chat', address: slackUserOf(id) },
       ],
     });
   }
@@ -239,10 +242,70 @@ async function printPagesToPeople(): Promise<void> {
     );
 }
 
+/** A demo person's Slack user id (U + their name): the chat contact /incident maps back to them. */
+function slackUserOf(person: string): string {
+  return `U0${person.toUpperCase()}`;
+}
+
+let slackSecret = process.env.FIREBREAK_SLACK_SIGNING_SECRET ?? '';
+
+/** `/incident <text>` as Slack sends it from the payments team's channel: a form post signed with the secret. */
+async function slashCommand(person: string, text: string): Promise<string> {
+  const body = new URLSearchParams({
+    team_id: 'T0DEMO',
+    user_id: slackUserOf(person),
+    user_name: person,
+    channel_id: 'C0PAYMENTS',
+    command: '/incident',
+    text,
+    response_url: 'https://hooks.slack.com/commands/T0DEMO/1/demo',
+    trigger_id: `demo-${randomBytes(6).toString('hex')}`,
+  }).toString();
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  const response = await fetch(`${url}/integrations/slack/commands`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-slack-request-timestamp': timestamp,
+      'x-slack-signature': slackSignature(slackSecret, timestamp, body),
+    },
+    body,
+  });
+  const answer = (await response.json()) as { text?: string; error?: { message: string } };
+  if (!response.ok) throw new Error(`/incident ${text}: ${response.status} ${answer.error?.message ?? ''}`);
+  return answer.text ?? '';
+}
+
+/** The seed's conversation, in Slack: create, acknowledge, update, resolve, each answered in the channel. */
+async function workInSlack(): Promise<void> {
+  if (!slackSecret) {
+    console.log('  (skipped: local mode runs without FIREBREAK_SLACK_SIGNING_SECRET)');
+    return;
+  }
+  const plain = (text: string) => text.replace(/<([^|>]+)\|([^>]+)>/g, '$2').replace(/<@(\w+)>/g, '@$1');
+  const created = await slashCommand('dana', 'create "API returning 503 errors" service=payments-api');
+  console.log(`  dana: /incident create "API returning 503 errors" → ${plain(created)}`);
+  const id = /INC-\d{8}-\d{4,}/.exec(created)?.[0] ?? '';
+  console.log(`  alice: /incident ack ${id} → ${plain(await slashCommand('alice', `ack ${id}`))}`);
+  const update = `update ${id} "Redis config from the 10:02 deploy is wrong; rolling back"`;
+  console.log(
+    `  alice: /incident ${update.split(' "')[0]} … → ${plain(await slashCommand('alice', update))}`,
+  );
+  const resolve = `resolve ${id} "Rolled back deployment with bad Redis config"`;
+  console.log(`  alice: /incident resolve ${id} … → ${plain(await slashCommand('alice', resolve))}`);
+  const items = (await call('GET', '/local/notifications')).items as Array<{ kind: string; target: string }>;
+  const posts = items.filter((item) => item.kind === 'chat');
+  const channels = [...new Set(posts.map((item) => item.target.slice('slack:'.length)))];
+  console.log(
+    `  ${posts.length} Slack message(s) posted so far, to ${channels.join(', ')} (see /local/notifications)`,
+  );
+}
+
 async function main() {
   let keepRunning = false;
   if (!(await reachable())) {
     token = token || randomBytes(16).toString('hex');
+    slackSecret = slackSecret || randomBytes(16).toString('hex');
     const config = loadLocalConfig({ FIREBREAK_CONFIG: DEMO_CONFIG });
     const local = await startLocal({
       port,
@@ -253,6 +316,7 @@ async function main() {
       grouping: config.grouping,
       runbooks: config.runbooks,
       automationOutcomes: parseAutomationOutcomes(process.env),
+      slack: { ...(config.slack ? { config: config.slack } : {}), signingSecret: slackSecret },
     });
     url = local.url;
     keepRunning = true;
@@ -289,6 +353,8 @@ async function main() {
     reporter: 'support-desk',
   });
   console.log(`  ${String(reported.id)} reported by support`);
+  console.log('In Slack (the payments channel):');
+  await workInSlack();
   console.log('Pages to people (each with a signed acknowledgement link):');
   await printPagesToPeople();
   console.log('An alarm recovers:');

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { EscalationConfig } from '#core/escalation';
 import type { GroupingConfig } from '#core/grouping';
 import type { RunbookConfig } from '#core/runbooks';
+import type { SlackConfig } from '#core/slack-config';
 import { parseFirebreakConfig } from '../lib/config';
 
 /** What local mode takes from the `firebreak` configuration: the same keys a deployment uses. */
@@ -11,6 +12,8 @@ export interface LocalConfig {
   escalation: EscalationConfig;
   grouping: GroupingConfig;
   runbooks: RunbookConfig;
+  /** `firebreak.slack`: local Slack posts pages and updates to these channels; none when absent. */
+  slack?: SlackConfig;
   /** Where it came from, for the start-up banner and error messages. */
   source: string;
 }
@@ -36,7 +39,13 @@ export function loadLocalConfig(env: Record<string, string | undefined>, cdkJson
     const config = parseFirebreakConfig(firebreak);
     // What the functions are given (RUNBOOK_CONFIG): the bindings without the synth-only document list.
     const { customDocuments: _, ...runbooks } = config.runbooks;
-    return { escalation: config.escalation, grouping: config.grouping, runbooks, source: file };
+    return {
+      escalation: config.escalation,
+      grouping: config.grouping,
+      runbooks,
+      ...(config.slack ? { slack: config.slack } : {}),
+      source: file,
+    };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     throw new Error(`${file}: ${message.replace(/^Invalid CDK context: /, '')}`);

@@ -7,6 +7,7 @@ import type { EscalationConfig } from '#core/escalation';
 import type { RunbookConfig } from '#core/runbooks';
 import type { TargetResolver } from '../lambdas/incidents/target-resolver';
 import type { LifecycleStarter } from '../lambdas/ingest/apply-signal';
+import type { ChatDelivery } from '../lambdas/lifecycle/notify-once';
 import { RunbookActions } from '../lambdas/runbooks/actions';
 import type { RunbookInput } from '../lambdas/runbooks/inputs';
 import { RunbookLauncher } from '../lambdas/runbooks/launch';
@@ -40,6 +41,8 @@ export interface LocalRunbookParts {
    * ResponseUrlPoster posts it. None: runs answer nothing.
    */
   replies?: ReplyPoster;
+  /** Notices to the on-call level go to the chat channels too (local Slack); SNS only when absent. */
+  chat?: ChatDelivery;
 }
 
 /**
@@ -81,6 +84,7 @@ export function createLocalRunbookEngine(parts: LocalRunbookParts) {
     incidentLink: parts.incidentLink,
     clock: parts.clock,
     ...(parts.replies ? { replies: parts.replies } : {}),
+    ...(parts.chat ? { chat: parts.chat } : {}),
   });
   return { actions: { run }, launcher, approvals: workflow, workflow, stop: () => workflow.stop() };
 }

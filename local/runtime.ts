@@ -18,11 +18,14 @@ import { PageLog } from '#adapters/page-log';
 import { PeopleStore } from '#adapters/people-store';
 import { RunbookRuns } from '#adapters/runbook-runs';
 import { ScheduleStore } from '#adapters/schedule-store';
+import { SlackChat } from '#adapters/slack-chat';
+import { fixedSlackSecrets } from '#adapters/slack-secrets';
 import { createTableInput, waitForActiveTable } from '#adapters/table-definition';
 import type { EscalationConfig } from '#core/escalation';
 import type { GroupingConfig } from '#core/grouping';
 import { subscribesAtSns } from '#core/people';
 import { DEFAULT_RUNBOOK_CONFIG, type RunbookConfig } from '#core/runbooks';
+import type { SlackConfig } from '#core/slack-config';
 import { createRouter, MAX_BODY_BYTES } from '../lambdas/api/router';
 import { createApiRoutes } from '../lambdas/api/routes';
 import { AlertHints } from '../lambdas/incidents/alert-hints';
@@ -36,6 +39,7 @@ import { type AutomationOutcomes, LocalAutomation } from './local-automation';
 import { LocalChanges } from './local-changes';
 import { createLocalRoutes } from './local-routes';
 import { createLocalRunbookEngine } from './local-runbook-engine';
+import { LocalSlack } from './local-slack';
 import { LocalWorkflow } from './local-workflow';
 import { RecordingSns } from './recording-sns';
 
@@ -56,6 +60,12 @@ export interface LocalOptions {
   runbooks?: RunbookConfig;
   /** How local automations end (`FIREBREAK_AUTOMATION_OUTCOME`, `…_OUTCOMES`); success when absent. */
   automationOutcomes?: AutomationOutcomes;
+  /**
+   * Slack, played by LocalSlack (every message recorded in /local/notifications as `kind: 'chat'`): with a
+   * `config` (`firebreak.slack`), pages and updates are posted to its channels; with a `signingSecret`
+   * (FIREBREAK_SLACK_SIGNING_SECRET), the slash command and buttons are served, verified as deployed.
+   */
+  slack?: { config?: SlackConfig; signingSecret?: string };
 }
 
 /** The people topic in local mode: messages to it are recorded once per confirmed, matching subscription. */
@@ -74,6 +84,8 @@ export interface LocalRuntime {
   runs: RunbookRuns;
   /** The acknowledgement-link keys of this run (random per start): sign local links with `current`. */
   ackKeys: AckKeySource;
+  /** Slack's stand-in: what it posted, the channels it made. */
+  slack: LocalSlack;
   stop(): Promise<void>;
 }
 
@@ -132,6 +144,12 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
   const schedules = new ScheduleStore(db, TABLE);
   const pages = new PageLog(db, TABLE);
   const targets = new DirectoryTargetResolver(people, schedules);
+  // Slack's stand-in records into the same list as SNS: /local/notifications shows both, in order.
+  const slack = new LocalSlack(sns, clock);
+  const slackConfig = options.slack?.config;
+  const chat = slackConfig
+    ? new SlackChat({ slack, config: slackConfig, incidentLink, store, people, clock })
+    : undefined;
   const actions = new LifecycleActions({
     store,
     notifier,
@@ -142,6 +160,7 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
     metric: (name, dimensions) => logger.info('metric', { name, dimensions }),
     targets,
     pages,
+    ...(chat ? { chat } : {}),
   });
   // The lifecycle launches an incident's runbooks as it opens; the engine is built below, once the
   // workflow it wakes exists.
@@ -198,6 +217,9 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
     timeScale: options.timeScale,
     clock,
     targets,
+    // A run asked for with /incident diag answers its response_url: recorded as a chat message here.
+    replies: slack,
+    ...(chat ? { chat } : {}),
     onError: (execution, error) => logger.error('runbook run failed', { execution, error }),
   });
   const runbookJoins: RunbookJoinHook = {
@@ -233,6 +255,18 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
       },
       runbookJoins,
       ackKeys,
+      ...(chat ? { chat } : {}),
+      ...(options.slack?.signingSecret
+        ? {
+            slack: {
+              config: slackConfig ?? { channels: {}, incidentChannels: [] },
+              secrets: fixedSlackSecrets(options.slack.signingSecret),
+              responder: slack,
+              onReplyError: (error: unknown, context: Record<string, string>) =>
+                logger.warn('local Slack reply failed', { ...context, error }),
+            },
+          }
+        : {}),
     }),
     ...createLocalRoutes({
       ingest: createEventIngester(
@@ -297,6 +331,7 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
     changes,
     runs,
     ackKeys,
+    slack,
     async stop() {
       // The lifecycles first: a launch under way may still start runs, which the runbook engine then ends.
       await workflow.stop();

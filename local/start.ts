@@ -3,7 +3,8 @@
  * FIREBREAK_TIME_SCALE divides every lifecycle wait; FIREBREAK_DATA_DIR keeps incidents on disk;
  * FIREBREAK_TOKEN and FIREBREAK_INTEGRATION_KEY fix the printed secrets. Escalation policies, grouping rules
  * and runbook bindings come from cdk.json, as for a deployment, or from the file FIREBREAK_CONFIG names;
- * FIREBREAK_AUTOMATION_OUTCOME(S) choose how local automations end.
+ * FIREBREAK_AUTOMATION_OUTCOME(S) choose how local automations end; FIREBREAK_SLACK_SIGNING_SECRET serves the
+ * Slack slash command and buttons, verified with that secret (sign requests with it as Slack would).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
@@ -23,6 +24,7 @@ const Env = z.object({
     .string()
     .regex(/^[0-9a-f]{32}$/, 'must be 32 lower-case hex characters')
     .optional(),
+  FIREBREAK_SLACK_SIGNING_SECRET: z.string().min(8, 'must be at least 8 characters').optional(),
 });
 
 /** The configuration and outcome variables, or the process stops naming what is wrong. */
@@ -33,6 +35,20 @@ function configuration() {
     console.error(error instanceof Error ? error.message : String(error));
     process.exit(2);
   }
+}
+
+/** What local Slack does in this run, in one line. */
+function slackBanner(
+  config: { channels: Record<string, string> } | undefined,
+  signingSecret?: string,
+): string {
+  const posts = config
+    ? `posts to ${Object.keys(config.channels).length} team channel(s) (recorded in /local/notifications)`
+    : 'posts nothing (no firebreak.slack)';
+  const routes = signingSecret
+    ? '/integrations/slack/commands and /actions verified with FIREBREAK_SLACK_SIGNING_SECRET'
+    : 'no slash command (set FIREBREAK_SLACK_SIGNING_SECRET)';
+  return `${posts}; ${routes}`;
 }
 
 async function main() {
@@ -59,6 +75,10 @@ async function main() {
       runbooks: config.runbooks,
       automationOutcomes,
       ...(env.FIREBREAK_DATA_DIR ? { dataDir: env.FIREBREAK_DATA_DIR } : {}),
+      slack: {
+        ...(config.slack ? { config: config.slack } : {}),
+        ...(env.FIREBREAK_SLACK_SIGNING_SECRET ? { signingSecret: env.FIREBREAK_SLACK_SIGNING_SECRET } : {}),
+      },
     });
   } catch (error) {
     if (error instanceof Error && 'code' in error && error.code === 'EADDRINUSE') {
@@ -82,6 +102,7 @@ async function main() {
   const bindings = Object.keys(config.runbooks.bindings);
   console.log(`  configuration:    ${config.source}`);
   console.log(`  runbooks:         ${bindings.length > 0 ? bindings.join(', ') : 'none bound'}`);
+  console.log(`  slack:            ${slackBanner(config.slack, env.FIREBREAK_SLACK_SIGNING_SECRET)}`);
   console.log('Press Ctrl-C to stop.');
 
   const shutdown = async () => {

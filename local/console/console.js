@@ -696,6 +696,7 @@ function fieldRows(incident) {
     ['Source', [`${source.kind}: ${source.name} (${source.ref})`, sourceUrl && ' ', sourceUrl]],
     ['Assignee', incident.assignee],
     ['Roles', rolesText(incident.roles)],
+    ['Slack channel', incident.chatChannel],
     ['Escalation level', String(incident.escalationLevel)],
     ['Alerts', alertCounts(incident)],
     ['Merged into', incident.mergedInto && incidentLink(incident.mergedInto)],
