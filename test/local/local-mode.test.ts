@@ -364,9 +364,16 @@ describe('npm run demo', () => {
       expect(output).toContain('deploy-pipeline deployed web v142 on i-0a7c3e9f2b1d45e68 4 minutes ago');
       expect(output).toMatch(/web-cpu-utilization-high → ALARM: opened INC-/);
       expect(new Set(items.map((i) => i.status))).toEqual(new Set(['triggered', 'acknowledged', 'resolved']));
-      expect(items).toHaveLength(5);
+      expect(items).toHaveLength(6);
       // The checkout incident holds both checkout alarms.
-      expect(items.map((i) => i.alertCount).sort()).toEqual([1, 1, 1, 1, 2]);
+      expect(items.map((i) => i.alertCount).sort()).toEqual([1, 1, 1, 1, 1, 2]);
+      // The seed's conversation, worked in Slack: created, acknowledged, updated, resolved, as the people.
+      expect(output).toMatch(
+        /dana: \/incident create "API returning 503 errors" → Created \*INC-\S+\* \(P1\)/,
+      );
+      expect(output).toMatch(/alice: \/incident ack INC-\S+ → \*INC-\S+\* \(P1\) acknowledged by @U0ALICE/);
+      expect(output).toMatch(/resolved by @U0ALICE after .*: Rolled back deployment with bad Redis config/);
+      expect(output).toMatch(/\d+ Slack message\(s\) posted so far, to C0PAYMENTS, CLOCAL0001/);
 
       // Then the bound remediation plays out: diagnosis, approval, the automation, the alarm back to OK.
       for (let i = 0; i < 1200 && !/restart-web ended/.test(output); i++) {
