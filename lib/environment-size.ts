@@ -78,11 +78,20 @@ export function assertEscalationFits(
   }
 }
 
+/** A context key that travels in functions' environments, and what to shorten when it does not fit. */
+const TRAVELLING_KEYS = {
+  /** RUNBOOK_CONFIG, in every function that launches runs. */
+  'firebreak.runbooks': 'use fewer bindings or shorter descriptions, matches and parameters',
+  /** SLACK_CONFIG, in every function that posts to Slack. */
+  'firebreak.slack': 'use fewer team channels or shorter team names',
+} as const;
+
 /**
- * The runbook bindings travel as RUNBOOK_CONFIG to every function that launches runs. Checked after the
- * function's own variables, so that what pushes it over Lambda's 4 KB is named: `firebreak.runbooks`.
+ * Checked after the function's own variables, so that the context key that pushes it over Lambda's 4 KB
+ * is named, with what to shorten.
  */
-export function assertRunbooksFit(
+function assertKeyFits(
+  key: keyof typeof TRAVELLING_KEYS,
   functionName: string,
   variables: Record<string, string>,
   alongside: string,
@@ -90,28 +99,23 @@ export function assertRunbooksFit(
   const size = environmentSize(variables);
   if (size > LAMBDA_ENVIRONMENT_LIMIT) {
     throw new Error(
-      `Invalid CDK context: firebreak.runbooks: too large for the ${functionName} function's environment ` +
-        `together with ${alongside} (about ${size} of Lambda's ${LAMBDA_ENVIRONMENT_LIMIT} bytes): use fewer ` +
-        'bindings or shorter descriptions, matches and parameters',
+      `Invalid CDK context: ${key}: too large for the ${functionName} function's environment ` +
+        `together with ${alongside} (about ${size} of Lambda's ${LAMBDA_ENVIRONMENT_LIMIT} bytes): ` +
+        TRAVELLING_KEYS[key],
     );
   }
 }
 
-/**
- * `firebreak.slack` travels as SLACK_CONFIG to every function that posts to Slack. Checked after the
- * function's own variables, so that what pushes it over Lambda's 4 KB is named: `firebreak.slack`.
- */
-export function assertSlackFits(
+/** The runbook bindings (RUNBOOK_CONFIG) fit the function's environment, or `firebreak.runbooks` is named. */
+export function assertRunbooksFit(
   functionName: string,
   variables: Record<string, string>,
   alongside: string,
-): void {
-  const size = environmentSize(variables);
-  if (size > LAMBDA_ENVIRONMENT_LIMIT) {
-    throw new Error(
-      `Invalid CDK context: firebreak.slack: too large for the ${functionName} function's environment ` +
-        `together with ${alongside} (about ${size} of Lambda's ${LAMBDA_ENVIRONMENT_LIMIT} bytes): use fewer ` +
-        'team channels or shorter team names',
-    );
-  }
+) {
+  assertKeyFits('firebreak.runbooks', functionName, variables, alongside);
+}
+
+/** `firebreak.slack` (SLACK_CONFIG) fits the function's environment, or it is named. */
+export function assertSlackFits(functionName: string, variables: Record<string, string>, alongside: string) {
+  assertKeyFits('firebreak.slack', functionName, variables, alongside);
 }
