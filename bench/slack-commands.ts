@@ -304,8 +304,11 @@ interface Variant {
 interface Operation {
   command: string;
   baseline: string;
-  /** A fresh incident per sample (not counted), or none (create, list). */
-  fresh: boolean;
+  /**
+   * What each sample acts on: a fresh incident (opened first, not counted), nothing (create), or the table
+   * holding only the open incidents `list` lists.
+   */
+  on: 'a fresh incident' | 'nothing' | 'the listed incidents';
   slack: Variant;
   json: Variant;
 }
@@ -319,7 +322,7 @@ function operations(): Operation[] {
     {
       command: '/incident create "…" service=…',
       baseline: 'POST /incidents',
-      fresh: false,
+      on: 'nothing',
       slack: {
         event: () => slashCommand(`create "Checkout errors" service=slack-create-${triggers}`),
         succeeded: slackSaid(/^Created /),
@@ -337,14 +340,14 @@ function operations(): Operation[] {
     {
       command: '/incident ack <id>',
       baseline: 'POST /incidents/{id}/acknowledge',
-      fresh: true,
+      on: 'a fresh incident',
       slack: { event: (id) => slashCommand(`ack ${id}`), succeeded: slackSaid(/acknowledged by/) },
       json: { event: (id) => jsonCall('POST /incidents/{id}/acknowledge', id), succeeded: jsonStatus(200) },
     },
     {
       command: '/incident resolve <id> "…"',
       baseline: 'POST /incidents/{id}/resolve',
-      fresh: true,
+      on: 'a fresh incident',
       slack: {
         event: (id) => slashCommand(`resolve ${id} "Rolled back the deployment"`),
         succeeded: slackSaid(/resolved by/),
@@ -360,7 +363,7 @@ function operations(): Operation[] {
     {
       command: '/incident update <id> "…"',
       baseline: 'POST /incidents/{id}/notes',
-      fresh: true,
+      on: 'a fresh incident',
       slack: {
         event: (id) => slashCommand(`update ${id} "Failing over to eu-west-1"`),
         succeeded: slackSaid(/^Update on /),
@@ -374,14 +377,14 @@ function operations(): Operation[] {
     {
       command: '/incident status <id>',
       baseline: 'GET /incidents/{id}',
-      fresh: true,
+      on: 'a fresh incident',
       slack: { event: (id) => slashCommand(`status ${id}`), succeeded: slackSaid(/Status: triggered/) },
       json: { event: (id) => jsonCall('GET /incidents/{id}', id), succeeded: jsonStatus(200) },
     },
     {
       command: '/incident list',
       baseline: 'GET /incidents?status=triggered,acknowledged',
-      fresh: false,
+      on: 'the listed incidents',
       slack: {
         event: () => slashCommand('list'),
         succeeded: slackSaid(new RegExp(`^Open incidents \\(${OPEN_INCIDENTS_LISTED}\\):`)),
@@ -515,7 +518,7 @@ async function main() {
 
     const rows: Array<{ operation: Operation; slack: Measured; json: Measured }> = [];
     for (const operation of operations()) {
-      const target = operation.command === '/incident list' ? listApi : api;
+      const target = operation.on === 'the listed incidents' ? listApi : api;
       const slack: Measured = { tallies: [], ms: [] };
       const json: Measured = { tallies: [], ms: [] };
       for (let i = 0; i < WARMUP + SAMPLES; i++) {
@@ -527,7 +530,7 @@ async function main() {
         ];
         if (i % 2 === 1) sides.reverse();
         for (const [variant, into] of sides) {
-          const id = operation.fresh ? await openIncident(target) : '';
+          const id = operation.on === 'a fresh incident' ? await openIncident(target) : '';
           await measure(target, variant.event(id), variant, dynamo.requests, recorded ? into : undefined);
         }
       }
