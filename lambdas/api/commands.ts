@@ -101,7 +101,16 @@ export class IncidentCommands {
 
   /** A timeline note; `noteId` (the client's idempotency key or the request id) makes a retry a no-op. */
   async addNote(id: string, actor: string, message: string, noteId: string): Promise<TimelineEntry> {
-    const incident = await this.get(id);
+    return this.noteOn(await this.get(id), actor, message, noteId);
+  }
+
+  /** A note on an incident the caller has just read (so it exists): one write, idempotent as addNote's. */
+  async noteOn(
+    incident: Pick<Incident, 'id'>,
+    actor: string,
+    message: string,
+    noteId: string,
+  ): Promise<TimelineEntry> {
     const entry: TimelineEntry = {
       incidentId: incident.id,
       entryId: `note:${noteId}`,

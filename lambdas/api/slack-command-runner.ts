@@ -106,7 +106,7 @@ export class SlackCommandRunner {
       case 'update': {
         const { actor } = await this.actor(user);
         const incident = await this.incident(command.incidentId);
-        await this.deps.commands.addNote(incident.id, actor, command.message, `slack:${request.key}`);
+        await this.deps.commands.noteOn(incident, actor, command.message, `slack:${request.key}`);
         return updateReply(incident, user, command.message, link(incident.id));
       }
       case 'diag':
