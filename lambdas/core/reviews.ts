@@ -1,0 +1,191 @@
+import * as z from 'zod';
+import { type IncidentFigures, incidentFigures } from './figures';
+import { personText, TEXT_LIMITS } from './limits';
+import type { Incident, TimelineEntry } from './model';
+
+/** Resolving a P1 or P2 opens a review due this long after the resolution. */
+export const REVIEW_DUE_HOURS = 48;
+/** Priorities whose resolution opens a review draft. */
+export const REVIEWED_PRIORITIES: ReadonlySet<string> = new Set(['P1', 'P2']);
+
+const Lines = z.array(personText(TEXT_LIMITS.note)).max(50, { error: 'must have at most 50 entries' });
+
+export const ActionItemStatus = z.enum(['open', 'done', 'dropped']);
+
+/** A follow-up someone owns: what, who, by when, and whether it is done. */
+export const ActionItem = z.strictObject({
+  id: z.string().regex(/^[a-z0-9-]{1,40}$/, { error: 'must be 1-40 lower-case letters, digits or "-"' }),
+  title: personText(TEXT_LIMITS.title),
+  owner: personText(TEXT_LIMITS.name),
+  dueDate: z.iso.date({ error: 'must be a date like 2026-12-15' }),
+  status: ActionItemStatus.default('open'),
+});
+export type ActionItem = z.infer<typeof ActionItem>;
+
+/** What people write in a review (`PUT /incidents/{id}/review`); the rest is filled from the record. */
+export const ReviewBody = z
+  .strictObject({
+    /** `scheduled` needs `scheduledFor`; `completed` closes the review. */
+    state: z.enum(['draft', 'scheduled', 'completed']),
+    scheduledFor: z.iso.datetime({ offset: true }).optional(),
+    rootCause: personText(TEXT_LIMITS.description).optional(),
+    /** Five whys: each answer asks the next why. */
+    whys: z.array(personText(TEXT_LIMITS.note)).max(10, { error: 'must have at most 10 whys' }).default([]),
+    wentWell: Lines.default([]),
+    wentPoorly: Lines.default([]),
+    lessons: Lines.default([]),
+    actionItems: z
+      .array(ActionItem)
+      .max(50, { error: 'must have at most 50 action items' })
+      .refine((items) => new Set(items.map((item) => item.id)).size === items.length, {
+        error: 'must not use an action item id twice',
+      })
+      .default([]),
+  })
+  .refine((body) => body.state !== 'scheduled' || body.scheduledFor !== undefined, {
+    path: ['scheduledFor'],
+    error: 'is needed when the review is scheduled',
+  });
+export type ReviewBody = z.infer<typeof ReviewBody>;
+
+/** What the record says, filled in when the draft opens and kept as it was then. */
+export interface ReviewFacts {
+  incidentId: string;
+  title: string;
+  priority: string;
+  service: string;
+  team?: string;
+  summary: string;
+  impact: string;
+  resolution?: string;
+  figures: IncidentFigures;
+  detectedAt: string;
+  createdAt: string;
+  acknowledgedAt?: string;
+  resolvedAt?: string;
+  paged: string[];
+  timeline: Array<{ at: string; kind: string; actor: string; message: string }>;
+  runbooks: Array<{ name: string; state: string }>;
+  alerts: Array<{ title: string; state: string; firstSeenAt: string; firedCount: number }>;
+}
+
+export type Review = ReviewFacts & ReviewBody & { dueAt: string; openedAt: string; version: number };
+
+/**
+ * The draft's facts from the incident as it was resolved: its timeline oldest first, the figures, who was
+ * paged, what ran and its alerts. People then write the rest.
+ */
+export function reviewFacts(
+  incident: Incident,
+  timeline: readonly TimelineEntry[],
+  runbooks: ReviewFacts['runbooks'],
+  alerts: ReviewFacts['alerts'],
+): ReviewFacts {
+  return {
+    incidentId: incident.id,
+    title: incident.title,
+    priority: incident.priority,
+    service: incident.service,
+    ...(incident.team ? { team: incident.team } : {}),
+    summary: incident.summary || incident.description || incident.title,
+    impact: `${incident.impact} impact, ${incident.urgency} urgency (${incident.priority})`,
+    ...(incident.resolution ? { resolution: incident.resolution } : {}),
+    figures: incidentFigures(incident),
+    detectedAt: incident.detectedAt,
+    createdAt: incident.createdAt,
+    ...(incident.acknowledgedAt ? { acknowledgedAt: incident.acknowledgedAt } : {}),
+    ...(incident.resolvedAt ? { resolvedAt: incident.resolvedAt } : {}),
+    paged: [...(incident.pagedTargets ?? [])],
+    timeline: [...timeline]
+      .sort((a, b) => a.at.localeCompare(b.at) || a.entryId.localeCompare(b.entryId))
+      .map(({ at, kind, actor, message }) => ({ at, kind, actor, message })),
+    runbooks,
+    alerts,
+  };
+}
+
+/** When a review of an incident resolved at `resolvedAt` is due. */
+export function reviewDueAt(resolvedAt: string): string {
+  return new Date(Date.parse(resolvedAt) + REVIEW_DUE_HOURS * 3_600_000).toISOString();
+}
+
+const duration = (seconds: number | null) => {
+  if (seconds === null) return 'n/a';
+  const minutes = Math.round(seconds / 60);
+  return minutes < 60 ? `${minutes} min` : `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+};
+
+/** Markdown keeps what people typed as text: characters that would format it are escaped. */
+function text(value: string): string {
+  return value.replace(/([\\`*_[\]<>#|])/g, '\\$1').replace(/\r?\n/g, ' ');
+}
+
+const list = (items: readonly string[]) =>
+  items.length ? items.map((item) => `- ${text(item)}`) : ['- (none)'];
+
+/** The review as Markdown (`Accept: text/markdown`): for a wiki page or the review meeting's screen. */
+export function reviewMarkdown(review: Review): string {
+  const { figures } = review;
+  return [
+    `# Post-incident review: ${review.incidentId} ${text(review.title)}`,
+    '',
+    `State: ${review.state}${review.scheduledFor ? ` (meeting ${review.scheduledFor})` : ''} · due ${review.dueAt}`,
+    '',
+    '## Summary',
+    text(review.summary),
+    '',
+    `Impact: ${text(review.impact)}. Service: ${text(review.service)}${review.team ? `, team ${text(review.team)}` : ''}.`,
+    ...(review.resolution ? ['', `Resolution: ${text(review.resolution)}`] : []),
+    '',
+    '## Figures',
+    `- Time to detect: ${duration(figures.ttd)}`,
+    `- Time to acknowledge: ${duration(figures.tta)}`,
+    `- Time to resolve: ${duration(figures.ttr)}`,
+    `- Response SLA: ${figures.slaBreached ? 'breached' : 'met'}`,
+    '',
+    '## Timeline (UTC)',
+    '| time | what | who | |',
+    '|---|---|---|---|',
+    ...review.timeline.map(
+      (entry) => `| ${entry.at} | ${entry.kind} | ${text(entry.actor)} | ${text(entry.message)} |`,
+    ),
+    '',
+    '## Paged',
+    ...list(review.paged),
+    '',
+    '## Runbooks',
+    ...list(review.runbooks.map((run) => `${run.name}: ${run.state}`)),
+    '',
+    '## Alerts',
+    ...list(
+      review.alerts.map(
+        (alert) => `${alert.title} (${alert.state}, fired ${alert.firedCount}×, first ${alert.firstSeenAt})`,
+      ),
+    ),
+    '',
+    '## Root cause',
+    review.rootCause ? text(review.rootCause) : '(not yet written)',
+    ...review.whys.map((why, index) => `${index + 1}. Why? ${text(why)}`),
+    '',
+    '## What went well',
+    ...list(review.wentWell),
+    '',
+    '## What went poorly',
+    ...list(review.wentPoorly),
+    '',
+    '## Lessons',
+    ...list(review.lessons),
+    '',
+    '## Action items',
+    ...(review.actionItems.length
+      ? [
+          '| item | owner | due | status |',
+          '|---|---|---|---|',
+          ...review.actionItems.map(
+            (item) => `| ${text(item.title)} | ${text(item.owner)} | ${item.dueDate} | ${item.status} |`,
+          ),
+        ]
+      : ['- (none)']),
+    '',
+  ].join('\n');
+}
