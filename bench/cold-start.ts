@@ -24,6 +24,7 @@ import { DEFAULT_RUNBOOK_CONFIG } from '#core/runbooks';
 import { targetsOf } from '../lambdas/lifecycle/config';
 import { fromRepoRoot, REPO_ROOT } from '../lib/function-defaults';
 import { esbuildOptions, LAMBDA_BUNDLE, type LambdaBundleSettings } from '../lib/lambda-bundling';
+import { quantile } from './stats';
 
 const TARGET_RATIO = 1.3;
 const ENABLE_SOURCE_MAPS = '--enable-source-maps';
@@ -249,14 +250,6 @@ function timeImport(node: string, timer: string, file: string, settings: LambdaB
     );
   }
   return JSON.parse(run.stdout) as Timing;
-}
-
-function quantile(values: number[], q: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (sorted.length - 1) * q;
-  const low = sorted[Math.floor(at)] ?? Number.NaN;
-  const high = sorted[Math.ceil(at)] ?? Number.NaN;
-  return low + (high - low) * (at - Math.floor(at));
 }
 
 function spread(values: number[], digits: number): string {

@@ -1,5 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createTableInput, waitForActiveTable } from '#adapters/table-definition';
 
 export interface DynamoProcess {
   endpoint: string;
@@ -39,4 +41,23 @@ export async function startDynamoProcess(): Promise<DynamoProcess> {
       await exited;
     },
   };
+}
+
+/** A client of the bench's DynamoDB process: no retries, so every request counted is one the bench made. */
+export function benchDynamoClient(endpoint: string): DynamoDBClient {
+  return new DynamoDBClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts: 1,
+  });
+}
+
+/** Creates a table with the deployed definition and waits until it is active. */
+export async function createBenchTable(client: DynamoDBClient, name: string): Promise<void> {
+  await client.send(new CreateTableCommand(createTableInput(name)));
+  await waitForActiveTable(
+    async (table) => (await client.send(new DescribeTableCommand({ TableName: table }))).Table?.TableStatus,
+    name,
+  );
 }

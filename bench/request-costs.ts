@@ -6,12 +6,10 @@
  *
  *   npm run bench:costs
  */
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { IncidentIdAllocator } from '#adapters/incident-ids';
 import { type DocumentSender, IncidentStore, isConditionFailure } from '#adapters/incident-store';
 import { RunbookRuns } from '#adapters/runbook-runs';
-import { createTableInput, waitForActiveTable } from '#adapters/table-definition';
 import { DEFAULT_GROUPING_CONFIG } from '#core/grouping';
 import type { Signal } from '#core/model';
 import { parseRunbookConfig } from '#core/runbooks';
@@ -27,7 +25,7 @@ import {
 import { RunbookLauncher } from '../lambdas/runbooks/launch';
 import type { RunbookStarter } from '../lambdas/runbooks/ports';
 import { alarmStateChangeEvent, EC2_CPU } from '../local/cloudwatch-events';
-import { startDynamoProcess } from './dynamo-client';
+import { benchDynamoClient, createBenchTable, startDynamoProcess } from './dynamo-client';
 
 const SAMPLES = 50;
 const TABLE = 'incidents-costs';
@@ -453,18 +451,9 @@ function fmt(value: number): string {
 async function main() {
   const dynamo = await startDynamoProcess();
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-  const client = new DynamoDBClient({
-    endpoint: dynamo.endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: 1,
-  });
+  const client = benchDynamoClient(dynamo.endpoint);
   try {
-    await client.send(new CreateTableCommand(createTableInput(TABLE)));
-    await waitForActiveTable(
-      async (name) => (await client.send(new DescribeTableCommand({ TableName: name }))).Table?.TableStatus,
-      TABLE,
-    );
+    await createBenchTable(client, TABLE);
     const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
     const countedDoc = countingSender(doc);
     const counted = new IncidentStore(countedDoc, TABLE);

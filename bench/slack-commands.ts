@@ -13,7 +13,6 @@
 import { randomUUID } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { randomAckKeys } from '#adapters/ack-key';
 import type { SubscriptionSender } from '#adapters/contact-subscriptions';
@@ -28,7 +27,6 @@ import { PeopleStore } from '#adapters/people-store';
 import { RunbookRuns } from '#adapters/runbook-runs';
 import { ScheduleStore } from '#adapters/schedule-store';
 import { fixedSlackSecrets } from '#adapters/slack-secrets';
-import { createTableInput, waitForActiveTable } from '#adapters/table-definition';
 import { DEFAULT_ESCALATION_CONFIG } from '#core/escalation';
 import { DEFAULT_GROUPING_CONFIG } from '#core/grouping';
 import { DEFAULT_RUNBOOK_CONFIG } from '#core/runbooks';
@@ -38,7 +36,8 @@ import { createApiRoutes } from '../lambdas/api/routes';
 import type { LifecycleStarter } from '../lambdas/ingest/apply-signal';
 import { RunbookLauncher } from '../lambdas/runbooks/launch';
 import type { ApprovalSignals, RunbookStarter } from '../lambdas/runbooks/ports';
-import { startDynamoProcess } from './dynamo-client';
+import { benchDynamoClient, createBenchTable, startDynamoProcess } from './dynamo-client';
+import { quantile } from './stats';
 
 const SAMPLES = 30;
 /** Unrecorded rounds first, so that lazily compiled code (zod's parsers, V8's JIT) is warm, as in a warm container. */
@@ -429,14 +428,6 @@ async function measure(
   into?.ms.push(ms);
 }
 
-function quantile(values: number[], q: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (sorted.length - 1) * q;
-  const low = sorted[Math.floor(at)] ?? Number.NaN;
-  const high = sorted[Math.ceil(at)] ?? Number.NaN;
-  return low + (high - low) * (at - Math.floor(at));
-}
-
 /** Per call: one number when every sample gave the same (they should: the counts are deterministic), else min–max. */
 function perCall(measured: Measured, read: (t: Tally) => number): { value: number; text: string } {
   const counts = measured.tallies.map(read);
@@ -459,14 +450,6 @@ function breakdown(counts: Map<string, number>): string {
 
 const ms = (values: number[]) =>
   `${quantile(values, 0.5).toFixed(1)} (${quantile(values, 0.25).toFixed(1)}–${quantile(values, 0.75).toFixed(1)})`;
-
-async function createTable(client: DynamoDBClient, name: string) {
-  await client.send(new CreateTableCommand(createTableInput(name)));
-  await waitForActiveTable(
-    async (table) => (await client.send(new DescribeTableCommand({ TableName: table }))).Table?.TableStatus,
-    name,
-  );
-}
 
 /** The directory every acting Slack command reads; dana's chat contact is the asker's Slack user id. */
 async function addPeople(api: Api) {
@@ -497,16 +480,11 @@ async function main() {
   const loadAtStart = loadavg();
   const dynamo = await startDynamoProcess();
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-  const client = new DynamoDBClient({
-    endpoint: dynamo.endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: 1,
-  });
+  const client = benchDynamoClient(dynamo.endpoint);
   try {
     // One table for the commands on fresh incidents, one holding only the incidents `list` lists.
-    await createTable(client, 'slack-bench');
-    await createTable(client, 'slack-bench-list');
+    await createBenchTable(client, 'slack-bench');
+    await createBenchTable(client, 'slack-bench-list');
     const doc = countingSender(
       DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }),
     );

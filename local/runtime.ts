@@ -25,7 +25,7 @@ import type { EscalationConfig } from '#core/escalation';
 import type { GroupingConfig } from '#core/grouping';
 import { subscribesAtSns } from '#core/people';
 import { DEFAULT_RUNBOOK_CONFIG, type RunbookConfig } from '#core/runbooks';
-import type { SlackConfig } from '#core/slack-config';
+import { SlackConfig } from '#core/slack-config';
 import { createRouter, MAX_BODY_BYTES } from '../lambdas/api/router';
 import { createApiRoutes } from '../lambdas/api/routes';
 import { AlertHints } from '../lambdas/incidents/alert-hints';
@@ -259,7 +259,7 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
       ...(options.slack?.signingSecret
         ? {
             slack: {
-              config: slackConfig ?? { channels: {}, incidentChannels: [] },
+              config: slackConfig ?? SlackConfig.parse({}),
               secrets: fixedSlackSecrets(options.slack.signingSecret),
               responder: slack,
               onReplyError: (error: unknown, context: Record<string, string>) =>

@@ -101,20 +101,10 @@ export class SnsNotifier {
     incident: Incident,
     message: NotificationMessage,
   ): Promise<Delivery> {
-    const unique = [...new Set(targets)];
-    const outcomes = await Promise.allSettled(
-      unique.map(async (target) => {
-        const result = await this.sns.send(await this.publication(target, kind, incident, message));
-        return result.MessageId ?? '';
-      }),
-    );
-    const delivery: Delivery = { sent: {}, failed: {} };
-    outcomes.forEach((outcome, index) => {
-      const target = unique[index] as string;
-      if (outcome.status === 'fulfilled') delivery.sent[target] = outcome.value;
-      else delivery.failed[target] = asError(outcome.reason);
+    return deliverEach(targets, async (target) => {
+      const result = await this.sns.send(await this.publication(target, kind, incident, message));
+      return result.MessageId ?? '';
     });
-    return delivery;
   }
 
   /**
@@ -215,6 +205,25 @@ function attributes(kind: NotificationKind, incident: Incident) {
     incidentId: text(incident.id),
     ...(incident.team ? { team: text(incident.team) } : {}),
   };
+}
+
+/**
+ * Sends to each target on its own (one failing keeps no other from being reached), all at once: the message
+ * id of each target reached, the error of each that was not.
+ */
+export async function deliverEach(
+  targets: readonly string[],
+  send: (target: string) => Promise<string>,
+): Promise<Delivery> {
+  const unique = [...new Set(targets)];
+  const outcomes = await Promise.allSettled(unique.map(send));
+  const delivery: Delivery = { sent: {}, failed: {} };
+  outcomes.forEach((outcome, index) => {
+    const target = unique[index] as string;
+    if (outcome.status === 'fulfilled') delivery.sent[target] = outcome.value;
+    else delivery.failed[target] = asError(outcome.reason);
+  });
+  return delivery;
 }
 
 function asError(reason: unknown): Error {

@@ -1,3 +1,5 @@
+import { responseUrlSchema, SLACK_RESPONSE_URL_BASE } from './response-url';
+
 /** A reply to a slash command or a button, posted to the response_url Slack gave with it. */
 export interface SlackReply {
   response_type?: 'ephemeral' | 'in_channel';
@@ -40,8 +42,8 @@ export interface SlackWebApiOptions {
   /** How long one call may take, answer included; 5 s by default, well within a Lambda's time. */
   timeoutMs?: number;
   fetch?: typeof fetch;
-  /** Which response_urls respond() posts to: https on Slack's hooks host by default. */
-  isResponseUrl?: (url: URL) => boolean;
+  /** The base respond() posts under: Slack's own (SLACK_RESPONSE_URL_BASE) by default; a test gives a local one. */
+  responseUrlBase?: string;
 }
 
 const DEFAULT_BASE_URL = 'https://slack.com/api';
@@ -55,8 +57,6 @@ const ERROR_CODE = /^[a-z0-9_]{1,64}$/;
  */
 const FORM_METHODS: ReadonlySet<string> = new Set(['conversations.list', 'conversations.info', 'users.info']);
 
-const isSlackHook = (url: URL) => url.protocol === 'https:' && url.hostname === 'hooks.slack.com';
-
 /**
  * The Web API over fetch: every method is a POST with the bot token in the Authorization header (never in
  * the body or a URL, so it stays out of logs), a JSON body (a form for read methods), and a deadline.
@@ -65,7 +65,8 @@ export class SlackWebApi implements SlackApi {
   private readonly baseUrl: string;
   private readonly timeoutMs: number;
   private readonly fetch: typeof fetch;
-  private readonly isResponseUrl: (url: URL) => boolean;
+  /** What a response_url may be: the same check the runbook replies use (responseUrlSchema). */
+  private readonly responseUrl: ReturnType<typeof responseUrlSchema>;
 
   constructor(
     /** The bot token (xoxb-…), read when the first call needs it; the caller caches it. */
@@ -75,7 +76,7 @@ export class SlackWebApi implements SlackApi {
     this.baseUrl = (options.baseUrl ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.fetch = options.fetch ?? globalThis.fetch;
-    this.isResponseUrl = options.isResponseUrl ?? isSlackHook;
+    this.responseUrl = responseUrlSchema(options.responseUrlBase ?? SLACK_RESPONSE_URL_BASE);
   }
 
   async call(method: string, body: Record<string, unknown>): Promise<Record<string, unknown>> {
@@ -108,16 +109,14 @@ export class SlackWebApi implements SlackApi {
   }
 
   async respond(responseUrl: string, reply: SlackReply): Promise<void> {
-    // The URL itself is a credential for 30 minutes: it is never put in an error.
-    let url: URL;
-    try {
-      url = new URL(responseUrl);
-    } catch {
-      throw new SlackApiError('invalid_response_url', 'the response_url is not a URL');
-    }
-    if (!this.isResponseUrl(url))
-      throw new SlackApiError('invalid_response_url', 'a response_url must be https://hooks.slack.com/…');
-    await this.post('the response_url', url.href, {
+    // The URL itself is a credential for 30 minutes: it is never put in an error (the check names its origin).
+    const checked = this.responseUrl.safeParse(responseUrl);
+    if (!checked.success)
+      throw new SlackApiError(
+        'invalid_response_url',
+        `the response_url ${checked.error.issues[0]?.message ?? 'is not allowed'}`,
+      );
+    await this.post('the response_url', new URL(checked.data).href, {
       headers: { 'content-type': 'application/json; charset=utf-8' },
       body: JSON.stringify(reply),
     });

@@ -146,7 +146,8 @@ export class SlackCommandRunner {
   ): Promise<SlackCommandReply> {
     const incident = await this.incident(command.incidentId);
     const runbooks = this.deps.runbooks;
-    const diagnostics = (runbooks?.bound() ?? []).filter((bound) => bound.kind === 'diagnostic');
+    const bound = runbooks?.bound() ?? [];
+    const diagnostics = bound.filter((binding) => binding.kind === 'diagnostic');
     if (!runbooks || diagnostics.length === 0)
       return refusalReply(
         `No diagnostic runbook is bound, so there is nothing to run on ${incident.id}. ` +
@@ -155,12 +156,12 @@ export class SlackCommandRunner {
     const name = command.runbook ?? (diagnostics.length === 1 ? diagnostics[0]?.name : undefined);
     if (!name)
       return refusalReply(
-        `Name the runbook to run on ${incident.id}: ${diagnostics.map((bound) => `\`${bound.name}\``).join(', ')}.`,
+        `Name the runbook to run on ${incident.id}: ${diagnostics.map((binding) => `\`${binding.name}\``).join(', ')}.`,
       );
     // A remediation changes things: it is asked for where its approval and guards are shown, not here.
     if (
-      !diagnostics.some((bound) => bound.name === name) &&
-      runbooks.bound().some((bound) => bound.name === name)
+      !diagnostics.some((binding) => binding.name === name) &&
+      bound.some((binding) => binding.name === name)
     )
       return refusalReply(
         `\`${name}\` is a remediation, not a diagnostic: run it from the incident page or the API.`,

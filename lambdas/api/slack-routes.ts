@@ -95,8 +95,12 @@ async function action(deps: SlackRouteDeps, request: ApiRequest): Promise<ApiRes
   }
   const payload = parseInput(SlackActionPayload, json);
   const user: SlackUser = { id: payload.user.id, name: payload.user.username ?? payload.user.name ?? '' };
-  for (const clicked of slackActions(payload)) {
-    const reply = await perform(deps, clicked, user);
+  const clicks = slackActions(payload);
+  if (clicks.length === 0) return { status: 200 };
+  // Who clicked: read once per request, however many of Firebreak's buttons it carries.
+  const { actor } = slackActor(await deps.people.list(), user);
+  for (const clicked of clicks) {
+    const reply = await perform(deps, clicked, user, actor);
     if (payload.response_url) {
       await deps.responder
         .respond(payload.response_url, reply)
@@ -108,8 +112,12 @@ async function action(deps: SlackRouteDeps, request: ApiRequest): Promise<ApiRes
   return { status: 200 };
 }
 
-async function perform(deps: SlackRouteDeps, clicked: SlackAction, user: SlackUser): Promise<SlackReplyBody> {
-  const { actor } = slackActor(await deps.people.list(), user);
+async function perform(
+  deps: SlackRouteDeps,
+  clicked: SlackAction,
+  user: SlackUser,
+  actor: string,
+): Promise<SlackReplyBody> {
   try {
     const incident =
       clicked.name === 'acknowledge'

@@ -1,5 +1,11 @@
 import type { IncidentStore } from '#adapters/incident-store';
-import { type Delivery, type NotificationKind, PAGE_KINDS, type SnsNotifier } from '#adapters/notifier';
+import {
+  type Delivery,
+  deliverEach,
+  type NotificationKind,
+  PAGE_KINDS,
+  type SnsNotifier,
+} from '#adapters/notifier';
 import type { PageEntry } from '#adapters/page-log';
 import type { Incident, TimelineEntry, TimelineKind } from '#core/model';
 import { describeResolution, isChatDelivery, type TargetResolution } from '#core/page-targets';
@@ -194,28 +200,21 @@ async function deliver(
   incident: Incident,
   people: readonly string[],
 ): Promise<Delivery> {
-  const channels = [...new Set(targets.filter(isChatDelivery))];
+  const channels = targets.filter(isChatDelivery);
   const topics = targets.filter((target) => !isChatDelivery(target));
-  const [published, outcomes] = await Promise.all([
+  const [published, posted] = await Promise.all([
     topics.length > 0
       ? deps.notifier.deliver(topics, notice.kind, incident, notice.message)
       : { sent: {}, failed: {} },
-    Promise.allSettled(
-      channels.map(async (channel) => {
-        if (!deps.chat) throw new Error(`no chat integration is configured to post to ${channel}`);
-        return deps.chat.post(channel, notice.kind, incident, notice.message, { people });
-      }),
-    ),
+    deliverEach(channels, async (channel) => {
+      if (!deps.chat) throw new Error(`no chat integration is configured to post to ${channel}`);
+      return deps.chat.post(channel, notice.kind, incident, notice.message, { people });
+    }),
   ]);
-  const delivery: Delivery = { sent: { ...published.sent }, failed: { ...published.failed } };
-  outcomes.forEach((outcome, index) => {
-    const channel = channels[index] as string;
-    if (outcome.status === 'fulfilled') delivery.sent[channel] = outcome.value;
-    else
-      delivery.failed[channel] =
-        outcome.reason instanceof Error ? outcome.reason : new Error(String(outcome.reason));
-  });
-  return delivery;
+  return {
+    sent: { ...published.sent, ...posted.sent },
+    failed: { ...published.failed, ...posted.failed },
+  };
 }
 
 /** The people a resolution pages, each once. */

@@ -187,11 +187,12 @@ describe('SlackWebApi.call', () => {
 });
 
 describe('SlackWebApi.respond', () => {
-  const local = { isResponseUrl: (url: URL) => url.hostname === '127.0.0.1' };
+  // The local server plays Slack's hooks host (known once it listens).
+  const local = () => ({ responseUrlBase: `${baseUrl}/commands/` });
 
   it('POSTs the reply as JSON to the response_url, with no token', async () => {
     // Act
-    await slack(local).respond(`${baseUrl}/commands/T0001/1234/secret`, {
+    await slack(local()).respond(`${baseUrl}/commands/T0001/1234/secret`, {
       response_type: 'in_channel',
       text: 'INC-20261127-0001 acknowledged by alice',
     });
@@ -215,7 +216,9 @@ describe('SlackWebApi.respond', () => {
     };
 
     // Act
-    const error = await failure(slack(local).respond(`${baseUrl}/commands/T0001/1234/secret`, { text: 'x' }));
+    const error = await failure(
+      slack(local()).respond(`${baseUrl}/commands/T0001/1234/secret`, { text: 'x' }),
+    );
 
     // Assess
     expect(error.name).toBe('Slack.expired_url');
