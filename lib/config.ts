@@ -1,7 +1,10 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import * as z from 'zod';
 import { DEFAULT_ESCALATION_CONFIG, EscalationConfig } from '#core/escalation';
+import { ClosingChecklistConfig, DEFAULT_CLOSING_CHECKLIST } from '#core/closing-checklist';
 import { DEFAULT_GROUPING_CONFIG, GroupingConfig } from '#core/grouping';
+import { DEFAULT_PROBLEM_RULES, ProblemRules } from '#core/problems';
+import { StatusPageConfig } from '#core/status-page';
 import { DEFAULT_RUNBOOK_CONFIG, DocumentName, RunbookConfig } from '#core/runbooks';
 import { SlackConfig } from '#core/slack-config';
 import {
@@ -271,6 +274,15 @@ export const FirebreakConfig = z.strictObject({
    * the priorities that get an incident channel. Absent, Slack is off: no secrets, no Slack routes.
    */
   slack: SlackConfig.optional(),
+  /**
+   * What `POST /incidents/{id}/close` requires, per priority. Defaults to everything, with the review only for
+   * P1 and P2.
+   */
+  closingChecklist: ClosingChecklistConfig.default(DEFAULT_CLOSING_CHECKLIST),
+  /** When recurring incidents open a problem record: 3 incidents within 30 days by default. */
+  problems: ProblemRules.default(DEFAULT_PROBLEM_RULES),
+  /** The public status page (`GET /status`): its customer-facing services. Absent, there is no status page. */
+  statusPage: StatusPageConfig.optional(),
 });
 
 export type FirebreakConfig = z.infer<typeof FirebreakConfig>;

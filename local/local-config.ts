@@ -1,10 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { ClosingChecklistConfig } from '#core/closing-checklist';
 import type { EscalationConfig } from '#core/escalation';
 import type { GroupingConfig } from '#core/grouping';
+import type { ProblemRules } from '#core/problems';
 import type { RunbookConfig } from '#core/runbooks';
 import type { SlackConfig } from '#core/slack-config';
+import type { StatusPageConfig } from '#core/status-page';
 import { parseFirebreakConfig } from '../lib/config';
 
 /** What local mode takes from the `firebreak` configuration: the same keys a deployment uses. */
@@ -14,6 +17,12 @@ export interface LocalConfig {
   runbooks: RunbookConfig;
   /** `firebreak.slack`: local Slack posts pages and updates to these channels; none when absent. */
   slack?: SlackConfig;
+  /** `firebreak.closingChecklist`: what closing an incident requires, per priority. */
+  closingChecklist: ClosingChecklistConfig;
+  /** `firebreak.problems`: when recurring incidents open a problem record. */
+  problems: ProblemRules;
+  /** `firebreak.statusPage`: the public status page's services; no status page when absent. */
+  statusPage?: StatusPageConfig;
   /** Where it came from, for the start-up banner and error messages. */
   source: string;
 }
@@ -44,6 +53,9 @@ export function loadLocalConfig(env: Record<string, string | undefined>, cdkJson
       grouping: config.grouping,
       runbooks,
       ...(config.slack ? { slack: config.slack } : {}),
+      closingChecklist: config.closingChecklist,
+      problems: config.problems,
+      ...(config.statusPage ? { statusPage: config.statusPage } : {}),
       source: file,
     };
   } catch (error) {

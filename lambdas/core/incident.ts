@@ -73,6 +73,8 @@ const MESSAGE_PREFIX: Record<TimelineKind, string> = {
   diagnosis: 'Diagnosis',
   'sla-breached': 'Response SLA breached',
   failure: 'Failure',
+  review: 'Review',
+  problem: 'Problem',
 };
 
 /**

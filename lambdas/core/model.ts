@@ -165,6 +165,11 @@ export const Incident = z.object({
    * when it is opened. Messages there are never read into the timeline (only `/incident update` adds notes).
    */
   chatChannel: z.string().optional(),
+  /**
+   * The problem record (`PRB-…`) its recurrence is linked to, for the root-cause work (see #core/problems):
+   * set once, when the problem is opened or extended with it.
+   */
+  problemId: z.string().optional(),
   /** When stakeholders last got a status update (Investigating / Identified / Monitoring). */
   lastUpdateAt: z.string().optional(),
   /** Time of the newest source change applied to this incident. */
@@ -192,6 +197,10 @@ export const TimelineKind = z.enum([
   'diagnosis',
   'sla-breached',
   'failure',
+  /** The post-incident review opened, scheduled, completed, or an action item of it changed. */
+  'review',
+  /** Linked to a problem record (recurrence). */
+  'problem',
 ]);
 export type TimelineKind = z.infer<typeof TimelineKind>;
 

@@ -33,7 +33,15 @@ export interface LifecycleDeps {
   pages?: { record(entries: readonly PageEntry[]): Promise<void> };
   /** Chat channels (Slack) that get the notices too; none when absent. */
   chat?: ChatDelivery;
+  /**
+   * What follows the resolution notice, in order (the review draft, problem detection): each step is
+   * idempotent, because a retried resolution step runs them all again.
+   */
+  afterResolution?: readonly AfterResolution[];
 }
+
+/** One step that follows an incident's resolution notice (see LifecycleDeps.afterResolution). */
+export type AfterResolution = (incident: Incident) => Promise<void>;
 
 export class IncidentNotFound extends Error {
   constructor(id: string) {
@@ -338,6 +346,7 @@ export class LifecycleActions {
       entryMessage: `Resolution notice sent to ${targets.join(', ')}`,
       details: { resolution: true },
     });
+    for (const step of this.deps.afterResolution ?? []) await step(incident);
     return { notified: targets };
   }
 
