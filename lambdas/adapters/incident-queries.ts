@@ -9,6 +9,7 @@ import {
   InvalidCursorError,
 } from '#core/cursor';
 import { liveAlertOfClaim } from '#core/dedup';
+import type { SummarySource } from '#core/figures';
 import { readIncident } from '#core/incident';
 import {
   type Category,
@@ -19,6 +20,7 @@ import {
   TimelineEntry,
 } from '#core/model';
 import { parseClaim } from './alert-claims';
+import { incidentsCreatedBetween } from './incident-figures-source';
 import { type DocumentSender, keys } from './incident-store';
 import { ALERTS_INDEX, TABLE_INDEXES, TABLE_KEYS } from './table-definition';
 
@@ -163,6 +165,15 @@ export class IncidentQueries {
    */
   listIncidents(filter: IncidentFilter, page: PageRequest): Promise<Page<Incident>> {
     return this.walk(this.incidentWalk(filter), page);
+  }
+
+  /**
+   * The incidents created in `[from, to)` with only what the figures read (`GET /metrics/…`), oldest first;
+   * at most MAX_FIGURES_RANGE_DAYS. See incident-figures-source.ts.
+   */
+  incidentsCreatedBetween(from: Date, to: Date): Promise<SummarySource[]> {
+    const { readSize } = this.options;
+    return incidentsCreatedBetween(this.db, this.tableName, from, to, readSize ? { readSize } : {});
   }
 
   /** An incident's timeline, oldest first. */

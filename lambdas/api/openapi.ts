@@ -9,6 +9,7 @@ import { RunbookRun } from '#core/runbook-run';
 import { ListQuery, MergeBody, NoteBody, PageQuery, ResolveBody } from './incident-routes';
 import { NoBody } from './input';
 import { CreateKeyBody } from './integration-routes';
+import { metricsPaths } from './openapi-metrics';
 import { oncallPaths } from './openapi-oncall';
 import { slackPaths } from './openapi-slack';
 import { StatusUpdate } from './paging';
@@ -197,6 +198,7 @@ export function openApiDocument(serverUrl?: string) {
     },
     paths: {
       ...oncallPaths(),
+      ...metricsPaths(),
       ...slackPaths(),
       '/incidents': {
         get: {

@@ -21,6 +21,7 @@ import { IncidentCommands } from './commands';
 import type { Routes } from './http';
 import { createIncidentRoutes } from './incident-routes';
 import { createIntegrationRoutes } from './integration-routes';
+import { createMetricsRoutes } from './metrics-routes';
 import { openApiDocument } from './openapi';
 import { ManualPaging } from './paging';
 import { PeopleContacts } from './people-contacts';
@@ -127,6 +128,7 @@ export function createApiRoutes(deps: ApiDeps): Routes {
       clock: deps.clock,
     }),
     ...createAckRoutes({ store: deps.store, commands, ackKeys: deps.ackKeys }),
+    ...createMetricsRoutes({ queries: deps.queries }),
     ...(runbookCommands ? createRunbookRoutes(runbookCommands) : {}),
     ...(deps.slack ? slackRoutes(deps, deps.slack, { commands, ingest, runbooks: runbookCommands }) : {}),
     'GET /openapi.json': {
