@@ -34,6 +34,7 @@ import type { RunbookJoinHook } from '../lambdas/ingest/apply-signal';
 import { createEventIngester } from '../lambdas/ingest/ingest-events';
 import { LifecycleActions } from '../lambdas/lifecycle/actions';
 import { targetsOf } from '../lambdas/lifecycle/config';
+import { VENDOR_PREFIX, vendorFile } from './console-vendor';
 import { readBody, routeMatcher, toApiGatewayEvent, writeResult } from './http-adapter';
 import { type AutomationOutcomes, LocalAutomation } from './local-automation';
 import { LocalChanges } from './local-changes';
@@ -92,6 +93,7 @@ export interface LocalRuntime {
 const TABLE = 'firebreak-local';
 const CONSOLE = new URL('./console/', import.meta.url);
 const STATIC_TYPES: Record<string, string> = { html: 'text/html', js: 'text/javascript', css: 'text/css' };
+const CONSOLE_CSP = "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self'";
 
 /**
  * Firebreak on one machine: the real handlers, table definition and lifecycle ASL, on an in-process
@@ -393,6 +395,17 @@ async function ensureTable(client: DynamoDBClient): Promise<void> {
 }
 
 async function serveConsole(pathname: string, response: import('node:http').ServerResponse): Promise<void> {
+  // Third-party files (uPlot for the reports page): only the ones on the allow-list, by exact name.
+  if (pathname.startsWith(VENDOR_PREFIX)) {
+    const vendor = await vendorFile(pathname.slice(VENDOR_PREFIX.length));
+    if (!vendor)
+      return writeJson(response, 404, { error: { code: 'not_found', message: 'no such vendor file' } });
+    response.writeHead(200, {
+      'content-type': `${vendor.contentType}; charset=utf-8`,
+      'content-security-policy': CONSOLE_CSP,
+    });
+    return void response.end(vendor.content);
+  }
   const name = pathname === '/' ? 'index.html' : pathname.slice('/console/'.length);
   if (!/^[\w.-]+$/.test(name) || name.startsWith('.'))
     return writeJson(response, 404, { error: { code: 'not_found', message: name } });
@@ -400,8 +413,7 @@ async function serveConsole(pathname: string, response: import('node:http').Serv
     const content = await readFile(new URL(name, CONSOLE));
     response.writeHead(200, {
       'content-type': `${STATIC_TYPES[name.split('.').pop() ?? ''] ?? 'application/octet-stream'}; charset=utf-8`,
-      'content-security-policy':
-        "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self'",
+      'content-security-policy': CONSOLE_CSP,
     });
     response.end(content);
   } catch {

@@ -5,6 +5,7 @@
 // innerHTML: alarm names, titles and descriptions can hold markup, and it must show as text.
 
 import { onCallView } from './oncall.js';
+import { reportsView } from './reports.js';
 
 const TOKEN_KEY = 'firebreak.token';
 const REFRESH_MS = 5000;
@@ -842,6 +843,7 @@ function route(message) {
     const match = /^#\/incidents\/([^/]+)$/.exec(location.hash);
     if (match) view = incidentView(decodeURIComponent(match[1]));
     else if (location.hash === '#/oncall') view = onCallView({ api, el, dataTable, errorText, when });
+    else if (location.hash === '#/reports') view = reportsView({ api, el, dataTable, errorText, when });
     else view = listView();
   }
   current = { id, refresh: view.refresh };

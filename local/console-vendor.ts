@@ -1,0 +1,27 @@
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+
+/** Where the console asks for third-party files: `/console/vendor/<name>`. */
+export const VENDOR_PREFIX = '/console/vendor/';
+
+const require = createRequire(import.meta.url);
+
+/**
+ * The third-party files the console may load, by the name it asks for, each from its pinned package in
+ * node_modules. An allow-list of exact names, never a path: nothing else under node_modules is served.
+ * uPlot (MIT) draws the reports page's charts.
+ */
+const VENDOR_FILES: Readonly<Record<string, { file: string; contentType: string }>> = {
+  'uPlot.esm.js': { file: 'uplot/dist/uPlot.esm.js', contentType: 'text/javascript' },
+  'uPlot.min.css': { file: 'uplot/dist/uPlot.min.css', contentType: 'text/css' },
+};
+
+/** A vendor file's content and type; undefined for any name not on the list. */
+export async function vendorFile(
+  name: string,
+): Promise<{ contentType: string; content: Buffer } | undefined> {
+  if (!Object.hasOwn(VENDOR_FILES, name)) return undefined;
+  const found = VENDOR_FILES[name];
+  if (!found) return undefined;
+  return { contentType: found.contentType, content: await readFile(require.resolve(found.file)) };
+}
