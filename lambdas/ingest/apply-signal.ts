@@ -413,8 +413,8 @@ class SignalFlow {
   }
 
   private async completeOpen(opening: Incident): Promise<void> {
-    const [written] = await Promise.all([
-      this.store.putIncidentIfAbsent(opening, this.signal.eventId),
+    await Promise.all([
+      this.putAndCount(opening, this.signal.eventId),
       this.store.appendTimeline(
         timelineEntryForSignal(opening.id, this.signal, 'opened', {
           priority: opening.priority,
@@ -426,7 +426,6 @@ class SignalFlow {
         }),
       ),
     ]);
-    if (written) this.countOpened(opening);
     if (this.group) this.deps.hints?.markGroup(this.group.key, opening.id);
     this.deps.hints?.markFiring(this.signal.dedupKey, opening.id);
     // After the incident exists: the lifecycle's first step reads it. Named by the incident id, a second
@@ -438,11 +437,12 @@ class SignalFlow {
    * Counts an incident opened, by the one call whose put created its record. Every incident is opened here
    * (alerts, webhooks, and the API's and Slack's reports all apply a signal), and the put is conditional, so
    * a retry or a redelivery that finds the record counts nothing: never twice, at worst (a crash between the
-   * put and this line) once less. The lifecycle's first step would also run once per incident, but it is
-   * retried as a whole and writes nothing that could tell a retry apart.
+   * put and this line) once less; a failed write beside the put (the timeline entry) does not stop the
+   * count. The lifecycle's first step would also run once per incident, but it is retried as a whole and
+   * writes nothing that could tell a retry apart.
    */
-  private countOpened(opening: Incident): void {
-    this.deps.metric?.(openedMetric(opening));
+  private async putAndCount(opening: Incident, openedBy: string): Promise<void> {
+    if (await this.store.putIncidentIfAbsent(opening, openedBy)) this.deps.metric?.(openedMetric(opening));
   }
 
   /** The incident the alert left (the claim as it was before it moved to `to`) keeps a record of it. */
@@ -464,11 +464,10 @@ class SignalFlow {
   }
 
   private async writeMaterialized(opening: Incident, openedBy: string): Promise<void> {
-    const [written] = await Promise.all([
-      this.store.putIncidentIfAbsent(opening, openedBy),
+    await Promise.all([
+      this.putAndCount(opening, openedBy),
       this.store.appendTimeline(openedEntryFromSnapshot(opening, openedBy)),
     ]);
-    if (written) this.countOpened(opening);
     await this.deps.workflow.start(opening.id);
   }
 
