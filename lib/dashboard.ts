@@ -15,6 +15,7 @@ import { Construct } from 'constructs';
 import type { EscalationConfig } from '#core/escalation';
 import { METRIC_NAMESPACE, type MetricName } from '#core/metric-names';
 import { Category, Priority } from '#core/model';
+import type { OperationsKey } from './operations-key';
 
 export const DASHBOARD_NAME = 'Firebreak';
 
@@ -27,6 +28,8 @@ export interface FirebreakDashboardProps {
   readonly escalation: EscalationConfig;
   /** Target name → topic (lib/notifications.ts): the alarms notify the default policy's management topic. */
   readonly topics: Readonly<Record<string, ITopic>>;
+  /** The key the topics are encrypted with: CloudWatch may use it to deliver the alarms. */
+  readonly operationsKey: OperationsKey;
 }
 
 /**
@@ -51,6 +54,7 @@ export class FirebreakDashboard extends Construct {
     const topic = policy && props.topics[policy.management];
     if (!topic) throw new Error(`no topic for the default policy's management target`);
     this.managementTopic = topic;
+    props.operationsKey.allowDeliveryBy('cloudwatch.amazonaws.com');
 
     const priorities = Priority.options;
     this.dashboard = new Dashboard(this, 'Dashboard', {

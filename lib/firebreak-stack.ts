@@ -147,6 +147,7 @@ export class FirebreakStack extends Stack {
     this.dashboard = new FirebreakDashboard(this, 'Dashboard', {
       escalation: config.escalation,
       topics: this.notifications.topics,
+      operationsKey,
     });
     new CfnOutput(this, 'DashboardUrl', {
       description: "CloudWatch dashboard of the incident response's metrics",
