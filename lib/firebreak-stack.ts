@@ -4,6 +4,7 @@ import { AckKeySecret } from './ack-key';
 import { Api } from './api';
 import { CentralBus } from './central-bus';
 import type { FirebreakConfig } from './config';
+import { FirebreakDashboard } from './dashboard';
 import type { IncidentStore } from './incident-store';
 import { Ingestion } from './ingestion';
 import { Lifecycle } from './lifecycle';
@@ -34,6 +35,8 @@ export class FirebreakStack extends Stack {
   readonly api: Api;
   /** Present when `firebreak.slack` is set. */
   readonly slack?: SlackIntegration;
+  /** The incident response's metrics dashboard and the SLA-breach alarms to management. */
+  readonly dashboard: FirebreakDashboard;
 
   constructor(scope: Construct, id: string, props: FirebreakStackProps) {
     super(scope, id, props);
@@ -140,6 +143,16 @@ export class FirebreakStack extends Stack {
     this.observability.watchFunction('LifecycleFunction', this.lifecycle.function);
     this.observability.watchFunction('ApiFunction', this.api.function);
     this.observability.watchFunction('RunbookFunction', this.remediation.function);
+
+    this.dashboard = new FirebreakDashboard(this, 'Dashboard', {
+      escalation: config.escalation,
+      topics: this.notifications.topics,
+      operationsKey,
+    });
+    new CfnOutput(this, 'DashboardUrl', {
+      description: "CloudWatch dashboard of the incident response's metrics",
+      value: this.dashboard.url,
+    });
   }
 
   /**

@@ -23,6 +23,7 @@ import { fixedSlackSecrets } from '#adapters/slack-secrets';
 import { createTableInput, waitForActiveTable } from '#adapters/table-definition';
 import type { EscalationConfig } from '#core/escalation';
 import type { GroupingConfig } from '#core/grouping';
+import type { MetricSink } from '#core/metric-names';
 import { subscribesAtSns } from '#core/people';
 import { DEFAULT_RUNBOOK_CONFIG, type RunbookConfig } from '#core/runbooks';
 import { SlackConfig } from '#core/slack-config';
@@ -102,6 +103,8 @@ const CONSOLE_CSP = "default-src 'self'; connect-src 'self'; img-src 'self' data
 export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
   const clock = () => new Date();
   const logger = new Logger({ serviceName: 'firebreak-local', logLevel: 'WARN' });
+  // Metrics are info lines, below the WARN level: quiet unless the level is lowered, never raw EMF on stdout.
+  const localMetric: MetricSink = (datum) => logger.info('metric', { ...datum });
 
   const dynamo = dynalite({ ...(options.dataDir ? { path: options.dataDir } : {}), createTableMs: 0 });
   await listen(dynamo, 0);
@@ -159,7 +162,7 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
     escalation: options.escalation,
     opsTopicArn,
     incidentLink,
-    metric: (name, dimensions) => logger.info('metric', { name, dimensions }),
+    metric: localMetric,
     targets,
     pages,
     ...(chat ? { chat } : {}),
@@ -256,6 +259,7 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
         config: runbookConfig,
       },
       runbookJoins,
+      metric: localMetric,
       ackKeys,
       ...(chat ? { chat } : {}),
       ...(options.slack?.signingSecret
@@ -280,6 +284,7 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
           grouping: options.grouping,
           hints: new AlertHints(),
           runbooks: runbookJoins,
+          metric: localMetric,
         },
         logger,
       ),

@@ -25,6 +25,7 @@ import { IncidentWorkflow } from '#adapters/workflow';
 import { GroupingConfigJson } from '#core/grouping';
 import { RunbookConfigJson } from '#core/runbooks';
 import { loadNotificationConfig, loadSlackSettings } from '../lifecycle/config';
+import { emitMetric } from '../lifecycle/metrics';
 import { RunbookLauncher } from '../runbooks/launch';
 import { createRouter } from './router';
 import { createApiRoutes } from './routes';
@@ -106,6 +107,8 @@ const routes = createApiRoutes({
   incidentLink: config.incidentLink,
   clock,
   newDedupKey: randomUUID,
+  // Incidents reported through the API, webhooks and Slack are counted as ingest counts its own.
+  metric: emitMetric,
   runbooks: { runs, launcher, approvals: runbookWorkflow, config: config.env.RUNBOOK_CONFIG },
   // Read on the first link opened, then cached in the container (see SecretsManagerAckKeys).
   ackKeys: new SecretsManagerAckKeys(secretsClient, config.env.ACK_KEY_SECRET_ARN),

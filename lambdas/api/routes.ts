@@ -10,6 +10,7 @@ import type { PeopleStore } from '#adapters/people-store';
 import type { ScheduleStore } from '#adapters/schedule-store';
 import type { EscalationConfig } from '#core/escalation';
 import type { GroupingConfig } from '#core/grouping';
+import type { MetricSink } from '#core/metric-names';
 import { type SlackConfig, teamOfChannel } from '#core/slack-config';
 import { incidentMessage } from '#core/slack-messages';
 import { AlertHints } from '../incidents/alert-hints';
@@ -68,6 +69,8 @@ export interface ApiDeps {
   chat?: ChatDelivery;
   /** Slack's slash command and buttons (`firebreak.slack`); no Slack routes when absent. */
   slack?: SlackApiDeps;
+  /** Counts the incidents the API, webhooks and Slack open (see #core/metric-names); none when absent. */
+  metric?: MetricSink;
 }
 
 export interface SlackApiDeps {
@@ -89,6 +92,7 @@ export function createApiRoutes(deps: ApiDeps): Routes {
     // One per container (or local process), as the ingest handler has.
     hints: new AlertHints(),
     ...(deps.runbookJoins ? { runbooks: deps.runbookJoins } : {}),
+    ...(deps.metric ? { metric: deps.metric } : {}),
   };
   // Built on first request, not at cold start: only a few callers ever ask for it.
   let document: ReturnType<typeof openApiDocument> | undefined;

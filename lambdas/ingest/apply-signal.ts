@@ -13,7 +13,9 @@ import {
 } from '#core/dedup';
 import { type AlertGroup, alertId, type GroupingConfig, groupOf } from '#core/grouping';
 import { openedEntryFromSnapshot, openIncident, signalActor, timelineEntryForSignal } from '#core/incident';
+import { openedMetric } from '#core/incident-metrics';
 import { isOpen } from '#core/lifecycle';
+import type { MetricSink } from '#core/metric-names';
 import type { Incident, Signal } from '#core/model';
 import {
   DEFAULT_PRIORITY_POLICY,
@@ -85,6 +87,8 @@ export interface ApplySignalDeps {
   hints?: AlertHints;
   /** Launches the runbooks bound to an alert that joins an open incident; none when absent. */
   runbooks?: RunbookJoinHook;
+  /** Counts the incidents opened (`IncidentOpened`, see #core/metric-names); not counted when absent. */
+  metric?: MetricSink;
 }
 
 /** Claims are never deleted, so losing a race on them more than this often means a live storm on one key. */
@@ -410,7 +414,7 @@ class SignalFlow {
 
   private async completeOpen(opening: Incident): Promise<void> {
     await Promise.all([
-      this.store.putIncidentIfAbsent(opening, this.signal.eventId),
+      this.putAndCount(opening, this.signal.eventId),
       this.store.appendTimeline(
         timelineEntryForSignal(opening.id, this.signal, 'opened', {
           priority: opening.priority,
@@ -427,6 +431,18 @@ class SignalFlow {
     // After the incident exists: the lifecycle's first step reads it. Named by the incident id, a second
     // start (a retry, a redelivery) is refused and changes nothing.
     await this.deps.workflow.start(opening.id);
+  }
+
+  /**
+   * Counts an incident opened, by the one call whose put created its record. Every incident is opened here
+   * (alerts, webhooks, and the API's and Slack's reports all apply a signal), and the put is conditional, so
+   * a retry or a redelivery that finds the record counts nothing: never twice, at worst (a crash between the
+   * put and this line) once less; a failed write beside the put (the timeline entry) does not stop the
+   * count. The lifecycle's first step would also run once per incident, but it is retried as a whole and
+   * writes nothing that could tell a retry apart.
+   */
+  private async putAndCount(opening: Incident, openedBy: string): Promise<void> {
+    if (await this.store.putIncidentIfAbsent(opening, openedBy)) this.deps.metric?.(openedMetric(opening));
   }
 
   /** The incident the alert left (the claim as it was before it moved to `to`) keeps a record of it. */
@@ -449,7 +465,7 @@ class SignalFlow {
 
   private async writeMaterialized(opening: Incident, openedBy: string): Promise<void> {
     await Promise.all([
-      this.store.putIncidentIfAbsent(opening, openedBy),
+      this.putAndCount(opening, openedBy),
       this.store.appendTimeline(openedEntryFromSnapshot(opening, openedBy)),
     ]);
     await this.deps.workflow.start(opening.id);

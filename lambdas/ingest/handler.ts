@@ -42,7 +42,7 @@ const runbooks: RunbookJoinHook | undefined = config.runbooks && {
       ...context,
       error,
     });
-    emitMetric('RunbookLaunchFailed', { Trigger: 'joined' });
+    emitMetric({ name: 'RunbookLaunchFailed', value: 1, dimensions: { Trigger: 'joined' } });
   },
 };
 
@@ -57,6 +57,7 @@ export const handler = middy(
       grouping: config.grouping,
       hints,
       ...(runbooks ? { runbooks } : {}),
+      metric: emitMetric,
     },
     logger,
   ),

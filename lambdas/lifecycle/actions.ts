@@ -2,6 +2,7 @@ import type { IncidentStore } from '#adapters/incident-store';
 import type { SnsNotifier } from '#adapters/notifier';
 import type { PageEntry } from '#adapters/page-log';
 import type { EscalationConfig, EscalationPolicy } from '#core/escalation';
+import { resolutionMetrics, slaBreachMetric } from '#core/incident-metrics';
 import { isOpen } from '#core/lifecycle';
 import {
   type EscalationProgress,
@@ -9,6 +10,7 @@ import {
   type LifecyclePlan,
   planLifecycle,
 } from '#core/lifecycle-plan';
+import type { MetricSink } from '#core/metric-names';
 import type { Incident, Priority, Status, TimelineEntry } from '#core/model';
 import { outranks } from '#core/priority';
 import * as templates from '#core/templates';
@@ -25,8 +27,8 @@ export interface LifecycleDeps {
   opsTopicArn: string;
   /** The link put in every message. */
   incidentLink: (incidentId: string) => string;
-  /** Emits a CloudWatch metric (embedded metric format in Lambda). */
-  metric: (name: string, dimensions: Record<string, string>) => void;
+  /** Emits a CloudWatch metric (embedded metric format in Lambda; see #core/metric-names). */
+  metric: MetricSink;
   /** Who `schedule:` and `person:` targets page at the moment of each page (topics only when absent). */
   targets?: TargetResolver;
   /** Where pages to people are logged for the fairness report. */
@@ -267,10 +269,7 @@ export class LifecycleActions {
     if (!incident.slaBreached) return { breached: false };
     // Counted when it is marked, so the metric does not depend on the notice getting through.
     if (marked) {
-      this.deps.metric('ResponseSlaBreached', {
-        Priority: incident.priority,
-        ...(incident.team ? { Team: incident.team } : {}),
-      });
+      this.deps.metric(slaBreachMetric(incident));
     }
     const policy = this.policy(input.plan);
     await this.notifyOnce(incident, 'sla-breach', {
@@ -334,7 +333,7 @@ export class LifecycleActions {
     const policy = this.policy(input.plan);
     const targets = [...new Set([...(incident.pagedTargets ?? []), ...policy.stakeholders])];
     const now = this.deps.clock().toISOString();
-    await this.notifyOnce(incident, 'resolution', {
+    const sent = await this.notifyOnce(incident, 'resolution', {
       kind: 'resolution',
       targets,
       message: templates.resolution(incident, {
@@ -346,6 +345,9 @@ export class LifecycleActions {
       entryMessage: `Resolution notice sent to ${targets.join(', ')}`,
       details: { resolution: true },
     });
+    // Counted by the call that recorded the resolution notice, the one thing recorded once per incident
+    // here: a retried step finds the notice and counts nothing again.
+    if (sent) for (const datum of resolutionMetrics(incident)) this.deps.metric(datum);
     for (const step of this.deps.afterResolution ?? []) await step(incident);
     return { notified: targets };
   }

@@ -14,6 +14,7 @@ import { ScheduleStore } from '#adapters/schedule-store';
 import type { ChatbotNotification } from '#core/chatbot';
 import { DEFAULT_ESCALATION_CONFIG, type EscalationConfig } from '#core/escalation';
 import type { GroupingConfig } from '#core/grouping';
+import type { MetricDatum } from '#core/metric-names';
 import type { Signal } from '#core/model';
 import type { RunTrigger } from '#core/runbook-run';
 import { DEFAULT_RUNBOOK_CONFIG, type RunbookAlert } from '#core/runbooks';
@@ -196,7 +197,7 @@ export function lifecycleHarness(server: DynamoServer, table: string, options: H
       () => clock.now,
     ),
   });
-  const metrics: Array<{ name: string; dimensions: Record<string, string> }> = [];
+  const metrics: MetricDatum[] = [];
   const actions = new LifecycleActions({
     store,
     notifier,
@@ -206,7 +207,9 @@ export function lifecycleHarness(server: DynamoServer, table: string, options: H
     escalation,
     opsTopicArn: OPS_TOPIC,
     incidentLink: (id) => `https://firebreak.example.com/incidents/${id}`,
-    metric: (name, dimensions) => metrics.push({ name, dimensions }),
+    metric: (datum) => {
+      metrics.push(datum);
+    },
     ...(options.chat ? { chat: options.chat({ store, people, clock: () => clock.now }) } : {}),
   });
 

@@ -132,8 +132,8 @@ describe('lifecycle: a joining alert of a higher priority', () => {
     ]);
     // The response SLA at the new deadline; P1 reminders every 30 minutes from the raise (a P3 gets none).
     expect(sent(h, 'sla-breach')).toEqual([{ target: 'management', at: at('10:20:00') }]);
-    expect(h.metrics).toEqual([
-      { name: 'ResponseSlaBreached', dimensions: { Priority: 'P1', Team: 'checkout' } },
+    expect(h.metrics.filter((m) => m.name === 'ResponseSlaBreached')).toEqual([
+      { name: 'ResponseSlaBreached', value: 1, dimensions: { Priority: 'P1', Team: 'checkout' } },
     ]);
     expect(sent(h, 'reminder')).toEqual([{ target: 'stakeholders', at: at('10:35:00') }]);
     expect(h.calls.filter((c) => c.action === 'prepare')).toEqual([

@@ -173,8 +173,8 @@ describe('lifecycle: response SLA and reminders', () => {
     await execution.result;
 
     expect(h.published.filter((p) => p.kind === 'sla-breach').map((p) => p.target)).toEqual(['management']);
-    expect(h.metrics).toEqual([
-      { name: 'ResponseSlaBreached', dimensions: { Priority: 'P1', Team: 'checkout' } },
+    expect(h.metrics.filter((m) => m.name === 'ResponseSlaBreached')).toEqual([
+      { name: 'ResponseSlaBreached', value: 1, dimensions: { Priority: 'P1', Team: 'checkout' } },
     ]);
     expect(await h.store.getIncident(incidentId)).toMatchObject({ slaBreached: true, priority: 'P1' });
     expect((await h.store.listTimeline(incidentId)).filter((e) => e.kind === 'sla-breached')).toHaveLength(1);
