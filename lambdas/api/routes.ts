@@ -8,10 +8,12 @@ import type { SnsNotifier } from '#adapters/notifier';
 import type { PageLog } from '#adapters/page-log';
 import type { PeopleStore } from '#adapters/people-store';
 import type { ScheduleStore } from '#adapters/schedule-store';
+import type { StatusSource } from '#adapters/status-source';
 import type { EscalationConfig } from '#core/escalation';
 import type { GroupingConfig } from '#core/grouping';
 import { type SlackConfig, teamOfChannel } from '#core/slack-config';
 import { incidentMessage } from '#core/slack-messages';
+import type { StatusPageConfig } from '#core/status-page';
 import { AlertHints } from '../incidents/alert-hints';
 import { DirectoryTargetResolver } from '../incidents/target-resolver';
 import type { LifecycleStarter, RunbookJoinHook } from '../ingest/apply-signal';
@@ -31,6 +33,7 @@ import { createRunbookRoutes } from './runbook-routes';
 import { createScheduleRoutes } from './schedule-routes';
 import { SlackCommandRunner } from './slack-command-runner';
 import { createSlackRoutes, type SlackResponder, type SlackSigningSecrets } from './slack-routes';
+import { createStatusRoutes } from './status-routes';
 
 export interface ApiDeps {
   store: IncidentStore;
@@ -67,6 +70,10 @@ export interface ApiDeps {
   chat?: ChatDelivery;
   /** Slack's slash command and buttons (`firebreak.slack`); no Slack routes when absent. */
   slack?: SlackApiDeps;
+  /** Public updates (`"public": true`) are kept here and the status page reads it; public updates refused when absent. */
+  status?: StatusSource;
+  /** `firebreak.statusPage`: `GET /status` (public, no credentials) is served only with it and `status`. */
+  statusPage?: StatusPageConfig;
 }
 
 export interface SlackApiDeps {
@@ -108,6 +115,7 @@ export function createApiRoutes(deps: ApiDeps): Routes {
         targets: new DirectoryTargetResolver(deps.people, deps.schedules),
         pages: deps.pages,
         ...(deps.chat ? { chat: deps.chat } : {}),
+        ...(deps.status ? { publicUpdates: deps.status } : {}),
       }),
       ingest,
     }),
@@ -128,6 +136,9 @@ export function createApiRoutes(deps: ApiDeps): Routes {
     }),
     ...createAckRoutes({ store: deps.store, commands, ackKeys: deps.ackKeys }),
     ...(runbookCommands ? createRunbookRoutes(runbookCommands) : {}),
+    ...(deps.status && deps.statusPage
+      ? createStatusRoutes({ source: deps.status, config: deps.statusPage, clock: deps.clock })
+      : {}),
     ...(deps.slack ? slackRoutes(deps, deps.slack, { commands, ingest, runbooks: runbookCommands }) : {}),
     'GET /openapi.json': {
       scope: 'incidents:read',
