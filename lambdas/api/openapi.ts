@@ -11,6 +11,7 @@ import { NoBody } from './input';
 import { CreateKeyBody } from './integration-routes';
 import { oncallPaths } from './openapi-oncall';
 import { slackPaths } from './openapi-slack';
+import { statusPaths } from './openapi-status';
 import { StatusUpdate } from './paging';
 import { BoundRunbook } from './runbook-commands';
 import { DecisionBody, RunRunbookBody } from './runbook-routes';
@@ -198,6 +199,7 @@ export function openApiDocument(serverUrl?: string) {
     paths: {
       ...oncallPaths(),
       ...slackPaths(),
+      ...statusPaths(),
       '/incidents': {
         get: {
           summary: 'List incidents, newest first',
@@ -291,7 +293,12 @@ export function openApiDocument(serverUrl?: string) {
       '/incidents/{id}/close': { post: command('Close a resolved incident', 'incidents:write') },
       '/incidents/{id}/escalate': { post: command('Page the next level now', 'incidents:write') },
       '/incidents/{id}/updates': {
-        post: command('Send a status update to the stakeholders', 'incidents:write', StatusUpdate),
+        post: {
+          ...command('Send a status update to the stakeholders', 'incidents:write', StatusUpdate),
+          description:
+            'With `"public": true` the update is also shown on the public status page (`GET /status`): its ' +
+            'phase, time and message, verbatim, to anyone. Have a person read the message with that in mind.',
+        },
       },
       '/incidents/{id}/notes': {
         post: {
