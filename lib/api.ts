@@ -33,6 +33,7 @@ import { Construct } from 'constructs';
 import { TABLE_INDEXES } from '#adapters/table-definition';
 import type { EscalationConfig } from '#core/escalation';
 import type { GroupingConfig } from '#core/grouping';
+import type { StatusPageConfig } from '#core/status-page';
 import type { AckKeySecret } from './ack-key';
 import type { ApiConfig } from './config';
 import {
@@ -76,13 +77,17 @@ const ACCEPTED_SCOPES: Record<ApiScope, readonly ApiScope[]> = {
 /**
  * Routes API Gateway cannot authenticate, so the function does: `integration-key`, by an integration key;
  * `ack-link`, by the signed token in the path of an acknowledgement link (a person's browser, no sign-in);
- * `slack-signature`, by Slack's signature of the request with the app's signing secret.
+ * `slack-signature`, by Slack's signature of the request with the app's signing secret. And `public`, which
+ * nobody needs credentials for: the public status page.
  */
 export type RouteAccess = ApiScope | FunctionAuthenticated;
-type FunctionAuthenticated = 'integration-key' | 'ack-link' | 'slack-signature';
+type FunctionAuthenticated = 'integration-key' | 'ack-link' | 'slack-signature' | 'public';
 
 const isFunctionAuthenticated = (access: RouteAccess): access is FunctionAuthenticated =>
-  access === 'integration-key' || access === 'ack-link' || access === 'slack-signature';
+  access === 'integration-key' ||
+  access === 'ack-link' ||
+  access === 'slack-signature' ||
+  access === 'public';
 
 /** Why each access the function checks itself has no API Gateway authorizer (cdk-nag AwsSolutions-APIG4). */
 const NO_AUTHORIZER_REASONS: Record<FunctionAuthenticated, (key: string) => string> = {
@@ -99,6 +104,11 @@ const NO_AUTHORIZER_REASONS: Record<FunctionAuthenticated, (key: string) => stri
     'secret (v0, HMAC-SHA256 over its timestamp and the raw body), and the API function verifies that signature ' +
     'and a timestamp within five minutes (lambdas/core/slack-signature.ts) before it reads the request, with the ' +
     'secret from Secrets Manager that only the API function may read. Deployed only with firebreak.slack set.',
+  public: (key) =>
+    `${key} is the public status page, for customers, who have no credentials: it only reads, and shows only ` +
+    'the configured customer-facing services, their state from the priorities of open incidents, and the ' +
+    'updates people posted with "public": true; nothing else an incident holds is read. Answers are cacheable ' +
+    'for 30 seconds and the stage is throttled. Deployed only with firebreak.statusPage set.',
 };
 
 export interface ApiRouteDefinition {
@@ -168,6 +178,9 @@ export const SLACK_ROUTES: readonly ApiRouteDefinition[] = [
   route(HttpMethod.POST, SLACK_ACTIONS_PATH, 'slack-signature'),
 ];
 
+/** The public status page, deployed only when `firebreak.statusPage` is set. */
+export const STATUS_PAGE_ROUTES: readonly ApiRouteDefinition[] = [route(HttpMethod.GET, '/status', 'public')];
+
 /** Request headers the routes read; browsers may send them cross-origin. */
 export const CORS_ALLOWED_HEADERS = ['authorization', 'content-type', 'idempotency-key', 'if-match'];
 
@@ -216,6 +229,8 @@ export interface ApiProps {
   readonly ackKey: AckKeySecret;
   /** With Slack on: the Slack routes, the signing secret they verify with, and the bot token to answer with. */
   readonly slack?: SlackIntegration;
+  /** `firebreak.statusPage`: the public status page (`GET /status`, no authorizer); none when absent. */
+  readonly statusPage?: StatusPageConfig;
 }
 
 /**
@@ -224,12 +239,16 @@ export interface ApiProps {
  * config alone is checked with the lifecycle function, so what pushes the API over is the grouping.
  */
 function assertEnvironmentFits(props: ApiProps): void {
+  const statusPage: Record<string, string> = props.statusPage
+    ? { STATUS_PAGE: JSON.stringify(props.statusPage) }
+    : {};
   const size = environmentSize({
     ESCALATION_CONFIG: JSON.stringify(props.escalation),
     TOPIC_ARNS: longestTopicArns(props.escalation),
     GROUPING_CONFIG: JSON.stringify(props.grouping),
     INCIDENT_URL: props.incidentUrl ?? '',
     ...PAGING_PEOPLE_AT_MOST.api,
+    ...statusPage,
   });
   if (size > LAMBDA_ENVIRONMENT_LIMIT) {
     throw new Error(
@@ -245,6 +264,7 @@ function assertEnvironmentFits(props: ApiProps): void {
     INCIDENT_URL: props.incidentUrl ?? '',
     ...PAGING_PEOPLE_AT_MOST.api,
     ...props.runbooks.environmentAtMost,
+    ...statusPage,
   };
   assertRunbooksFit('API', variablesAtMost, 'firebreak.escalation and firebreak.grouping');
   if (props.slack) {
@@ -327,6 +347,7 @@ export class Api extends Construct {
         OPS_TOPIC_ARN: props.opsTopic.topicArn,
         SCOPE_PREFIX: this.scopePrefix,
         ...props.runbooks.environment,
+        ...(props.statusPage ? { STATUS_PAGE: JSON.stringify(props.statusPage) } : {}),
       },
       logRetention: props.logRetention,
       operationsKey,
@@ -378,7 +399,11 @@ export class Api extends Construct {
       scopePermissionToRoute: false,
     });
     const none = new HttpNoneAuthorizer();
-    for (const { method, path, access } of [...API_ROUTES, ...(props.slack ? SLACK_ROUTES : [])]) {
+    for (const { method, path, access } of [
+      ...API_ROUTES,
+      ...(props.slack ? SLACK_ROUTES : []),
+      ...(props.statusPage ? STATUS_PAGE_ROUTES : []),
+    ]) {
       const key = `${method} ${path}`;
       const httpRoute = new HttpRoute(this, routeConstructId(method, path), {
         httpApi: this.httpApi,
@@ -424,6 +449,12 @@ export class Api extends Construct {
         resources: TABLE_INDEXES.map((index) => `${table.tableArn}/index/${index.indexName}`),
       }),
     );
+    // The status page reads the incidents of recent public updates that are no longer open, by key.
+    if (props.statusPage) {
+      fn.addToRolePolicy(
+        new PolicyStatement({ actions: ['dynamodb:BatchGetItem'], resources: [table.tableArn] }),
+      );
+    }
     tableKey.grant(fn, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey');
     fn.addToRolePolicy(
       new PolicyStatement({ actions: ['states:StartExecution'], resources: [stateMachine.stateMachineArn] }),
@@ -446,6 +477,11 @@ export class Api extends Construct {
     // incident opened from Slack) with the bot token.
     props.slack?.grantRequestVerification(fn);
     props.slack?.grantChat(fn);
+  }
+
+  /** The public status page's address (`GET /status`; a browser gets HTML). */
+  statusPageUrl(): string {
+    return `${this.httpApi.apiEndpoint}/status`;
   }
 
   /** Where Slack's app sends a route's requests: the API's endpoint and the path (no stage: `$default`). */

@@ -129,11 +129,18 @@ export class FirebreakStack extends Stack {
       opsTopic: this.observability.topic,
       ackKey: this.ackKey,
       slack: this.slack,
+      statusPage: config.statusPage,
     });
     // The links in pages point at the API, built after the lifecycle it starts executions of.
     this.lifecycle.linkAcknowledgementsTo(this.api.httpApi.apiEndpoint);
     this.addApiOutputs(this.api);
     if (this.slack) this.addSlackOutputs(this.slack, this.api);
+    if (config.statusPage) {
+      new CfnOutput(this, 'StatusPageUrl', {
+        description: 'The public status page (no credentials; HTML for a browser, JSON otherwise)',
+        value: this.api.statusPageUrl(),
+      });
+    }
 
     this.observability.watchQueue('UndeliveredEvents', this.ingestion.deliveryDeadLetterQueue);
     this.observability.watchQueue('FailedIngestInvocations', this.ingestion.failedInvocationQueue);

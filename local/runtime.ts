@@ -20,6 +20,7 @@ import { RunbookRuns } from '#adapters/runbook-runs';
 import { ScheduleStore } from '#adapters/schedule-store';
 import { SlackChat } from '#adapters/slack-chat';
 import { fixedSlackSecrets } from '#adapters/slack-secrets';
+import { StatusSource } from '#adapters/status-source';
 import { createTableInput, waitForActiveTable } from '#adapters/table-definition';
 import type { EscalationConfig } from '#core/escalation';
 import type { GroupingConfig } from '#core/grouping';
@@ -27,6 +28,7 @@ import type { MetricSink } from '#core/metric-names';
 import { subscribesAtSns } from '#core/people';
 import { DEFAULT_RUNBOOK_CONFIG, type RunbookConfig } from '#core/runbooks';
 import { SlackConfig } from '#core/slack-config';
+import type { StatusPageConfig } from '#core/status-page';
 import { createRouter, MAX_BODY_BYTES } from '../lambdas/api/router';
 import { createApiRoutes } from '../lambdas/api/routes';
 import { AlertHints } from '../lambdas/incidents/alert-hints';
@@ -68,6 +70,8 @@ export interface LocalOptions {
    * (FIREBREAK_SLACK_SIGNING_SECRET), the slash command and buttons are served, verified as deployed.
    */
   slack?: { config?: SlackConfig; signingSecret?: string };
+  /** `firebreak.statusPage`: `GET /status` is served (no token needed, as deployed); none when absent. */
+  statusPage?: StatusPageConfig;
 }
 
 /** The people topic in local mode: messages to it are recorded once per confirmed, matching subscription. */
@@ -261,6 +265,8 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
       runbookJoins,
       metric: localMetric,
       ackKeys,
+      status: new StatusSource(db, TABLE),
+      ...(options.statusPage ? { statusPage: options.statusPage } : {}),
       ...(chat ? { chat } : {}),
       ...(options.slack?.signingSecret
         ? {

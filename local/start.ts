@@ -79,6 +79,7 @@ async function main() {
         ...(config.slack ? { config: config.slack } : {}),
         ...(env.FIREBREAK_SLACK_SIGNING_SECRET ? { signingSecret: env.FIREBREAK_SLACK_SIGNING_SECRET } : {}),
       },
+      ...(config.statusPage ? { statusPage: config.statusPage } : {}),
     });
   } catch (error) {
     if (error instanceof Error && 'code' in error && error.code === 'EADDRINUSE') {
@@ -103,6 +104,9 @@ async function main() {
   console.log(`  configuration:    ${config.source}`);
   console.log(`  runbooks:         ${bindings.length > 0 ? bindings.join(', ') : 'none bound'}`);
   console.log(`  slack:            ${slackBanner(config.slack, env.FIREBREAK_SLACK_SIGNING_SECRET)}`);
+  console.log(
+    `  status page:      ${config.statusPage ? `${runtime.url}/status (public, no token)` : 'off (no firebreak.statusPage)'}`,
+  );
   console.log('Press Ctrl-C to stop.');
 
   const shutdown = async () => {

@@ -21,6 +21,7 @@ import { RunbookRuns } from '#adapters/runbook-runs';
 import { RunbookWorkflow } from '#adapters/runbook-workflow';
 import { ScheduleStore } from '#adapters/schedule-store';
 import { deployedSlack } from '#adapters/slack-deployed';
+import { StatusSource } from '#adapters/status-source';
 import { IncidentWorkflow } from '#adapters/workflow';
 import { GroupingConfigJson } from '#core/grouping';
 import { RunbookConfigJson } from '#core/runbooks';
@@ -29,6 +30,7 @@ import { emitMetric } from '../lifecycle/metrics';
 import { RunbookLauncher } from '../runbooks/launch';
 import { createRouter } from './router';
 import { createApiRoutes } from './routes';
+import { loadStatusPage } from './status-page-config';
 
 // Built once per container, not per invocation.
 const config = loadNotificationConfig(
@@ -74,6 +76,8 @@ const slack =
     { ...slackSettings, signingSecretArn: config.env.SLACK_SIGNING_SECRET_ARN },
     { secretsClient, store, people, incidentLink: config.incidentLink, clock },
   );
+// The public status page (`firebreak.statusPage`); GET /status is not served without it.
+const statusPage = loadStatusPage('api', process.env);
 const sfn = new SFNClient({});
 const sns = new SNSClient({});
 const runs = new RunbookRuns(db, config.tableName);
@@ -112,6 +116,9 @@ const routes = createApiRoutes({
   runbooks: { runs, launcher, approvals: runbookWorkflow, config: config.env.RUNBOOK_CONFIG },
   // Read on the first link opened, then cached in the container (see SecretsManagerAckKeys).
   ackKeys: new SecretsManagerAckKeys(secretsClient, config.env.ACK_KEY_SECRET_ARN),
+  // Updates posted as public are kept for the status page, which reads them with the open incidents.
+  status: new StatusSource(db, config.tableName),
+  ...(statusPage ? { statusPage } : {}),
   // Slack (`firebreak.slack`): the slash command and buttons, and updates sent by hand posted to channels.
   ...(slack && slackSettings
     ? {

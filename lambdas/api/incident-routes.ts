@@ -152,6 +152,8 @@ export function createIncidentRoutes(deps: IncidentRouteDeps): Routes {
         return { status: 201, body: entry };
       },
     },
+    // `"public": true` also puts the update on the public status page: its message shown to anyone,
+    // verbatim, so a person should write it for customers (the OpenAPI description says so too).
     'POST /incidents/{id}/updates': {
       scope: 'incidents:write',
       handler: async (request) => {

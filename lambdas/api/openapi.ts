@@ -12,6 +12,7 @@ import { CreateKeyBody } from './integration-routes';
 import { metricsPaths } from './openapi-metrics';
 import { oncallPaths } from './openapi-oncall';
 import { slackPaths } from './openapi-slack';
+import { statusPaths } from './openapi-status';
 import { StatusUpdate } from './paging';
 import { BoundRunbook } from './runbook-commands';
 import { DecisionBody, RunRunbookBody } from './runbook-routes';
@@ -200,6 +201,7 @@ export function openApiDocument(serverUrl?: string) {
       ...oncallPaths(),
       ...metricsPaths(),
       ...slackPaths(),
+      ...statusPaths(),
       '/incidents': {
         get: {
           summary: 'List incidents, newest first',
@@ -293,7 +295,12 @@ export function openApiDocument(serverUrl?: string) {
       '/incidents/{id}/close': { post: command('Close a resolved incident', 'incidents:write') },
       '/incidents/{id}/escalate': { post: command('Page the next level now', 'incidents:write') },
       '/incidents/{id}/updates': {
-        post: command('Send a status update to the stakeholders', 'incidents:write', StatusUpdate),
+        post: {
+          ...command('Send a status update to the stakeholders', 'incidents:write', StatusUpdate),
+          description:
+            'With `"public": true` the update is also shown on the public status page (`GET /status`): its ' +
+            'phase, time and message, verbatim, to anyone. Have a person read the message with that in mind.',
+        },
       },
       '/incidents/{id}/notes': {
         post: {

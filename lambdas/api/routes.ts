@@ -8,11 +8,13 @@ import type { SnsNotifier } from '#adapters/notifier';
 import type { PageLog } from '#adapters/page-log';
 import type { PeopleStore } from '#adapters/people-store';
 import type { ScheduleStore } from '#adapters/schedule-store';
+import type { StatusSource } from '#adapters/status-source';
 import type { EscalationConfig } from '#core/escalation';
 import type { GroupingConfig } from '#core/grouping';
 import type { MetricSink } from '#core/metric-names';
 import { type SlackConfig, teamOfChannel } from '#core/slack-config';
 import { incidentMessage } from '#core/slack-messages';
+import type { StatusPageConfig } from '#core/status-page';
 import { AlertHints } from '../incidents/alert-hints';
 import { DirectoryTargetResolver } from '../incidents/target-resolver';
 import type { LifecycleStarter, RunbookJoinHook } from '../ingest/apply-signal';
@@ -33,6 +35,7 @@ import { createRunbookRoutes } from './runbook-routes';
 import { createScheduleRoutes } from './schedule-routes';
 import { SlackCommandRunner } from './slack-command-runner';
 import { createSlackRoutes, type SlackResponder, type SlackSigningSecrets } from './slack-routes';
+import { createStatusRoutes } from './status-routes';
 
 export interface ApiDeps {
   store: IncidentStore;
@@ -71,6 +74,10 @@ export interface ApiDeps {
   slack?: SlackApiDeps;
   /** Counts the incidents the API, webhooks and Slack open (see #core/metric-names); none when absent. */
   metric?: MetricSink;
+  /** Public updates (`"public": true`) are kept here and the status page reads it; public updates refused when absent. */
+  status?: StatusSource;
+  /** `firebreak.statusPage`: `GET /status` (public, no credentials) is served only with it and `status`. */
+  statusPage?: StatusPageConfig;
 }
 
 export interface SlackApiDeps {
@@ -113,6 +120,7 @@ export function createApiRoutes(deps: ApiDeps): Routes {
         targets: new DirectoryTargetResolver(deps.people, deps.schedules),
         pages: deps.pages,
         ...(deps.chat ? { chat: deps.chat } : {}),
+        ...(deps.status ? { publicUpdates: deps.status } : {}),
       }),
       ingest,
     }),
@@ -134,6 +142,9 @@ export function createApiRoutes(deps: ApiDeps): Routes {
     ...createAckRoutes({ store: deps.store, commands, ackKeys: deps.ackKeys }),
     ...createMetricsRoutes({ queries: deps.queries }),
     ...(runbookCommands ? createRunbookRoutes(runbookCommands) : {}),
+    ...(deps.status && deps.statusPage
+      ? createStatusRoutes({ source: deps.status, config: deps.statusPage, clock: deps.clock })
+      : {}),
     ...(deps.slack ? slackRoutes(deps, deps.slack, { commands, ingest, runbooks: runbookCommands }) : {}),
     'GET /openapi.json': {
       scope: 'incidents:read',

@@ -13,10 +13,12 @@ import { PageLog } from '#adapters/page-log';
 import { PeopleStore } from '#adapters/people-store';
 import { RunbookRuns } from '#adapters/runbook-runs';
 import { ScheduleStore } from '#adapters/schedule-store';
+import { StatusSource } from '#adapters/status-source';
 import { IncidentWorkflow } from '#adapters/workflow';
 import { DEFAULT_ESCALATION_CONFIG } from '#core/escalation';
 import { DEFAULT_GROUPING_CONFIG } from '#core/grouping';
 import { parseRunbookConfig } from '#core/runbooks';
+import { StatusPageConfig } from '#core/status-page';
 import type { Routes } from '../../lambdas/api/http';
 import { createApiRoutes } from '../../lambdas/api/routes';
 import { type ApiAnswer, loadApi, PEOPLE_TOPIC_ARN } from '../support/api-handler';
@@ -85,6 +87,8 @@ function routeTable(): Routes {
     clock: () => new Date(),
     newDedupKey: () => 'dedup',
     ackKeys: randomAckKeys(),
+    status: new StatusSource(server.doc, table),
+    statusPage: StatusPageConfig.parse({ services: [{ name: 'Checkout', services: ['checkout'] }] }),
     slack: {
       config: { channels: {}, incidentChannels: [] },
       secrets: { signingSecrets: async () => ['secret'] },
@@ -203,7 +207,7 @@ const CASES: Record<string, WriteCase> = {
     path: incidentPath('/updates'),
     valid: { phase: 'Identified', message: 'a bad deploy' },
     unknown: ['audience', 'customers'],
-    accepts: 'phase, message',
+    accepts: 'phase, message, public',
     status: 200,
   },
   'POST /incidents/{id}/escalate': {

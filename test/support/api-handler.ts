@@ -51,6 +51,8 @@ export interface LoadOptions {
   slack?: SlackSetup;
   /** RUNBOOK_CONFIG instead of API_TEST_RUNBOOKS. */
   runbooks?: unknown;
+  /** STATUS_PAGE (`firebreak.statusPage`): serves GET /status; none when absent. */
+  statusPage?: unknown;
 }
 
 export interface CallOptions {
@@ -143,6 +145,10 @@ export async function loadApi(
     vi.stubEnv('SLACK_SIGNING_SECRET_ARN', undefined);
     vi.stubEnv('SLACK_BOT_TOKEN_SECRET_ARN', undefined);
   }
+  vi.stubEnv(
+    'STATUS_PAGE',
+    options.statusPage === undefined ? undefined : JSON.stringify(options.statusPage),
+  );
   stubLocalAwsEnv(server.endpoint);
   vi.resetModules();
   const module = await import('../../lambdas/api/handler');
