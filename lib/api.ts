@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { Aws, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
@@ -31,6 +32,7 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { TABLE_INDEXES } from '#adapters/table-definition';
+import { type ClosingChecklistConfig, DEFAULT_CLOSING_CHECKLIST } from '#core/closing-checklist';
 import type { EscalationConfig } from '#core/escalation';
 import type { GroupingConfig } from '#core/grouping';
 import type { StatusPageConfig } from '#core/status-page';
@@ -214,6 +216,8 @@ export interface ApiProps {
   readonly escalation: EscalationConfig;
   /** Which alerts join one incident: the webhooks group their alerts as ingest does. */
   readonly grouping: GroupingConfig;
+  /** What closing an incident requires, per priority; the function's default when it is the default. */
+  readonly closingChecklist?: ClosingChecklistConfig;
   /** `https://…/incidents/{id}`, or undefined for messages without a link. */
   readonly incidentUrl?: string;
   readonly notifications: Notifications;
@@ -233,6 +237,12 @@ export interface ApiProps {
   readonly statusPage?: StatusPageConfig;
 }
 
+/** `CLOSING_CHECKLIST`, only when it is not the default: Lambda's 4 KB environment is shared. */
+function closingChecklistEnvironment(checklist: ClosingChecklistConfig | undefined): Record<string, string> {
+  if (!checklist || isDeepStrictEqual(checklist, DEFAULT_CLOSING_CHECKLIST)) return {};
+  return { CLOSING_CHECKLIST: JSON.stringify(checklist) };
+}
+
 /**
  * The API function carries the escalation and the grouping config in its environment, which Lambda caps at
  * 4 KB: together too large, they would fail the deployment, so they fail the synth instead. The escalation
@@ -247,6 +257,7 @@ function assertEnvironmentFits(props: ApiProps): void {
     TOPIC_ARNS: longestTopicArns(props.escalation),
     GROUPING_CONFIG: JSON.stringify(props.grouping),
     INCIDENT_URL: props.incidentUrl ?? '',
+    ...closingChecklistEnvironment(props.closingChecklist),
     ...PAGING_PEOPLE_AT_MOST.api,
     ...statusPage,
   });
@@ -262,6 +273,7 @@ function assertEnvironmentFits(props: ApiProps): void {
     TOPIC_ARNS: longestTopicArns(props.escalation),
     GROUPING_CONFIG: JSON.stringify(props.grouping),
     INCIDENT_URL: props.incidentUrl ?? '',
+    ...closingChecklistEnvironment(props.closingChecklist),
     ...PAGING_PEOPLE_AT_MOST.api,
     ...props.runbooks.environmentAtMost,
     ...statusPage,
@@ -344,6 +356,7 @@ export class Api extends Construct {
         ESCALATION_CONFIG: JSON.stringify(props.escalation),
         GROUPING_CONFIG: JSON.stringify(props.grouping),
         INCIDENT_URL: props.incidentUrl ?? '',
+        ...closingChecklistEnvironment(props.closingChecklist),
         OPS_TOPIC_ARN: props.opsTopic.topicArn,
         SCOPE_PREFIX: this.scopePrefix,
         ...props.runbooks.environment,

@@ -1,12 +1,12 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import * as z from 'zod';
-import { DEFAULT_ESCALATION_CONFIG, EscalationConfig } from '#core/escalation';
 import { ClosingChecklistConfig, DEFAULT_CLOSING_CHECKLIST } from '#core/closing-checklist';
+import { DEFAULT_ESCALATION_CONFIG, EscalationConfig } from '#core/escalation';
 import { DEFAULT_GROUPING_CONFIG, GroupingConfig } from '#core/grouping';
 import { DEFAULT_PROBLEM_RULES, ProblemRules } from '#core/problems';
-import { StatusPageConfig } from '#core/status-page';
 import { DEFAULT_RUNBOOK_CONFIG, DocumentName, RunbookConfig } from '#core/runbooks';
 import { SlackConfig } from '#core/slack-config';
+import { StatusPageConfig } from '#core/status-page';
 import {
   AWS_OWNED_PREFIXES,
   documentParameters,

@@ -121,6 +121,7 @@ export class FirebreakStack extends Stack {
       config: config.api,
       escalation: config.escalation,
       grouping: config.grouping,
+      closingChecklist: config.closingChecklist,
       incidentUrl: config.incidentUrl,
       notifications: this.notifications,
       stateMachine: this.lifecycle.stateMachine,

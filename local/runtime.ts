@@ -22,6 +22,7 @@ import { SlackChat } from '#adapters/slack-chat';
 import { fixedSlackSecrets } from '#adapters/slack-secrets';
 import { StatusSource } from '#adapters/status-source';
 import { createTableInput, waitForActiveTable } from '#adapters/table-definition';
+import type { ClosingChecklistConfig } from '#core/closing-checklist';
 import type { EscalationConfig } from '#core/escalation';
 import type { GroupingConfig } from '#core/grouping';
 import type { MetricSink } from '#core/metric-names';
@@ -60,6 +61,8 @@ export interface LocalOptions {
   escalation: EscalationConfig;
   /** Which alerts join one incident, as `firebreak.grouping` says for a deployment. */
   grouping: GroupingConfig;
+  /** What closing an incident requires, as `firebreak.closingChecklist` says; the default when absent. */
+  closingChecklist?: ClosingChecklistConfig;
   /** The runbook bindings, as `firebreak.runbooks` says for a deployment; none when absent. */
   runbooks?: RunbookConfig;
   /** How local automations end (`FIREBREAK_AUTOMATION_OUTCOME`, `…_OUTCOMES`); success when absent. */
@@ -253,6 +256,7 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
       notifier,
       escalation: options.escalation,
       grouping: options.grouping,
+      ...(options.closingChecklist ? { closingChecklist: options.closingChecklist } : {}),
       incidentLink,
       clock,
       newDedupKey: randomUUID,

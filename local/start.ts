@@ -72,6 +72,7 @@ async function main() {
       integrationKey,
       escalation: config.escalation,
       grouping: config.grouping,
+      closingChecklist: config.closingChecklist,
       runbooks: config.runbooks,
       automationOutcomes,
       ...(env.FIREBREAK_DATA_DIR ? { dataDir: env.FIREBREAK_DATA_DIR } : {}),

@@ -1,5 +1,12 @@
 import type { IncidentStore } from '#adapters/incident-store';
 import { indexAttributes } from '#adapters/incident-store';
+import {
+  type ClosingChecklistConfig,
+  checklistMessage,
+  DEFAULT_CLOSING_CHECKLIST,
+  missingForClose,
+  type ReviewState,
+} from '#core/closing-checklist';
 import { planRoleChanges, type RolesBody } from '#core/incident-roles';
 import { isOpen } from '#core/lifecycle';
 import type { Incident, TimelineEntry } from '#core/model';
@@ -19,6 +26,15 @@ export interface CommandDeps {
   workflow: Pick<LifecycleStarter, 'signalResolved' | 'signalPriorityRaised'>;
   clock: () => Date;
   policy?: PriorityPolicy;
+  /** What closing requires (`firebreak.closingChecklist`); the default checklist when absent. */
+  checklist?: ClosingChecklistConfig;
+  /** Where the checklist reads an incident's review state; with none, no review counts as done. */
+  reviews?: ReviewStates;
+}
+
+/** The state of an incident's post-incident review, if it has one. */
+export interface ReviewStates {
+  stateOf(incidentId: string): Promise<ReviewState | undefined>;
 }
 
 /** A merge's answer: the merged incident (resolved, `mergedInto` set) and the one it went into. */
@@ -79,12 +95,35 @@ export class IncidentCommands {
     return incident;
   }
 
+  /**
+   * Closes a resolved incident whose closing checklist is complete (see #core/closing-checklist); otherwise
+   * a 409 `checklist_incomplete` listing exactly the items missing. The review is read only when the
+   * incident's priority needs one. Closing again answers the closed incident.
+   */
   async close(id: string, actor: string): Promise<Incident> {
     const { store } = this.deps;
+    const current = await this.get(id);
+    if (current.status !== 'closed') {
+      const checklist = this.deps.checklist ?? DEFAULT_CLOSING_CHECKLIST;
+      const state = checklist[current.priority].includes('review')
+        ? await this.deps.reviews?.stateOf(id)
+        : undefined;
+      const facts = {
+        ...(state ? { review: { state } } : {}),
+        ...(current.problemId ? { problemId: current.problemId } : {}),
+      };
+      const missing = missingForClose(current, facts, checklist);
+      if (missing.length > 0) {
+        throw new ApiError(409, 'checklist_incomplete', checklistMessage(id, missing), undefined, {
+          missing,
+        });
+      }
+    }
     const now = this.deps.clock();
-    const closed = await store.close(id, actor, now);
-    const incident = closed ?? (await this.get(id));
+    const closed = current.status === 'closed' ? undefined : await store.close(id, actor, now);
+    const incident = closed ?? (current.status === 'closed' ? current : await this.get(id));
     if (!closed && incident.status !== 'closed') {
+      // Reopened or changed between the checklist and the write.
       throw conflict(`incident ${id} is ${incident.status}; only a resolved incident can be closed`);
     }
     await store.appendTimeline({

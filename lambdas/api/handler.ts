@@ -23,6 +23,7 @@ import { ScheduleStore } from '#adapters/schedule-store';
 import { deployedSlack } from '#adapters/slack-deployed';
 import { StatusSource } from '#adapters/status-source';
 import { IncidentWorkflow } from '#adapters/workflow';
+import { ClosingChecklistJson } from '#core/closing-checklist';
 import { GroupingConfigJson } from '#core/grouping';
 import { RunbookConfigJson } from '#core/runbooks';
 import { loadNotificationConfig, loadSlackSettings } from '../lifecycle/config';
@@ -42,6 +43,8 @@ const config = loadNotificationConfig(
     SCOPE_PREFIX: z.string().default(''),
     /** The grouping rules as JSON: the webhooks group their alerts as ingest does. */
     GROUPING_CONFIG: GroupingConfigJson,
+    /** What closing an incident requires, per priority (`firebreak.closingChecklist`); absent, the default. */
+    CLOSING_CHECKLIST: ClosingChecklistJson,
     /** The runbook bindings as JSON (`firebreak.runbooks`): which runbooks a person may run, and how. */
     RUNBOOK_CONFIG: RunbookConfigJson,
     /** The runbook-run state machine: a run on request starts there; approvals wake its executions. */
@@ -108,6 +111,7 @@ const routes = createApiRoutes({
   subscriptions: new ContactSubscriptions(sns, config.peopleTopicArn),
   escalation: config.escalation,
   grouping: config.env.GROUPING_CONFIG,
+  ...(config.env.CLOSING_CHECKLIST ? { closingChecklist: config.env.CLOSING_CHECKLIST } : {}),
   incidentLink: config.incidentLink,
   clock,
   newDedupKey: randomUUID,

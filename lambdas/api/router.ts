@@ -127,7 +127,12 @@ function errorResponse(
       // RFC 6750: a 401 names the scheme the client should use.
       ...(error.status === 401 ? { headers: { 'www-authenticate': 'Bearer' } } : {}),
       body: {
-        error: { code: error.code, message: error.message, ...(error.field ? { field: error.field } : {}) },
+        error: {
+          code: error.code,
+          message: error.message,
+          ...(error.field ? { field: error.field } : {}),
+          ...error.extra,
+        },
       },
     };
   }

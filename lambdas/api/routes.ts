@@ -9,6 +9,7 @@ import type { PageLog } from '#adapters/page-log';
 import type { PeopleStore } from '#adapters/people-store';
 import type { ScheduleStore } from '#adapters/schedule-store';
 import type { StatusSource } from '#adapters/status-source';
+import type { ClosingChecklistConfig } from '#core/closing-checklist';
 import type { EscalationConfig } from '#core/escalation';
 import type { GroupingConfig } from '#core/grouping';
 import type { MetricSink } from '#core/metric-names';
@@ -20,7 +21,7 @@ import { DirectoryTargetResolver } from '../incidents/target-resolver';
 import type { LifecycleStarter, RunbookJoinHook } from '../ingest/apply-signal';
 import type { ChatDelivery } from '../lifecycle/notify-once';
 import { createAckRoutes } from './ack-routes';
-import { IncidentCommands } from './commands';
+import { IncidentCommands, type ReviewStates } from './commands';
 import type { Routes } from './http';
 import { createIncidentRoutes } from './incident-routes';
 import { createIntegrationRoutes } from './integration-routes';
@@ -55,6 +56,10 @@ export interface ApiDeps {
   escalation: EscalationConfig;
   /** Which alerts join one incident, for the alerts the webhooks and reports bring. */
   grouping: GroupingConfig;
+  /** What `POST /incidents/{id}/close` requires, per priority; the default checklist when absent. */
+  closingChecklist?: ClosingChecklistConfig;
+  /** Where the closing checklist reads review states; none counts as no review. */
+  reviews?: ReviewStates;
   incidentLink: (id: string) => string;
   clock: () => Date;
   newDedupKey: () => string;
@@ -103,7 +108,13 @@ export function createApiRoutes(deps: ApiDeps): Routes {
   };
   // Built on first request, not at cold start: only a few callers ever ask for it.
   let document: ReturnType<typeof openApiDocument> | undefined;
-  const commands = new IncidentCommands({ store: deps.store, workflow: deps.workflow, clock: deps.clock });
+  const commands = new IncidentCommands({
+    store: deps.store,
+    workflow: deps.workflow,
+    clock: deps.clock,
+    ...(deps.closingChecklist ? { checklist: deps.closingChecklist } : {}),
+    ...(deps.reviews ? { reviews: deps.reviews } : {}),
+  });
   const runbookCommands = deps.runbooks
     ? new RunbookCommands({ ...deps.runbooks, store: deps.store, clock: deps.clock })
     : undefined;

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { jsonVariable } from './json-variable';
 import type { Incident } from './model';
 
 /**
@@ -37,6 +38,9 @@ export const DEFAULT_CLOSING_CHECKLIST: ClosingChecklistConfig = {
   P3: [...WITHOUT_REVIEW],
   P4: [...WITHOUT_REVIEW],
 };
+
+/** The API function's CLOSING_CHECKLIST variable; absent, the default checklist. */
+export const ClosingChecklistJson = jsonVariable(ClosingChecklistConfig, 'closing checklist').optional();
 
 /** A review's state as far as closing cares. */
 export type ReviewState = 'draft' | 'scheduled' | 'completed';

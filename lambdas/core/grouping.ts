@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
+import { jsonVariable } from './json-variable';
 import { Category, type Signal, SourceKind } from './model';
 
 /**
@@ -136,17 +137,7 @@ function formatPath(path: readonly PropertyKey[]): string {
  * The functions' GROUPING_CONFIG variable: the configuration as JSON, checked again at cold start as at
  * synth, so a hand-edited variable stops the function with the bad key named rather than grouping wrongly.
  */
-export const GroupingConfigJson = z
-  .string({ error: 'must be the grouping configuration as JSON' })
-  .transform((text, ctx): unknown => {
-    try {
-      return JSON.parse(text);
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'must be the grouping configuration as JSON' });
-      return z.NEVER;
-    }
-  })
-  .pipe(GroupingConfig);
+export const GroupingConfigJson = jsonVariable(GroupingConfig, 'grouping configuration');
 
 /** The group an alert belongs to, or none (it gets an incident of its own). */
 export interface AlertGroup {

@@ -21,7 +21,7 @@ import { parseRunbookConfig } from '#core/runbooks';
 import { StatusPageConfig } from '#core/status-page';
 import type { Routes } from '../../lambdas/api/http';
 import { createApiRoutes } from '../../lambdas/api/routes';
-import { type ApiAnswer, loadApi, PEOPLE_TOPIC_ARN } from '../support/api-handler';
+import { type ApiAnswer, loadApi, ONLY_RESOLVED, PEOPLE_TOPIC_ARN } from '../support/api-handler';
 import { type DynamoServer, startDynamoServer } from '../support/dynamo-server';
 import { loadFixture } from '../support/fixtures';
 import { STATE_MACHINE_ARN } from '../support/ingest-handler';
@@ -52,7 +52,8 @@ afterAll(async () => {
 });
 beforeEach(async () => {
   table = await server.createTable('unknown');
-  api = await loadApi(server, table);
+  // Closing is not what these tests are about: no lifecycle runs here to send the resolution notice.
+  api = await loadApi(server, table, undefined, { closingChecklist: ONLY_RESOLVED });
   const incident = await api.call('POST /incidents', '/incidents', { body: REPORT });
   const key = await api.call('POST /integrations/keys', '/integrations/keys', {
     body: { name: 'grafana', kind: 'pagerduty' },

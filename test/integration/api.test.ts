@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type ApiAnswer, loadApi } from '../support/api-handler';
+import { type ApiAnswer, loadApi, ONLY_RESOLVED } from '../support/api-handler';
 import { type DynamoServer, startDynamoServer } from '../support/dynamo-server';
 import { loadFixture } from '../support/fixtures';
 import { allIncidents } from '../support/store-harness';
@@ -16,7 +16,8 @@ afterAll(async () => {
 });
 beforeEach(async () => {
   table = await server.createTable('api');
-  api = await loadApi(server, table);
+  // Closing is not what these tests are about: no lifecycle runs here to send the resolution notice.
+  api = await loadApi(server, table, undefined, { closingChecklist: ONLY_RESOLVED });
 });
 afterEach(() => api.restore());
 

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { IncidentStore } from '#adapters/incident-store';
 import type { TimelineEntry } from '#core/model';
 import { IncidentCommands } from '../../lambdas/api/commands';
-import { type ApiAnswer, loadApi } from '../support/api-handler';
+import { type ApiAnswer, loadApi, ONLY_RESOLVED } from '../support/api-handler';
 import { type DynamoServer, startDynamoServer } from '../support/dynamo-server';
 import { crashingSender, RecordingWorkflow, SimulatedCrash } from '../support/store-harness';
 
@@ -18,7 +18,8 @@ afterAll(async () => {
 });
 beforeEach(async () => {
   table = await server.createTable('roles-api');
-  api = await loadApi(server, table);
+  // Closing is not what these tests are about: no lifecycle runs here to send the resolution notice.
+  api = await loadApi(server, table, undefined, { closingChecklist: ONLY_RESOLVED });
   for (const id of ['alice', 'bob', 'carol']) {
     const person = await api.call('PUT /people/{id}', `/people/${id}`, {
       body: { name: id, timeZone: 'Europe/Berlin', contacts: [{ type: 'chat', address: `@${id}` }] },

@@ -6,6 +6,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { vi } from 'vitest';
 import { ackKeyFromSecret } from '#core/ack-links';
 import type { ChatbotNotification } from '#core/chatbot';
+import type { ClosingChecklistConfig } from '#core/closing-checklist';
 import { DEFAULT_ESCALATION_CONFIG, type EscalationConfig } from '#core/escalation';
 import { DEFAULT_GROUPING_CONFIG } from '#core/grouping';
 import { targetsOf } from '../../lambdas/lifecycle/config';
@@ -53,7 +54,15 @@ export interface LoadOptions {
   runbooks?: unknown;
   /** STATUS_PAGE (`firebreak.statusPage`): serves GET /status; none when absent. */
   statusPage?: unknown;
+  /** CLOSING_CHECKLIST; the default checklist when absent. */
+  closingChecklist?: ClosingChecklistConfig;
 }
+
+/**
+ * A checklist that needs only the resolution: for tests of other things that close an incident with no
+ * lifecycle running (so no resolution notice) and no review.
+ */
+export const ONLY_RESOLVED: ClosingChecklistConfig = { P1: [], P2: [], P3: [], P4: [] };
 
 export interface CallOptions {
   scopes?: string[];
@@ -136,6 +145,7 @@ export async function loadApi(
   vi.stubEnv('AUTOMATION_ROLE_ARN', AUTOMATION_ROLE_ARN);
   vi.stubEnv('ACK_KEY_SECRET_ARN', ACK_KEY_SECRET_ARN);
   vi.stubEnv('PEOPLE_TOPIC_ARN', PEOPLE_TOPIC_ARN);
+  if (options.closingChecklist) vi.stubEnv('CLOSING_CHECKLIST', JSON.stringify(options.closingChecklist));
   if (options.slack) {
     vi.stubEnv('SLACK_CONFIG', JSON.stringify(options.slack.config));
     vi.stubEnv('SLACK_SIGNING_SECRET_ARN', SLACK_SIGNING_SECRET_ARN);
