@@ -151,6 +151,8 @@ export const API_ROUTES: readonly ApiRouteDefinition[] = [
   route(HttpMethod.PUT, '/schedules/{id}', 'incidents:write'),
   route(HttpMethod.POST, '/schedules/{id}/overrides', 'incidents:write'),
   route(HttpMethod.DELETE, '/schedules/{id}/overrides/{overrideId}', 'incidents:write'),
+  route(HttpMethod.GET, '/problems', 'incidents:read'),
+  route(HttpMethod.GET, '/problems/{id}', 'incidents:read'),
   route(HttpMethod.POST, '/integrations/keys', 'admin'),
   route(HttpMethod.GET, '/integrations/keys', 'admin'),
   route(HttpMethod.DELETE, '/integrations/keys/{id}', 'admin'),

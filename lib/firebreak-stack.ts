@@ -94,6 +94,7 @@ export class FirebreakStack extends Stack {
       peopleTopic: this.peopleTopic,
       ackKey: this.ackKey,
       slack: this.slack,
+      problems: config.problems,
     });
 
     this.ingestion = new Ingestion(this, 'Ingestion', {

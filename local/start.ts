@@ -73,6 +73,7 @@ async function main() {
       escalation: config.escalation,
       grouping: config.grouping,
       runbooks: config.runbooks,
+      problems: config.problems,
       automationOutcomes,
       ...(env.FIREBREAK_DATA_DIR ? { dataDir: env.FIREBREAK_DATA_DIR } : {}),
       slack: {

@@ -10,6 +10,7 @@ import { ListQuery, MergeBody, NoteBody, PageQuery, ResolveBody } from './incide
 import { NoBody } from './input';
 import { CreateKeyBody } from './integration-routes';
 import { oncallPaths } from './openapi-oncall';
+import { problemPaths } from './openapi-problems';
 import { slackPaths } from './openapi-slack';
 import { StatusUpdate } from './paging';
 import { BoundRunbook } from './runbook-commands';
@@ -197,6 +198,7 @@ export function openApiDocument(serverUrl?: string) {
     },
     paths: {
       ...oncallPaths(),
+      ...problemPaths(),
       ...slackPaths(),
       '/incidents': {
         get: {

@@ -59,6 +59,8 @@ const JWT_ROUTES: Array<[string, string[]]> = [
   ['PUT /schedules/{id}', WRITE],
   ['POST /schedules/{id}/overrides', WRITE],
   ['DELETE /schedules/{id}/overrides/{overrideId}', WRITE],
+  ['GET /problems', READ],
+  ['GET /problems/{id}', READ],
   ['POST /integrations/keys', ADMIN],
   ['GET /integrations/keys', ADMIN],
   ['DELETE /integrations/keys/{id}', ADMIN],
