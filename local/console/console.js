@@ -5,6 +5,7 @@
 // innerHTML: alarm names, titles and descriptions can hold markup, and it must show as text.
 
 import { onCallView } from './oncall.js';
+import { problemsRoute } from './problems.js';
 
 const TOKEN_KEY = 'firebreak.token';
 const REFRESH_MS = 5000;
@@ -700,6 +701,15 @@ function fieldRows(incident) {
     ['Escalation level', String(incident.escalationLevel)],
     ['Alerts', alertCounts(incident)],
     ['Merged into', incident.mergedInto && incidentLink(incident.mergedInto)],
+    [
+      'Problem',
+      incident.problemId &&
+        el(
+          'a',
+          { href: `#/problems/${encodeURIComponent(incident.problemId)}`, id: 'problem-link' },
+          incident.problemId,
+        ),
+    ],
     ['Groups', incident.groupKeys?.join(', ')],
     ['Detected', when(incident.detectedAt)],
     ['Created', `${when(incident.createdAt)} (${since(incident.createdAt)} ago)`],
@@ -842,6 +852,8 @@ function route(message) {
     const match = /^#\/incidents\/([^/]+)$/.exec(location.hash);
     if (match) view = incidentView(decodeURIComponent(match[1]));
     else if (location.hash === '#/oncall') view = onCallView({ api, el, dataTable, errorText, when });
+    else if (location.hash.startsWith('#/problems'))
+      view = problemsRoute({ api, el, dataTable, errorText, when });
     else view = listView();
   }
   current = { id, refresh: view.refresh };
