@@ -165,6 +165,8 @@ export const API_ROUTES: readonly ApiRouteDefinition[] = [
   route(HttpMethod.DELETE, '/schedules/{id}/overrides/{overrideId}', 'incidents:write'),
   route(HttpMethod.GET, '/metrics/summary', 'incidents:read'),
   route(HttpMethod.GET, '/metrics/trend', 'incidents:read'),
+  route(HttpMethod.GET, '/problems', 'incidents:read'),
+  route(HttpMethod.GET, '/problems/{id}', 'incidents:read'),
   route(HttpMethod.POST, '/integrations/keys', 'admin'),
   route(HttpMethod.GET, '/integrations/keys', 'admin'),
   route(HttpMethod.DELETE, '/integrations/keys/{id}', 'admin'),

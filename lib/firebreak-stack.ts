@@ -97,6 +97,7 @@ export class FirebreakStack extends Stack {
       peopleTopic: this.peopleTopic,
       ackKey: this.ackKey,
       slack: this.slack,
+      problems: config.problems,
     });
 
     this.ingestion = new Ingestion(this, 'Ingestion', {

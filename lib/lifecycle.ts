@@ -11,6 +11,7 @@ import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { ALERTS_INDEX } from '#adapters/table-definition';
 import type { EscalationConfig } from '#core/escalation';
+import { DEFAULT_PROBLEM_RULES, type ProblemRules } from '#core/problems';
 import type { AckKeySecret } from './ack-key';
 import type { DeadLetterQueue } from './dead-letter-queue';
 import {
@@ -60,6 +61,8 @@ export interface LifecycleProps {
   readonly ackKey: AckKeySecret;
   /** With Slack on, notices also go to the team's channel, and an incident of some priorities gets its own. */
   readonly slack?: SlackIntegration;
+  /** When recurring incidents open a problem record (`firebreak.problems`); the defaults when absent. */
+  readonly problems?: ProblemRules;
 }
 
 /**
@@ -104,6 +107,7 @@ export class Lifecycle extends Construct {
         OPS_TOPIC_ARN: opsTopic.topicArn,
         ESCALATION_CONFIG: JSON.stringify(props.escalation),
         INCIDENT_URL: props.incidentUrl ?? '',
+        PROBLEM_RULES: JSON.stringify(props.problems ?? DEFAULT_PROBLEM_RULES),
       },
       logRetention: props.logRetention,
       timeout: Duration.seconds(LIFECYCLE_STEP_TIMEOUT_SECONDS),
@@ -120,7 +124,8 @@ export class Lifecycle extends Construct {
     this.function.addToRolePolicy(
       new PolicyStatement({
         actions: ['dynamodb:Query'],
-        resources: [`${table.tableArn}/index/${ALERTS_INDEX}`],
+        // Problem detection reads the service's recent incidents on by-service (see ProblemStore.candidates).
+        resources: [`${table.tableArn}/index/${ALERTS_INDEX}`, `${table.tableArn}/index/by-service`],
       }),
     );
     tableKey.grant(this.function, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey');

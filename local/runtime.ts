@@ -16,6 +16,7 @@ import { IntegrationKeys } from '#adapters/integration-keys';
 import { SnsNotifier } from '#adapters/notifier';
 import { PageLog } from '#adapters/page-log';
 import { PeopleStore } from '#adapters/people-store';
+import { ProblemStore } from '#adapters/problem-store';
 import { RunbookRuns } from '#adapters/runbook-runs';
 import { ScheduleStore } from '#adapters/schedule-store';
 import { SlackChat } from '#adapters/slack-chat';
@@ -27,12 +28,14 @@ import type { EscalationConfig } from '#core/escalation';
 import type { GroupingConfig } from '#core/grouping';
 import type { MetricSink } from '#core/metric-names';
 import { subscribesAtSns } from '#core/people';
+import { DEFAULT_PROBLEM_RULES, type ProblemRules } from '#core/problems';
 import { DEFAULT_RUNBOOK_CONFIG, type RunbookConfig } from '#core/runbooks';
 import { SlackConfig } from '#core/slack-config';
 import type { StatusPageConfig } from '#core/status-page';
 import { createRouter, MAX_BODY_BYTES } from '../lambdas/api/router';
 import { createApiRoutes } from '../lambdas/api/routes';
 import { AlertHints } from '../lambdas/incidents/alert-hints';
+import { problemDetection } from '../lambdas/incidents/problem-detection';
 import { DirectoryTargetResolver } from '../lambdas/incidents/target-resolver';
 import type { RunbookJoinHook } from '../lambdas/ingest/apply-signal';
 import { createEventIngester } from '../lambdas/ingest/ingest-events';
@@ -75,6 +78,8 @@ export interface LocalOptions {
   slack?: { config?: SlackConfig; signingSecret?: string };
   /** `firebreak.statusPage`: `GET /status` is served (no token needed, as deployed); none when absent. */
   statusPage?: StatusPageConfig;
+  /** When recurring incidents open a problem record (`firebreak.problems`); the defaults when absent. */
+  problems?: ProblemRules;
 }
 
 /** The people topic in local mode: messages to it are recorded once per confirmed, matching subscription. */
@@ -173,6 +178,14 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
     targets,
     pages,
     ...(chat ? { chat } : {}),
+    afterResolution: [
+      problemDetection({
+        store,
+        problems: new ProblemStore(db, TABLE),
+        rules: options.problems ?? DEFAULT_PROBLEM_RULES,
+        clock,
+      }),
+    ],
   });
   // The lifecycle launches an incident's runbooks as it opens; the engine is built below, once the
   // workflow it wakes exists.
@@ -250,6 +263,7 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
       people,
       schedules,
       pages,
+      problems: new ProblemStore(db, TABLE),
       subscriptions: new ContactSubscriptions(sns, LOCAL_PEOPLE_TOPIC_ARN),
       ids,
       workflow,

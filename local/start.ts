@@ -74,6 +74,7 @@ async function main() {
       grouping: config.grouping,
       closingChecklist: config.closingChecklist,
       runbooks: config.runbooks,
+      problems: config.problems,
       automationOutcomes,
       ...(env.FIREBREAK_DATA_DIR ? { dataDir: env.FIREBREAK_DATA_DIR } : {}),
       slack: {

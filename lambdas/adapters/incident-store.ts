@@ -319,6 +319,35 @@ export class IncidentStore {
     return (await this.updateWith(incidentId, update))?.chatChannel;
   }
 
+  /**
+   * Links the incident to a problem record, once: `problemId` is set only where none is, with when
+   * (`problemLinkedAt`, which the link's timeline entry is written at, so a retry writes the same entry).
+   * Answers the problem the incident is linked to after it, and when; undefined when it does not exist.
+   */
+  async linkProblem(
+    incidentId: string,
+    problemId: string,
+    now: Date,
+  ): Promise<{ problemId: string; linkedAt: string } | undefined> {
+    const update = new UpdateExpression()
+      .set({ problemId, problemLinkedAt: now.toISOString() })
+      .when(() => 'attribute_exists(PK)')
+      .when((u) => `attribute_not_exists(${u.name('problemId')})`);
+    if (await this.updatedItem(incidentId, update)) return { problemId, linkedAt: now.toISOString() };
+    const result = await this.db.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: keys.incident(incidentId),
+        ProjectionExpression: 'problemId, problemLinkedAt',
+        ConsistentRead: true,
+      }),
+    );
+    const linked = result.Item?.problemId;
+    if (typeof linked !== 'string') return undefined;
+    const at = result.Item?.problemLinkedAt;
+    return { problemId: linked, linkedAt: typeof at === 'string' ? at : now.toISOString() };
+  }
+
   /** The lifecycle's task token parked on the incident, if any (for a retry to wake it again). */
   async lifecycleTokenOf(incidentId: string): Promise<string | undefined> {
     const result = await this.db.send(

@@ -17,6 +17,7 @@ import { IntegrationKeys } from '#adapters/integration-keys';
 import { SnsNotifier } from '#adapters/notifier';
 import { PageLog } from '#adapters/page-log';
 import { PeopleStore } from '#adapters/people-store';
+import { ProblemStore } from '#adapters/problem-store';
 import { RunbookRuns } from '#adapters/runbook-runs';
 import { RunbookWorkflow } from '#adapters/runbook-workflow';
 import { ScheduleStore } from '#adapters/schedule-store';
@@ -100,6 +101,7 @@ const routes = createApiRoutes({
   people,
   schedules: new ScheduleStore(db, config.tableName),
   pages: new PageLog(db, config.tableName),
+  problems: new ProblemStore(db, config.tableName),
   ids: new IncidentIdAllocator(store),
   workflow: new IncidentWorkflow(sfn, config.env.STATE_MACHINE_ARN),
   notifier: new SnsNotifier(sns, config.topicArns, {

@@ -11,6 +11,7 @@ import { NoBody } from './input';
 import { CreateKeyBody } from './integration-routes';
 import { metricsPaths } from './openapi-metrics';
 import { oncallPaths } from './openapi-oncall';
+import { problemPaths } from './openapi-problems';
 import { slackPaths } from './openapi-slack';
 import { statusPaths } from './openapi-status';
 import { StatusUpdate } from './paging';
@@ -200,6 +201,7 @@ export function openApiDocument(serverUrl?: string) {
     paths: {
       ...oncallPaths(),
       ...metricsPaths(),
+      ...problemPaths(),
       ...slackPaths(),
       ...statusPaths(),
       '/incidents': {

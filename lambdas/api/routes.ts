@@ -7,6 +7,7 @@ import type { IntegrationKeys } from '#adapters/integration-keys';
 import type { SnsNotifier } from '#adapters/notifier';
 import type { PageLog } from '#adapters/page-log';
 import type { PeopleStore } from '#adapters/people-store';
+import type { ProblemStore } from '#adapters/problem-store';
 import type { ScheduleStore } from '#adapters/schedule-store';
 import type { StatusSource } from '#adapters/status-source';
 import type { ClosingChecklistConfig } from '#core/closing-checklist';
@@ -30,6 +31,7 @@ import { openApiDocument } from './openapi';
 import { ManualPaging } from './paging';
 import { PeopleContacts } from './people-contacts';
 import { createPeopleRoutes } from './people-routes';
+import { createProblemRoutes } from './problem-routes';
 import { createRoleRoutes } from './role-routes';
 import { RunbookCommands, type RunbookRouteDeps } from './runbook-commands';
 import { createRunbookRoutes } from './runbook-routes';
@@ -47,6 +49,8 @@ export interface ApiDeps {
   schedules: ScheduleStore;
   /** Pages to people: written by pages sent by hand, read by the fairness report. */
   pages: PageLog;
+  /** Problem records (recurring incidents), which the lifecycle's problem detection writes. */
+  problems: ProblemStore;
   /** The contact methods' subscriptions on the people topic (`PEOPLE_TOPIC_ARN`). */
   subscriptions: ContactSubscriptions;
   ids: IncidentIdAllocator;
@@ -152,6 +156,7 @@ export function createApiRoutes(deps: ApiDeps): Routes {
     }),
     ...createAckRoutes({ store: deps.store, commands, ackKeys: deps.ackKeys }),
     ...createMetricsRoutes({ queries: deps.queries }),
+    ...createProblemRoutes({ problems: deps.problems, queries: deps.queries, clock: deps.clock }),
     ...(runbookCommands ? createRunbookRoutes(runbookCommands) : {}),
     ...(deps.status && deps.statusPage
       ? createStatusRoutes({ source: deps.status, config: deps.statusPage, clock: deps.clock })

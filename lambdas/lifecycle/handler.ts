@@ -11,16 +11,20 @@ import { IncidentStore } from '#adapters/incident-store';
 import { SnsNotifier } from '#adapters/notifier';
 import { PageLog } from '#adapters/page-log';
 import { PeopleStore } from '#adapters/people-store';
+import { ProblemStore } from '#adapters/problem-store';
 import { ScheduleStore } from '#adapters/schedule-store';
 import { deployedSlack } from '#adapters/slack-deployed';
+import { problemDetection } from '../incidents/problem-detection';
 import { DirectoryTargetResolver } from '../incidents/target-resolver';
 import { LifecycleActions } from './actions';
 import { loadLifecycleConfig } from './config';
 import { parseLifecycleInput } from './inputs';
 import { emitMetric } from './metrics';
+import { loadProblemRules } from './problem-rules-env';
 
 // Built once per container, not per invocation.
 const config = loadLifecycleConfig(process.env);
+const problemRules = loadProblemRules('lifecycle', process.env);
 const logger = new Logger({ serviceName: 'firebreak-lifecycle' });
 const db = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
   marshallOptions: { removeUndefinedValues: true },
@@ -59,6 +63,14 @@ const actions = new LifecycleActions({
   opsTopicArn: config.opsTopicArn,
   incidentLink: config.incidentLink,
   metric: emitMetric,
+  afterResolution: [
+    problemDetection({
+      store,
+      problems: new ProblemStore(db, config.tableName),
+      rules: problemRules,
+      clock: () => new Date(),
+    }),
+  ],
 });
 
 /** The Task states of the incident lifecycle state machine. */

@@ -6,6 +6,7 @@
 
 import { onCallView } from './oncall.js';
 import { reportsView } from './reports.js';
+import { problemsRoute } from './problems.js';
 
 const TOKEN_KEY = 'firebreak.token';
 const REFRESH_MS = 5000;
@@ -701,6 +702,15 @@ function fieldRows(incident) {
     ['Escalation level', String(incident.escalationLevel)],
     ['Alerts', alertCounts(incident)],
     ['Merged into', incident.mergedInto && incidentLink(incident.mergedInto)],
+    [
+      'Problem',
+      incident.problemId &&
+        el(
+          'a',
+          { href: `#/problems/${encodeURIComponent(incident.problemId)}`, id: 'problem-link' },
+          incident.problemId,
+        ),
+    ],
     ['Groups', incident.groupKeys?.join(', ')],
     ['Detected', when(incident.detectedAt)],
     ['Created', `${when(incident.createdAt)} (${since(incident.createdAt)} ago)`],
@@ -844,6 +854,8 @@ function route(message) {
     if (match) view = incidentView(decodeURIComponent(match[1]));
     else if (location.hash === '#/oncall') view = onCallView({ api, el, dataTable, errorText, when });
     else if (location.hash === '#/reports') view = reportsView({ api, el, dataTable, errorText, when });
+    else if (location.hash.startsWith('#/problems'))
+      view = problemsRoute({ api, el, dataTable, errorText, when });
     else view = listView();
   }
   current = { id, refresh: view.refresh };

@@ -61,6 +61,8 @@ const JWT_ROUTES: Array<[string, string[]]> = [
   ['DELETE /schedules/{id}/overrides/{overrideId}', WRITE],
   ['GET /metrics/summary', READ],
   ['GET /metrics/trend', READ],
+  ['GET /problems', READ],
+  ['GET /problems/{id}', READ],
   ['POST /integrations/keys', ADMIN],
   ['GET /integrations/keys', ADMIN],
   ['DELETE /integrations/keys/{id}', ADMIN],

@@ -38,7 +38,7 @@ const ACTIONS_ONLY_ON_STAR = new Set([
 
 /**
  * Who may do what on the table and on which index, by the logical id prefix of the role whose policy grants
- * it. Only the API function queries indexes (its list routes), each index by name: never `index/*`, never Scan.
+ * it. Indexes are queried each by name: never `index/*`, never Scan.
  */
 const TABLE_ACCESS: Array<{ role: string; actions: string[]; on: string[] }> = [
   {
@@ -69,7 +69,12 @@ const TABLE_ACCESS: Array<{ role: string; actions: string[]; on: string[] }> = [
     actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
     on: ['table'],
   },
-  { role: 'LifecycleFunctionRole', actions: ['dynamodb:Query'], on: ['index/alerts-by-incident'] },
+  // Problem detection reads the resolved incident's service's recent incidents on by-service.
+  {
+    role: 'LifecycleFunctionRole',
+    actions: ['dynamodb:Query'],
+    on: ['index/alerts-by-incident', 'index/by-service'],
+  },
   { role: 'LifecycleStateMachineRole', actions: ['dynamodb:GetItem'], on: ['table'] },
   // Runs, locks and breakers; DeleteItem releases a remediation lock. Verifying an auto-remediated incident
   // releases its alerts through this index.

@@ -6,6 +6,7 @@ import type { Stack } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_ESCALATION_CONFIG, type EscalationConfig } from '#core/escalation';
+import { DEFAULT_PROBLEM_RULES } from '#core/problems';
 import { buildApp } from '../../lib/app';
 import { fromRepoRoot } from '../../lib/function-defaults';
 import {
@@ -380,6 +381,7 @@ describe('Firebreak: the incident lifecycle', () => {
           OPS_TOPIC_ARN: resolve(synthesized.firebreak.observability.topic.topicArn),
           ESCALATION_CONFIG: JSON.stringify(DEFAULT_ESCALATION_CONFIG),
           INCIDENT_URL: INCIDENT_URL,
+          PROBLEM_RULES: JSON.stringify(DEFAULT_PROBLEM_RULES),
           POWERTOOLS_LOG_LEVEL: 'INFO',
           NODE_OPTIONS: Match.absent(),
         },
@@ -425,9 +427,13 @@ describe('Firebreak: the incident lifecycle', () => {
       'dynamodb:UpdateItem',
     ]);
     expect(dynamo[0]?.Resource).toEqual(resolve(tableArn()));
+    // Releasing a resolved incident's alerts, and problem detection's read of the service's recent incidents.
     expect(dynamo[1]).toMatchObject({
       Action: 'dynamodb:Query',
-      Resource: { 'Fn::Join': ['', [resolve(tableArn()), '/index/alerts-by-incident']] },
+      Resource: [
+        { 'Fn::Join': ['', [resolve(tableArn()), '/index/alerts-by-incident']] },
+        { 'Fn::Join': ['', [resolve(tableArn()), '/index/by-service']] },
+      ],
     });
 
     const publish = statements.filter((s) => asArray(s.Action).includes('sns:Publish'));

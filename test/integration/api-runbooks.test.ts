@@ -10,6 +10,7 @@ import { IntegrationKeys } from '#adapters/integration-keys';
 import { SnsNotifier } from '#adapters/notifier';
 import { PageLog } from '#adapters/page-log';
 import { PeopleStore } from '#adapters/people-store';
+import { ProblemStore } from '#adapters/problem-store';
 import { RunbookRuns } from '#adapters/runbook-runs';
 import { ScheduleStore } from '#adapters/schedule-store';
 import { DEFAULT_ESCALATION_CONFIG } from '#core/escalation';
@@ -76,6 +77,7 @@ beforeEach(async () => {
     people: new PeopleStore(server.doc, table),
     schedules: new ScheduleStore(server.doc, table),
     pages: new PageLog(server.doc, table),
+    problems: new ProblemStore(server.doc, table),
     subscriptions: new ContactSubscriptions(new SNSClient({}), PEOPLE_TOPIC_ARN),
     ids,
     workflow,

@@ -11,6 +11,7 @@ import { IntegrationKeys } from '#adapters/integration-keys';
 import { SnsNotifier } from '#adapters/notifier';
 import { PageLog } from '#adapters/page-log';
 import { PeopleStore } from '#adapters/people-store';
+import { ProblemStore } from '#adapters/problem-store';
 import { RunbookRuns } from '#adapters/runbook-runs';
 import { ScheduleStore } from '#adapters/schedule-store';
 import { StatusSource } from '#adapters/status-source';
@@ -78,6 +79,7 @@ function routeTable(): Routes {
     people: new PeopleStore(server.doc, table),
     schedules: new ScheduleStore(server.doc, table),
     pages: new PageLog(server.doc, table),
+    problems: new ProblemStore(server.doc, table),
     subscriptions: new ContactSubscriptions(new SNSClient({}), PEOPLE_TOPIC_ARN),
     ids: new IncidentIdAllocator(store),
     workflow: new IncidentWorkflow(new SFNClient({}), STATE_MACHINE_ARN),

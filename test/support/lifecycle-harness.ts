@@ -20,7 +20,7 @@ import type { RunTrigger } from '#core/runbook-run';
 import { DEFAULT_RUNBOOK_CONFIG, type RunbookAlert } from '#core/runbooks';
 import { DirectoryTargetResolver } from '../../lambdas/incidents/target-resolver';
 import { applySignal } from '../../lambdas/ingest/apply-signal';
-import { LifecycleActions } from '../../lambdas/lifecycle/actions';
+import { type AfterResolution, LifecycleActions } from '../../lambdas/lifecycle/actions';
 import { targetsOf } from '../../lambdas/lifecycle/config';
 import { parseLifecycleInput } from '../../lambdas/lifecycle/inputs';
 import type { ChatDelivery } from '../../lambdas/lifecycle/notify-once';
@@ -113,6 +113,8 @@ export interface HarnessOptions {
    * launcher that records each launch (`launches`) and starts nothing.
    */
   runbooks?: { run(input: RunbookInput): Promise<unknown> };
+  /** The steps after the resolution notice (problem detection, review drafts), built on the harness's store. */
+  afterResolution?: (deps: { store: IncidentStore; clock: () => Date }) => AfterResolution[];
 }
 
 /** One launch of an incident's runbooks, as the recording launcher saw it. */
@@ -211,6 +213,9 @@ export function lifecycleHarness(server: DynamoServer, table: string, options: H
       metrics.push(datum);
     },
     ...(options.chat ? { chat: options.chat({ store, people, clock: () => clock.now }) } : {}),
+    ...(options.afterResolution
+      ? { afterResolution: options.afterResolution({ store, clock: () => clock.now }) }
+      : {}),
   });
 
   // The lifecycle launches the incident's runbooks: by default the real launch action, recorded.
