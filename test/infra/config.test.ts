@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_CLOSING_CHECKLIST } from '#core/closing-checklist';
 import { DEFAULT_ESCALATION_CONFIG } from '#core/escalation';
 import { DEFAULT_GROUPING_CONFIG } from '#core/grouping';
 import { DEFAULT_RUNBOOK_CONFIG } from '#core/runbooks';
@@ -27,6 +28,8 @@ describe('firebreak context', () => {
         throttle: { rateLimit: 50, burstLimit: 100 },
         callbackUrls: ['http://localhost:3000/callback'],
       },
+      closingChecklist: DEFAULT_CLOSING_CHECKLIST,
+      problems: { threshold: 3, windowDays: 30 },
     });
   });
 
@@ -93,6 +96,18 @@ describe('firebreak context', () => {
         defaultChannel: 'C0INCIDENTS',
         incidentChannels: ['P1'],
       },
+      closingChecklist: {
+        P1: ['resolved', 'resolution-summary', 'review'],
+        P2: ['resolution-summary'],
+        P3: [],
+        P4: [],
+      },
+      problems: { threshold: 4, windowDays: 14 },
+      statusPage: {
+        title: 'Example status',
+        services: [{ name: 'Checkout', services: ['checkout', 'payments'] }],
+        recentHours: 12,
+      },
     });
 
     // Act
@@ -154,6 +169,31 @@ describe('firebreak context', () => {
       'firebreak.slack.incidentChannels[1]: ',
     ],
     ['an unknown Slack key', { slack: { channel: 'C0123ABCD' } }, 'firebreak.slack.channel: unknown key'],
+    [
+      'a closing checklist item that does not exist',
+      { closingChecklist: { P1: ['resolved', 'postmortem'], P2: [], P3: [], P4: [] } },
+      'firebreak.closingChecklist.P1[1]: ',
+    ],
+    [
+      'a closing checklist without a priority',
+      { closingChecklist: { P1: [], P2: [], P3: [] } },
+      'firebreak.closingChecklist.P4: ',
+    ],
+    [
+      'a problem threshold of one incident',
+      { problems: { threshold: 1 } },
+      'firebreak.problems.threshold: must be at least 2 incidents',
+    ],
+    [
+      'a status page without services',
+      { statusPage: { services: [] } },
+      'firebreak.statusPage.services: must list at least one customer-facing service',
+    ],
+    [
+      'a status page service without Firebreak services',
+      { statusPage: { services: [{ name: 'Checkout', services: [] }] } },
+      'firebreak.statusPage.services[0].services: must name at least one service',
+    ],
     [
       'an unknown nested key',
       { centralBus: { organizationId: 'o-a1b2c3d4e5', accounts: ['111111111111'] } },
