@@ -10,33 +10,23 @@
  *
  *   npm run bench:slack
  */
-import { randomUUID } from 'node:crypto';
 import { loadavg } from 'node:os';
-import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { randomAckKeys } from '#adapters/ack-key';
-import type { SubscriptionSender } from '#adapters/contact-subscriptions';
-import { ContactSubscriptions } from '#adapters/contact-subscriptions';
-import { IncidentIdAllocator } from '#adapters/incident-ids';
-import { IncidentQueries } from '#adapters/incident-queries';
-import { type DocumentSender, IncidentStore } from '#adapters/incident-store';
-import { IntegrationKeys } from '#adapters/integration-keys';
-import { type PublishSender, SnsNotifier } from '#adapters/notifier';
-import { PageLog } from '#adapters/page-log';
-import { PeopleStore } from '#adapters/people-store';
-import { ProblemStore } from '#adapters/problem-store';
-import { RunbookRuns } from '#adapters/runbook-runs';
-import { ScheduleStore } from '#adapters/schedule-store';
 import { fixedSlackSecrets } from '#adapters/slack-secrets';
-import { DEFAULT_ESCALATION_CONFIG } from '#core/escalation';
-import { DEFAULT_GROUPING_CONFIG } from '#core/grouping';
-import { DEFAULT_RUNBOOK_CONFIG } from '#core/runbooks';
 import { slackSignature } from '#core/slack-signature';
-import { createRouter } from '../lambdas/api/router';
-import { createApiRoutes } from '../lambdas/api/routes';
-import type { LifecycleStarter } from '../lambdas/ingest/apply-signal';
-import { RunbookLauncher } from '../lambdas/runbooks/launch';
-import type { ApprovalSignals, RunbookStarter } from '../lambdas/runbooks/ports';
+import type { ApiDeps } from '../lambdas/api/routes';
+import {
+  type Api,
+  type ApiEvent,
+  apiEvent,
+  apiOver,
+  countInto,
+  countingSender,
+  jsonCall,
+  logger,
+  record,
+  Tally,
+} from './api-bench';
 import { benchDynamoClient, createBenchTable, startDynamoProcess } from './dynamo-client';
 import { quantile } from './stats';
 
@@ -45,198 +35,11 @@ const SAMPLES = 30;
 const WARMUP = 5;
 const OPEN_INCIDENTS_LISTED = 10;
 const SIGNING_SECRET = 'bench-signing-secret';
-const SCOPE_PREFIX = 'firebreak/';
 const SLACK_BUDGET_MS = 3_000;
 /** The Slack user who types the commands; a person (dana) has them as her chat contact, so she acts. */
 const ASKER = { id: 'U0DANA', name: 'dana' };
 /** The directory every acting command reads to find who the Slack user is: a small team. */
 const PEOPLE = ['dana', 'eli', 'farah', 'gus', 'hana'];
-
-/** What one measured call asked of DynamoDB (by command) and of the other services (by call). */
-class Tally {
-  readonly dynamo = new Map<string, number>();
-  readonly other = new Map<string, number>();
-  /**
-   * Requests in sequence: one more each time a request starts while none is in flight. Some requests are
-   * sent together (an incident and its first timeline entry), and latency follows these, not the requests.
-   */
-  roundTrips = 0;
-  inFlight = 0;
-
-  get requests(): number {
-    return [...this.dynamo.values()].reduce((sum, n) => sum + n, 0);
-  }
-}
-
-/** The call being measured; undefined while setting up, which is not counted. */
-let tally: Tally | undefined;
-
-const add = (counts: Map<string, number>, name: string) => counts.set(name, (counts.get(name) ?? 0) + 1);
-
-/** Forwards every command to the real client, counting it by name (`GetCommand` → `Get`) while measuring. */
-function countingSender(doc: DocumentSender): DocumentSender {
-  const forward = doc.send.bind(doc) as (command: { constructor: { name: string } }) => Promise<unknown>;
-  const send = async (command: { constructor: { name: string } }) => {
-    const counted = tally;
-    if (!counted) return forward(command);
-    add(counted.dynamo, command.constructor.name.replace(/Command$/, ''));
-    if (counted.inFlight === 0) counted.roundTrips += 1;
-    counted.inFlight += 1;
-    try {
-      return await forward(command);
-    } finally {
-      counted.inFlight -= 1;
-    }
-  };
-  return { send } as unknown as DocumentSender;
-}
-
-const record = (call: string) => {
-  if (tally) add(tally.other, call);
-};
-
-/** Step Functions' incident lifecycle: ports only, counted (the SFN adapter has its own tests). */
-const recordingLifecycle: LifecycleStarter = {
-  start: async () => record('StartExecution'),
-  signalResolved: async () => record('SendTaskSuccess'),
-  signalPriorityRaised: async () => record('SendTaskSuccess'),
-};
-const recordingRunbookStarter: RunbookStarter = {
-  start: async () => {
-    record('StartExecution (runbook)');
-    return 'started';
-  },
-};
-const recordingApprovals: ApprovalSignals = {
-  approve: async () => 'signalled',
-  reject: async () => 'signalled',
-};
-/** SNS for the notifier and the people topic's subscriptions; the people here have chat contacts only. */
-const recordingSns = {
-  send: async (command: { constructor: { name: string } }) => {
-    record(`SNS ${command.constructor.name.replace(/Command$/, '')}`);
-    return { MessageId: 'bench', SubscriptionArn: 'pending confirmation', Attributes: {} };
-  },
-} as unknown as PublishSender & SubscriptionSender;
-
-const incidentLink = (id: string) => `https://firebreak.example.com/incidents/${id}`;
-const logger = new Logger({ serviceName: 'firebreak-bench', logLevel: 'WARN' });
-
-/** The API's router over one table, built as lambdas/api/handler.ts builds it with `firebreak.slack` set. */
-function apiOver(doc: DocumentSender, table: string) {
-  const clock = () => new Date();
-  const store = new IncidentStore(doc, table);
-  const runs = new RunbookRuns(doc, table);
-  const launcher = new RunbookLauncher({
-    runs,
-    starter: recordingRunbookStarter,
-    config: DEFAULT_RUNBOOK_CONFIG,
-    automationRoleArn: 'arn:aws:iam::111122223333:role/firebreak-automation',
-    clock,
-  });
-  const routes = createApiRoutes({
-    store,
-    queries: new IncidentQueries(doc, table, clock),
-    keys: new IntegrationKeys(doc, table),
-    people: new PeopleStore(doc, table),
-    schedules: new ScheduleStore(doc, table),
-    pages: new PageLog(doc, table),
-    problems: new ProblemStore(doc, table),
-    subscriptions: new ContactSubscriptions(recordingSns, 'arn:aws:sns:us-east-1:111122223333:people'),
-    ids: new IncidentIdAllocator(store),
-    workflow: recordingLifecycle,
-    notifier: new SnsNotifier(recordingSns, {}),
-    escalation: DEFAULT_ESCALATION_CONFIG,
-    grouping: DEFAULT_GROUPING_CONFIG,
-    incidentLink,
-    clock,
-    newDedupKey: randomUUID,
-    runbooks: { runs, launcher, approvals: recordingApprovals, config: DEFAULT_RUNBOOK_CONFIG },
-    runbookJoins: { launcher, onError: (error) => logger.warn('runbook launch failed', { error }) },
-    ackKeys: randomAckKeys(),
-    // No `chat`: only updates and pages sent by hand post to channels through it, and none is measured here.
-    slack: {
-      config: { channels: { payments: 'C0PAYMENTS' }, incidentChannels: [] },
-      secrets: fixedSlackSecrets(SIGNING_SECRET),
-      responder: { respond: async () => record('response_url POST') },
-      onReplyError: (error) => logger.warn('response_url post failed', { error }),
-    },
-  });
-  return createRouter(routes, { scopePrefix: SCOPE_PREFIX, logger, clock });
-}
-
-type Api = ReturnType<typeof apiOver>;
-type ApiEvent = Parameters<Api>[0];
-
-let requestIds = 0;
-
-/**
- * An API Gateway HTTP API (payload 2.0) event as API Gateway delivers it: with the JWT authorizer's claims
- * for the JSON routes, without for Slack's (which API Gateway leaves unauthenticated; the route verifies).
- */
-function apiEvent(
-  routeKey: string,
-  path: string,
-  options: {
-    body?: string;
-    headers?: Record<string, string>;
-    query?: Record<string, string>;
-    pathParameters?: Record<string, string>;
-    jwt?: boolean;
-  },
-): ApiEvent {
-  requestIds += 1;
-  const method = routeKey.split(' ')[0] ?? 'GET';
-  return {
-    version: '2.0',
-    routeKey,
-    rawPath: path,
-    rawQueryString: new URLSearchParams(options.query ?? {}).toString(),
-    headers: options.headers ?? {},
-    ...(options.query ? { queryStringParameters: options.query } : {}),
-    ...(options.pathParameters ? { pathParameters: options.pathParameters } : {}),
-    requestContext: {
-      accountId: '111122223333',
-      apiId: 'api',
-      domainName: 'api.example.com',
-      domainPrefix: 'api',
-      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'bench' },
-      requestId: `bench-${requestIds}`,
-      routeKey,
-      stage: '$default',
-      time: new Date().toUTCString(),
-      timeEpoch: Date.now(),
-      ...(options.jwt
-        ? {
-            authorizer: {
-              principalId: '',
-              integrationLatency: 0,
-              jwt: { claims: { sub: 'alice', scope: `${SCOPE_PREFIX}admin` }, scopes: [] },
-            },
-          }
-        : {}),
-    },
-    ...(options.body === undefined ? {} : { body: options.body }),
-    isBase64Encoded: false,
-  };
-}
-
-/** A JSON route called with a JWT, as a person's client or the console calls it. */
-function jsonCall(
-  routeKey: string,
-  id: string | undefined,
-  options: { body?: unknown; query?: string } = {},
-) {
-  const path = routeKey.split(' ')[1]?.replace('{id}', id ?? '') ?? '';
-  return apiEvent(routeKey, path, {
-    jwt: true,
-    ...(id ? { pathParameters: { id } } : {}),
-    ...(options.query ? { query: Object.fromEntries(new URLSearchParams(options.query)) } : {}),
-    ...(options.body === undefined
-      ? {}
-      : { body: JSON.stringify(options.body), headers: { 'content-type': 'application/json' } }),
-  });
-}
 
 let triggers = 0;
 
@@ -264,6 +67,16 @@ function slashCommand(text: string): ApiEvent {
       'x-slack-signature': slackSignature(SIGNING_SECRET, timestamp, body),
     },
   });
+}
+
+/** Slack on, as `firebreak.slack` sets it: one channel, replies to response URLs counted. */
+function slackDeps(): NonNullable<ApiDeps['slack']> {
+  return {
+    config: { channels: { payments: 'C0PAYMENTS' }, incidentChannels: [] },
+    secrets: fixedSlackSecrets(SIGNING_SECRET),
+    responder: { respond: async () => record('response_url POST') },
+    onReplyError: (error) => logger.warn('response_url post failed', { error }),
+  };
 }
 
 interface Answer {
@@ -415,12 +228,12 @@ async function measure(
   into: Measured | undefined,
 ) {
   const before = await served();
-  tally = new Tally();
+  const measured = new Tally();
+  countInto(measured);
   const started = performance.now();
   const result = await api(event);
   const ms = performance.now() - started;
-  const measured = tally;
-  tally = undefined;
+  countInto(undefined);
   const answer = answerOf(result);
   if (!variant.succeeded(answer)) throw new Error(`${event.routeKey} failed: ${JSON.stringify(answer)}`);
   const serverSaw = (await served()) - before;
@@ -490,8 +303,8 @@ async function main() {
     const doc = countingSender(
       DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }),
     );
-    const api = apiOver(doc, 'slack-bench');
-    const listApi = apiOver(doc, 'slack-bench-list');
+    const api = apiOver(doc, 'slack-bench', slackDeps());
+    const listApi = apiOver(doc, 'slack-bench-list', slackDeps());
     await addPeople(api);
     await addPeople(listApi);
     await openIncidentsToList(listApi);
