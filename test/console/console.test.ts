@@ -1,16 +1,14 @@
-import { existsSync } from 'node:fs';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_ESCALATION_CONFIG } from '#core/escalation';
 import { DEFAULT_GROUPING_CONFIG } from '#core/grouping';
 import type { RunbookRun } from '#core/runbook-run';
 import { parseRunbookConfig } from '#core/runbooks';
-import { type LocalRuntime, startLocal } from '../../local/runtime';
+import type { LocalRuntime } from '../../local/runtime';
+import { startConsole, stopConsole, watchErrors } from '../support/console-browser';
 import { loadFixture } from '../support/fixtures';
 import { EXAMPLE_RUNBOOKS } from '../support/runbook-doubles';
 
-/** Debian's chromium; .ci/run installs it (`apt-get install chromium`). */
-const CHROMIUM = '/usr/bin/chromium';
 const TOKEN = 'console-test-token';
 const INTEGRATION_KEY = '0123456789abcdef0123456789abcdef';
 const MARKUP = '<script>window.__pwned=1</script><b>bold</b>';
@@ -19,41 +17,22 @@ let local: LocalRuntime | undefined;
 let browser: Browser | undefined;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `the console test needs Debian's chromium at ${CHROMIUM}: run \`apt-get install -y chromium\` (as root)`,
-    );
-  }
   // Local mode as `npm start` runs it (console at /, the API beside it), on a free port; real-time waits,
   // so nothing escalates during the test. Runbooks run as in local mode: the runbook-run ASL executed here,
   // SSM Automation played out by the local stand-in.
   const runbooks = parseRunbookConfig(EXAMPLE_RUNBOOKS);
-  local = await startLocal({
-    port: 0,
+  ({ local, browser } = await startConsole({
     timeScale: 1,
     token: TOKEN,
     integrationKey: INTEGRATION_KEY,
     escalation: DEFAULT_ESCALATION_CONFIG,
     grouping: DEFAULT_GROUPING_CONFIG,
     runbooks,
-  });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  }));
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await local?.stop();
+  await stopConsole({ local, browser });
 });
 
 interface Created {
@@ -131,23 +110,6 @@ async function alertsOf(id: string): Promise<Alert[]> {
  * What went wrong on the page: script errors, errors it logged (a CSP violation), and every answer with an
  * error status (the browser logs those too; they are listed once, as `status method path`).
  */
-function watchErrors(page: Page): { errors: string[]; failed: string[] } {
-  const errors: string[] = [];
-  const failed: string[] = [];
-  page.on('pageerror', (error) => errors.push(error.message));
-  page.on('console', (message) => {
-    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) {
-      errors.push(message.text());
-    }
-  });
-  page.on('response', (response) => {
-    if (response.status() >= 400) {
-      failed.push(`${response.status()} ${response.request().method()} ${new URL(response.url()).pathname}`);
-    }
-  });
-  return { errors, failed };
-}
-
 describe('the web console in a headless browser', () => {
   it('lists open incidents by priority, acknowledges one, adds a note, and shows markup as text', async () => {
     if (!browser || !local) throw new Error('setup failed');

@@ -1,12 +1,10 @@
-import { existsSync } from 'node:fs';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_ESCALATION_CONFIG } from '#core/escalation';
 import { DEFAULT_GROUPING_CONFIG } from '#core/grouping';
-import { type LocalRuntime, startLocal } from '../../local/runtime';
+import type { LocalRuntime } from '../../local/runtime';
+import { apiCall, startConsole, stopConsole, watchErrors } from '../support/console-browser';
 
-/** Debian's chromium; .ci/run installs it (`apt-get install chromium`). */
-const CHROMIUM = '/usr/bin/chromium';
 const TOKEN = 'problems-console-test-token';
 const INTEGRATION_KEY = 'abcdef0123456789abcdef0123456789';
 const MARKUP = '<script>window.__pwned=1</script><b>bold</b>';
@@ -15,73 +13,26 @@ let local: LocalRuntime | undefined;
 let browser: Browser | undefined;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `the console test needs Debian's chromium at ${CHROMIUM}: run \`apt-get install -y chromium\` (as root)`,
-    );
-  }
-  // Local mode as `npm start` runs it, on a free port of 127.0.0.1; stopped in afterAll.
-  local = await startLocal({
-    port: 0,
+  ({ local, browser } = await startConsole({
     timeScale: 1,
     token: TOKEN,
     integrationKey: INTEGRATION_KEY,
     escalation: DEFAULT_ESCALATION_CONFIG,
     grouping: DEFAULT_GROUPING_CONFIG,
     problems: { threshold: 3, windowDays: 30 },
-  });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  }));
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await local?.stop();
+  await stopConsole({ local, browser });
 });
 
 /** One API call as a person would make it with curl and the token. */
-async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
-  if (!local) throw new Error('local mode is not running');
-  const response = await fetch(`${local.url}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${TOKEN}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  expect(response.status, `${method} ${path}`).toBeLessThan(300);
-  return (await response.json()) as T;
-}
+const call = <T>(method: string, path: string, body?: unknown) =>
+  apiCall<T>(local, TOKEN, method, path, body);
 
 interface ProblemList {
   items: Array<{ id: string; incidentCount: number }>;
-}
-
-/** What the page went through: script errors, and answers with an error status. */
-function watchErrors(page: Page): { errors: string[]; failed: string[] } {
-  const errors: string[] = [];
-  const failed: string[] = [];
-  page.on('pageerror', (error) => errors.push(error.message));
-  page.on('console', (message) => {
-    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) {
-      errors.push(message.text());
-    }
-  });
-  page.on('response', (response) => {
-    if (response.status() >= 400) failed.push(`${response.status()} ${new URL(response.url()).pathname}`);
-  });
-  return { errors, failed };
 }
 
 /** Polls the API until the lifecycle's problem detection has linked all three (it runs after resolution). */
