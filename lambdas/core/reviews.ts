@@ -28,6 +28,11 @@ export const ReviewBody = z
     /** `scheduled` needs `scheduledFor`; `completed` closes the review. */
     state: z.enum(['draft', 'scheduled', 'completed']),
     scheduledFor: z.iso.datetime({ offset: true }).optional(),
+    /**
+     * Who sees the review through (reminders go to them): the incident commander, or whoever acknowledged
+     * first, when the draft opens; left out of a PUT, the owner stays as it is.
+     */
+    owner: personText(TEXT_LIMITS.name).optional(),
     rootCause: personText(TEXT_LIMITS.description).optional(),
     /** Five whys: each answer asks the next why. */
     whys: z.array(personText(TEXT_LIMITS.note)).max(10, { error: 'must have at most 10 whys' }).default([]),
