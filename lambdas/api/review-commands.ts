@@ -1,7 +1,7 @@
 import type { IncidentStore } from '#adapters/incident-store';
 import type { ReviewStore, StoredReview } from '#adapters/review-store';
 import type { Incident } from '#core/model';
-import type { ReviewBody } from '#core/reviews';
+import { REVIEW_MAX_BYTES, type ReviewBody, reviewBytes } from '#core/reviews';
 import { type ReviewSources, reviewEntry, reviewOf } from '../incidents/review-draft';
 import { ApiError } from './errors';
 
@@ -24,6 +24,18 @@ const versionConflict = (id: string, version: number) =>
     'expectedVersion',
     { version },
   );
+
+/** A review must fit one item: what people wrote is refused (400) when it would not. */
+function checkSize(review: object): void {
+  const bytes = reviewBytes(review);
+  if (bytes <= REVIEW_MAX_BYTES) return;
+  throw new ApiError(
+    400,
+    'invalid_request',
+    `body: the review would take ${Math.ceil(bytes / 1000)} KB; it holds at most ${REVIEW_MAX_BYTES / 1000} KB with its facts: write less`,
+    'body',
+  );
+}
 
 /** The fields of a review that people write, in one spelling: two bodies are the same save when equal. */
 function bodyKey(body: ReviewBody, withOwner: boolean): string {
@@ -89,6 +101,7 @@ export class ReviewCommands {
     const existing = await this.deps.reviews.get(incident.id);
     if (!existing) {
       const review = await reviewOf(this.deps, incident, this.deps.clock(), body);
+      checkSize(review);
       if (await this.deps.reviews.openDraft(review)) return review;
     }
     return this.landed(incident.id, body, 0, existing ?? (await this.deps.reviews.get(incident.id)));
@@ -101,6 +114,7 @@ export class ReviewCommands {
     current: StoredReview | undefined,
   ): Promise<StoredReview> {
     if (current?.version === expectedVersion) {
+      checkSize({ ...current, ...body });
       const saved = await this.deps.reviews.save(id, body, expectedVersion, this.deps.clock(), current);
       if (saved) return saved;
       return this.landed(id, body, expectedVersion, await this.deps.reviews.get(id));

@@ -127,6 +127,7 @@ describe('GET /incidents/{id}/review', () => {
     expect(markdown.headers['content-type']).toBe('text/markdown; charset=utf-8');
     const text = String(markdown.body);
     const lines = text.split('\n');
+    expect(lines).toContain(`State: draft · due ${review.dueAt} · owner alice`);
     const start = lines.indexOf('## Timeline (UTC)') + 3;
     const rows = lines.slice(start, lines.indexOf('', start));
     const recorded = (await timeline(id)).filter((entry) => entry.kind !== 'review');
@@ -213,6 +214,26 @@ describe('PUT /incidents/{id}/review', () => {
     expect([unscheduled.status, errorOf(unscheduled).field]).toEqual([400, 'scheduledFor']);
     expect([noVersion.status, errorOf(noVersion).field]).toEqual([400, 'expectedVersion']);
     expect((await getReview(id)).body).toMatchObject({ version: 1, state: 'draft' });
+  });
+
+  it('refuses (400, field body) a review that would not fit one item, and keeps the one stored', async () => {
+    // Prepare
+    const id = await reviewedIncident();
+    const lines = Array.from({ length: 50 }, (_, n) => `${n} ${'a'.repeat(3000)}`);
+
+    // Act
+    const answer = await putReview(id, {
+      state: 'draft',
+      wentWell: lines,
+      wentPoorly: lines,
+      lessons: lines,
+      expectedVersion: 1,
+    });
+
+    // Assess
+    expect([answer.status, errorOf(answer).field]).toEqual([400, 'body']);
+    expect(errorOf(answer).message).toMatch(/^body: the review would take \d+ KB; it holds at most 360 KB/);
+    expect((await getReview(id)).body).toMatchObject({ version: 1, wentWell: [] });
   });
 
   it('opens a review by hand with expectedVersion 0 only once the incident is resolved, and only once', async () => {
