@@ -16,6 +16,7 @@ import { type PublishSender, SnsNotifier } from '#adapters/notifier';
 import { PageLog } from '#adapters/page-log';
 import { PeopleStore } from '#adapters/people-store';
 import { ProblemStore } from '#adapters/problem-store';
+import { ReviewStore } from '#adapters/review-store';
 import { RunbookRuns } from '#adapters/runbook-runs';
 import { ScheduleStore } from '#adapters/schedule-store';
 import { DEFAULT_ESCALATION_CONFIG } from '#core/escalation';
@@ -125,6 +126,7 @@ export function apiOver(doc: DocumentSender, table: string, slack?: ApiDeps['sla
     schedules: new ScheduleStore(doc, table),
     pages: new PageLog(doc, table),
     problems: new ProblemStore(doc, table),
+    reviews: new ReviewStore(doc, table),
     subscriptions: new ContactSubscriptions(recordingSns, 'arn:aws:sns:us-east-1:111122223333:people'),
     ids: new IncidentIdAllocator(store),
     workflow: recordingLifecycle,

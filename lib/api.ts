@@ -167,6 +167,9 @@ export const API_ROUTES: readonly ApiRouteDefinition[] = [
   route(HttpMethod.GET, '/metrics/trend', 'incidents:read'),
   route(HttpMethod.GET, '/problems', 'incidents:read'),
   route(HttpMethod.GET, '/problems/{id}', 'incidents:read'),
+  route(HttpMethod.GET, '/incidents/{id}/review', 'incidents:read'),
+  route(HttpMethod.PUT, '/incidents/{id}/review', 'incidents:write'),
+  route(HttpMethod.GET, '/action-items', 'incidents:read'),
   route(HttpMethod.POST, '/integrations/keys', 'admin'),
   route(HttpMethod.GET, '/integrations/keys', 'admin'),
   route(HttpMethod.DELETE, '/integrations/keys/{id}', 'admin'),
@@ -447,7 +450,8 @@ export class Api extends Construct {
     const fn = this.function;
     fn.addToRolePolicy(
       new PolicyStatement({
-        // DeleteItem: deleting a person (and their directory copy) and a schedule's override.
+        // DeleteItem: deleting a person (and their directory copy), a schedule's override, and an action item
+        // dropped from its review.
         actions: [
           'dynamodb:GetItem',
           'dynamodb:PutItem',

@@ -113,8 +113,9 @@ export class Lifecycle extends Construct {
       timeout: Duration.seconds(LIFECYCLE_STEP_TIMEOUT_SECONDS),
       operationsKey,
     });
-    // Single items plus the incident's own partition (its timeline), and the one index that finds a resolved
-    // incident's alerts to release them.
+    // Single items plus the incident's own partition (its timeline; the review draft reads its runbook runs
+    // and alert records there and puts the review), and the index that finds a resolved incident's alerts to
+    // release them (the review draft lists them too).
     this.function.addToRolePolicy(
       new PolicyStatement({
         actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],

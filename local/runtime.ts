@@ -17,6 +17,7 @@ import { SnsNotifier } from '#adapters/notifier';
 import { PageLog } from '#adapters/page-log';
 import { PeopleStore } from '#adapters/people-store';
 import { ProblemStore } from '#adapters/problem-store';
+import { ReviewStore } from '#adapters/review-store';
 import { RunbookRuns } from '#adapters/runbook-runs';
 import { ScheduleStore } from '#adapters/schedule-store';
 import { SlackChat } from '#adapters/slack-chat';
@@ -36,6 +37,7 @@ import { createRouter, MAX_BODY_BYTES } from '../lambdas/api/router';
 import { createApiRoutes } from '../lambdas/api/routes';
 import { AlertHints } from '../lambdas/incidents/alert-hints';
 import { problemDetection } from '../lambdas/incidents/problem-detection';
+import { reviewDraft } from '../lambdas/incidents/review-draft';
 import { DirectoryTargetResolver } from '../lambdas/incidents/target-resolver';
 import type { RunbookJoinHook } from '../lambdas/ingest/apply-signal';
 import { createEventIngester } from '../lambdas/ingest/ingest-events';
@@ -167,6 +169,9 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
   const chat = slackConfig
     ? new SlackChat({ slack, config: slackConfig, incidentLink, store, people, clock })
     : undefined;
+  const queries = new IncidentQueries(db, TABLE, clock);
+  const runs = new RunbookRuns(db, TABLE);
+  const reviews = new ReviewStore(db, TABLE);
   const actions = new LifecycleActions({
     store,
     notifier,
@@ -178,7 +183,9 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
     targets,
     pages,
     ...(chat ? { chat } : {}),
+    // As deployed: the review draft of a P1 or P2, then problem detection.
     afterResolution: [
+      reviewDraft({ store, reviews, alerts: queries, runs, clock }),
       problemDetection({
         store,
         problems: new ProblemStore(db, TABLE),
@@ -213,12 +220,10 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
     );
   }
 
-  const queries = new IncidentQueries(db, TABLE, clock);
   // Local links are signed and verified as deployed, with a key that lives as long as this process.
 
   // Runbooks as deployed: real run records in the table, the runbook-run ASL executed here; SSM Automation
   // and the sources of recent changes are the local stand-ins below.
-  const runs = new RunbookRuns(db, TABLE);
   const automation = new LocalAutomation({
     timeScale: options.timeScale,
     ...(options.automationOutcomes ? { outcomes: options.automationOutcomes } : {}),
@@ -264,6 +269,7 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
       schedules,
       pages,
       problems: new ProblemStore(db, TABLE),
+      reviews,
       subscriptions: new ContactSubscriptions(sns, LOCAL_PEOPLE_TOPIC_ARN),
       ids,
       workflow,

@@ -18,6 +18,7 @@ import { SnsNotifier } from '#adapters/notifier';
 import { PageLog } from '#adapters/page-log';
 import { PeopleStore } from '#adapters/people-store';
 import { ProblemStore } from '#adapters/problem-store';
+import { ReviewStore } from '#adapters/review-store';
 import { RunbookRuns } from '#adapters/runbook-runs';
 import { RunbookWorkflow } from '#adapters/runbook-workflow';
 import { ScheduleStore } from '#adapters/schedule-store';
@@ -102,6 +103,7 @@ const routes = createApiRoutes({
   schedules: new ScheduleStore(db, config.tableName),
   pages: new PageLog(db, config.tableName),
   problems: new ProblemStore(db, config.tableName),
+  reviews: new ReviewStore(db, config.tableName),
   ids: new IncidentIdAllocator(store),
   workflow: new IncidentWorkflow(sfn, config.env.STATE_MACHINE_ARN),
   notifier: new SnsNotifier(sns, config.topicArns, {

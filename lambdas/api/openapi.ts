@@ -12,6 +12,7 @@ import { CreateKeyBody } from './integration-routes';
 import { metricsPaths } from './openapi-metrics';
 import { oncallPaths } from './openapi-oncall';
 import { problemPaths } from './openapi-problems';
+import { reviewPaths } from './openapi-reviews';
 import { slackPaths } from './openapi-slack';
 import { statusPaths } from './openapi-status';
 import { StatusUpdate } from './paging';
@@ -202,6 +203,7 @@ export function openApiDocument(serverUrl?: string) {
       ...oncallPaths(),
       ...metricsPaths(),
       ...problemPaths(),
+      ...reviewPaths(),
       ...slackPaths(),
       ...statusPaths(),
       '/incidents': {

@@ -8,6 +8,7 @@ import type { SnsNotifier } from '#adapters/notifier';
 import type { PageLog } from '#adapters/page-log';
 import type { PeopleStore } from '#adapters/people-store';
 import type { ProblemStore } from '#adapters/problem-store';
+import type { ReviewStore } from '#adapters/review-store';
 import type { ScheduleStore } from '#adapters/schedule-store';
 import type { StatusSource } from '#adapters/status-source';
 import type { ClosingChecklistConfig } from '#core/closing-checklist';
@@ -22,7 +23,7 @@ import { DirectoryTargetResolver } from '../incidents/target-resolver';
 import type { LifecycleStarter, RunbookJoinHook } from '../ingest/apply-signal';
 import type { ChatDelivery } from '../lifecycle/notify-once';
 import { createAckRoutes } from './ack-routes';
-import { IncidentCommands, type ReviewStates } from './commands';
+import { IncidentCommands } from './commands';
 import type { Routes } from './http';
 import { createIncidentRoutes } from './incident-routes';
 import { createIntegrationRoutes } from './integration-routes';
@@ -32,6 +33,8 @@ import { ManualPaging } from './paging';
 import { PeopleContacts } from './people-contacts';
 import { createPeopleRoutes } from './people-routes';
 import { createProblemRoutes } from './problem-routes';
+import { ReviewCommands } from './review-commands';
+import { createReviewRoutes } from './review-routes';
 import { createRoleRoutes } from './role-routes';
 import { RunbookCommands, type RunbookRouteDeps } from './runbook-commands';
 import { createRunbookRoutes } from './runbook-routes';
@@ -62,8 +65,8 @@ export interface ApiDeps {
   grouping: GroupingConfig;
   /** What `POST /incidents/{id}/close` requires, per priority; the default checklist when absent. */
   closingChecklist?: ClosingChecklistConfig;
-  /** Where the closing checklist reads review states; none counts as no review. */
-  reviews?: ReviewStates;
+  /** Post-incident reviews and their action items; the closing checklist reads review states there. */
+  reviews: ReviewStore;
   incidentLink: (id: string) => string;
   clock: () => Date;
   newDedupKey: () => string;
@@ -117,7 +120,7 @@ export function createApiRoutes(deps: ApiDeps): Routes {
     workflow: deps.workflow,
     clock: deps.clock,
     ...(deps.closingChecklist ? { checklist: deps.closingChecklist } : {}),
-    ...(deps.reviews ? { reviews: deps.reviews } : {}),
+    reviews: deps.reviews,
   });
   const runbookCommands = deps.runbooks
     ? new RunbookCommands({ ...deps.runbooks, store: deps.store, clock: deps.clock })
@@ -157,6 +160,16 @@ export function createApiRoutes(deps: ApiDeps): Routes {
     ...createAckRoutes({ store: deps.store, commands, ackKeys: deps.ackKeys }),
     ...createMetricsRoutes({ queries: deps.queries }),
     ...createProblemRoutes({ problems: deps.problems, queries: deps.queries, clock: deps.clock }),
+    ...createReviewRoutes({
+      commands: new ReviewCommands({
+        store: deps.store,
+        reviews: deps.reviews,
+        alerts: deps.queries,
+        ...(deps.runbooks ? { runs: deps.runbooks.runs } : {}),
+        clock: deps.clock,
+      }),
+      reviews: deps.reviews,
+    }),
     ...(runbookCommands ? createRunbookRoutes(runbookCommands) : {}),
     ...(deps.status && deps.statusPage
       ? createStatusRoutes({ source: deps.status, config: deps.statusPage, clock: deps.clock })

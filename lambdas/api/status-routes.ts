@@ -1,5 +1,6 @@
 import type { StatusSource } from '#adapters/status-source';
 import { type StatusPageConfig, statusPage, statusPageHtml } from '#core/status-page';
+import { prefersOverJson } from './accept';
 import type { ApiResponse, Routes } from './http';
 
 export interface StatusRouteDeps {
@@ -59,20 +60,7 @@ const HTML_HEADERS = {
   'referrer-policy': 'no-referrer',
 };
 
-/**
- * Whether `Accept` prefers HTML to JSON: `text/html` at a higher quality than `application/json` (the one
- * named first when equal). A missing header, `*\/*` and anything else get JSON.
- */
+/** Whether `Accept` prefers HTML to JSON (see prefersOverJson). */
 export function prefersHtml(accept: string | undefined): boolean {
-  const ranked = (accept ?? '')
-    .split(',')
-    .map((part, order) => {
-      const [type = '', ...parameters] = part.split(';').map((piece) => piece.trim().toLowerCase());
-      const q = parameters.find((parameter) => parameter.startsWith('q='));
-      const quality = q === undefined ? 1 : Number(q.slice(2));
-      return { type, quality: Number.isFinite(quality) ? quality : 0, order };
-    })
-    .filter(({ type, quality }) => (type === 'text/html' || type === 'application/json') && quality > 0)
-    .sort((a, b) => b.quality - a.quality || a.order - b.order);
-  return ranked[0]?.type === 'text/html';
+  return prefersOverJson(accept, 'text/html');
 }

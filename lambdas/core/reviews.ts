@@ -28,6 +28,11 @@ export const ReviewBody = z
     /** `scheduled` needs `scheduledFor`; `completed` closes the review. */
     state: z.enum(['draft', 'scheduled', 'completed']),
     scheduledFor: z.iso.datetime({ offset: true }).optional(),
+    /**
+     * Who sees the review through (reminders go to them): the incident commander, or whoever acknowledged
+     * first, when the draft opens; left out of a PUT, the owner stays as it is.
+     */
+    owner: personText(TEXT_LIMITS.name).optional(),
     rootCause: personText(TEXT_LIMITS.description).optional(),
     /** Five whys: each answer asks the next why. */
     whys: z.array(personText(TEXT_LIMITS.note)).max(10, { error: 'must have at most 10 whys' }).default([]),
@@ -72,6 +77,54 @@ export interface ReviewFacts {
 export type Review = ReviewFacts & ReviewBody & { dueAt: string; openedAt: string; version: number };
 
 /**
+ * A review is one DynamoDB item (400 KB at most): its facts' timeline takes at most REVIEW_TIMELINE_BYTES of
+ * it (an incident with thousands of entries keeps its first and last ones), and a save that would make the
+ * whole review larger than REVIEW_MAX_BYTES is refused, so what people write always has room.
+ */
+export const REVIEW_TIMELINE_BYTES = 120_000;
+/** The facts' alerts take at most this much (an incident holds up to 1000 alerts). */
+export const REVIEW_ALERTS_BYTES = 60_000;
+export const REVIEW_MAX_BYTES = 360_000;
+
+const encoder = new TextEncoder();
+
+/** The review's size as JSON: a little more than DynamoDB counts for the same attributes. */
+export function reviewBytes(review: object): number {
+  return encoder.encode(JSON.stringify(review)).length;
+}
+
+type TimelineLine = ReviewFacts['timeline'][number];
+
+/**
+ * The timeline within `maxBytes`: as many of its first and last entries as fit (half the room each), with
+ * one line in between saying how many were left out. Unchanged when it fits.
+ */
+export function fitTimeline(lines: readonly TimelineLine[], maxBytes: number): TimelineLine[] {
+  if (reviewBytes(lines) <= maxBytes) return [...lines];
+  const half = maxBytes / 2;
+  const take = (from: readonly TimelineLine[]) => {
+    const kept: TimelineLine[] = [];
+    let used = 0;
+    for (const line of from) {
+      used += reviewBytes(line) + 1;
+      if (used > half) break;
+      kept.push(line);
+    }
+    return kept;
+  };
+  const head = take(lines);
+  const tail = take([...lines].reverse()).reverse();
+  const left = lines.length - head.length - tail.length;
+  const gap: TimelineLine = {
+    at: tail[0]?.at ?? head.at(-1)?.at ?? '',
+    kind: 'note',
+    actor: 'firebreak',
+    message: `${left} entries left out here: the incident's own timeline has them all`,
+  };
+  return [...head, gap, ...tail];
+}
+
+/**
  * The draft's facts from the incident as it was resolved: its timeline oldest first, the figures, who was
  * paged, what ran and its alerts. People then write the rest.
  */
@@ -96,12 +149,42 @@ export function reviewFacts(
     ...(incident.acknowledgedAt ? { acknowledgedAt: incident.acknowledgedAt } : {}),
     ...(incident.resolvedAt ? { resolvedAt: incident.resolvedAt } : {}),
     paged: [...(incident.pagedTargets ?? [])],
-    timeline: [...timeline]
-      .sort((a, b) => a.at.localeCompare(b.at) || a.entryId.localeCompare(b.entryId))
-      .map(({ at, kind, actor, message }) => ({ at, kind, actor, message })),
+    timeline: fitTimeline(
+      [...timeline]
+        .sort((a, b) => a.at.localeCompare(b.at) || a.entryId.localeCompare(b.entryId))
+        .map(({ at, kind, actor, message }) => ({ at, kind, actor, message })),
+      REVIEW_TIMELINE_BYTES,
+    ),
     runbooks,
-    alerts,
+    alerts: fitAlerts(alerts, REVIEW_ALERTS_BYTES),
   };
+}
+
+type AlertLine = ReviewFacts['alerts'][number];
+
+/**
+ * The alerts within `maxBytes`: the first ones seen, then one line saying how many more there are (the
+ * incident's alert listing has them all). Unchanged when they fit.
+ */
+export function fitAlerts(alerts: readonly AlertLine[], maxBytes: number): AlertLine[] {
+  if (reviewBytes(alerts) <= maxBytes) return [...alerts];
+  const kept: AlertLine[] = [];
+  let used = 0;
+  for (const alert of alerts) {
+    used += reviewBytes(alert) + 1;
+    if (used > maxBytes - 200) break;
+    kept.push(alert);
+  }
+  const rest = alerts.slice(kept.length);
+  return [
+    ...kept,
+    {
+      title: `${rest.length} more alerts: the incident's alert listing has them all`,
+      state: 'more',
+      firstSeenAt: rest[0]?.firstSeenAt ?? '',
+      firedCount: rest.reduce((total, alert) => total + alert.firedCount, 0),
+    },
+  ];
 }
 
 /** When a review of an incident resolved at `resolvedAt` is due. */
@@ -129,7 +212,7 @@ export function reviewMarkdown(review: Review): string {
   return [
     `# Post-incident review: ${review.incidentId} ${text(review.title)}`,
     '',
-    `State: ${review.state}${review.scheduledFor ? ` (meeting ${review.scheduledFor})` : ''} · due ${review.dueAt}`,
+    `State: ${review.state}${review.scheduledFor ? ` (meeting ${review.scheduledFor})` : ''} · due ${review.dueAt}${review.owner ? ` · owner ${text(review.owner)}` : ''}`,
     '',
     '## Summary',
     text(review.summary),

@@ -7,14 +7,18 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import middy from '@middy/core';
 import { SecretsManagerAckKeys } from '#adapters/ack-key';
 import { SignedAckLinks } from '#adapters/ack-linker';
+import { IncidentQueries } from '#adapters/incident-queries';
 import { IncidentStore } from '#adapters/incident-store';
 import { SnsNotifier } from '#adapters/notifier';
 import { PageLog } from '#adapters/page-log';
 import { PeopleStore } from '#adapters/people-store';
 import { ProblemStore } from '#adapters/problem-store';
+import { ReviewStore } from '#adapters/review-store';
+import { RunbookRuns } from '#adapters/runbook-runs';
 import { ScheduleStore } from '#adapters/schedule-store';
 import { deployedSlack } from '#adapters/slack-deployed';
 import { problemDetection } from '../incidents/problem-detection';
+import { reviewDraft } from '../incidents/review-draft';
 import { DirectoryTargetResolver } from '../incidents/target-resolver';
 import { LifecycleActions } from './actions';
 import { loadLifecycleConfig } from './config';
@@ -63,7 +67,15 @@ const actions = new LifecycleActions({
   opsTopicArn: config.opsTopicArn,
   incidentLink: config.incidentLink,
   metric: emitMetric,
+  // The review draft of a P1 or P2 first (what people act on), then problem detection; both idempotent.
   afterResolution: [
+    reviewDraft({
+      store,
+      reviews: new ReviewStore(db, config.tableName),
+      alerts: new IncidentQueries(db, config.tableName, () => new Date()),
+      runs: new RunbookRuns(db, config.tableName),
+      clock: () => new Date(),
+    }),
     problemDetection({
       store,
       problems: new ProblemStore(db, config.tableName),

@@ -11,6 +11,7 @@ import { SnsNotifier } from '#adapters/notifier';
 import { PageLog } from '#adapters/page-log';
 import { PeopleStore } from '#adapters/people-store';
 import { ProblemStore } from '#adapters/problem-store';
+import { ReviewStore } from '#adapters/review-store';
 import { RunbookRuns } from '#adapters/runbook-runs';
 import { ScheduleStore } from '#adapters/schedule-store';
 import { DEFAULT_ESCALATION_CONFIG } from '#core/escalation';
@@ -78,6 +79,7 @@ beforeEach(async () => {
     schedules: new ScheduleStore(server.doc, table),
     pages: new PageLog(server.doc, table),
     problems: new ProblemStore(server.doc, table),
+    reviews: new ReviewStore(server.doc, table),
     subscriptions: new ContactSubscriptions(new SNSClient({}), PEOPLE_TOPIC_ARN),
     ids,
     workflow,

@@ -12,6 +12,7 @@ import { SnsNotifier } from '#adapters/notifier';
 import { PageLog } from '#adapters/page-log';
 import { PeopleStore } from '#adapters/people-store';
 import { ProblemStore } from '#adapters/problem-store';
+import { ReviewStore } from '#adapters/review-store';
 import { RunbookRuns } from '#adapters/runbook-runs';
 import { ScheduleStore } from '#adapters/schedule-store';
 import { StatusSource } from '#adapters/status-source';
@@ -80,6 +81,7 @@ function routeTable(): Routes {
     schedules: new ScheduleStore(server.doc, table),
     pages: new PageLog(server.doc, table),
     problems: new ProblemStore(server.doc, table),
+    reviews: new ReviewStore(server.doc, table),
     subscriptions: new ContactSubscriptions(new SNSClient({}), PEOPLE_TOPIC_ARN),
     ids: new IncidentIdAllocator(store),
     workflow: new IncidentWorkflow(new SFNClient({}), STATE_MACHINE_ARN),
@@ -273,6 +275,20 @@ const CASES: Record<string, WriteCase> = {
     valid: { commander: 'alice' },
     unknown: ['lead', 'alice'],
     accepts: 'commander, techLead, commsLead, scribe',
+    status: 200,
+  },
+  'PUT /incidents/{id}/review': {
+    path: incidentPath('/review'),
+    prepare: async () => {
+      const resolved = await api.call('POST /incidents/{id}/resolve', `/incidents/${ids.incident}/resolve`, {
+        body: { resolution: 'rolled back' },
+      });
+      expect(resolved.status).toBe(200);
+    },
+    valid: { state: 'draft', expectedVersion: 0 },
+    unknown: ['attendees', ['alice']],
+    accepts:
+      'state, scheduledFor, owner, rootCause, whys, wentWell, wentPoorly, lessons, actionItems, expectedVersion',
     status: 200,
   },
   'POST /integrations/keys': {

@@ -1,7 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { IncidentQueries } from '#adapters/incident-queries';
 import { IncidentStore } from '#adapters/incident-store';
+import { ReviewStore } from '#adapters/review-store';
+import { ReviewBody } from '#core/reviews';
 import { IncidentCommands } from '../../lambdas/api/commands';
 import { ApiError } from '../../lambdas/api/errors';
+import { openReviewDraft } from '../../lambdas/incidents/review-draft';
 import { releaseAlerts } from '../../lambdas/incidents/settle-alerts';
 import { applySignal } from '../../lambdas/ingest/apply-signal';
 import { type DynamoServer, startDynamoServer } from '../support/dynamo-server';
@@ -13,6 +17,7 @@ let table: string;
 let store: IncidentStore;
 let workflow: RecordingWorkflow;
 let commands: IncidentCommands;
+let reviews: ReviewStore;
 const NOW = new Date('2026-03-14T09:30:00.000Z');
 const clock = { now: NOW };
 
@@ -27,7 +32,8 @@ beforeEach(async () => {
   store = new IncidentStore(server.doc, table);
   workflow = new RecordingWorkflow();
   clock.now = NOW;
-  commands = new IncidentCommands({ store, workflow, clock: () => clock.now });
+  reviews = new ReviewStore(server.doc, table);
+  commands = new IncidentCommands({ store, workflow, reviews, clock: () => clock.now });
 });
 
 async function openOne(at = '2026-03-14T09:05:41.218Z') {
@@ -119,21 +125,43 @@ describe('resolve and close', () => {
     expect(incidents.map((i) => i.status).sort()).toEqual(['resolved', 'triggered']);
   });
 
+  /** The resolution notice recorded, as the lifecycle records it when the notice went out. */
+  async function recordResolutionNotice(id: string) {
+    const incident = await store.getIncident(id);
+    if (!incident) throw new Error(`no incident ${id}`);
+    expect(await store.recordNotice(incident, 'resolution', clock.now)).toBe(true);
+  }
+
+  /** The review drafted (as the lifecycle drafts it after the resolution), then scheduled. */
+  async function scheduleReview(id: string) {
+    const incident = await store.getIncident(id);
+    if (!incident) throw new Error(`no incident ${id}`);
+    const queries = new IncidentQueries(server.doc, table, () => clock.now);
+    await openReviewDraft({ store, reviews, alerts: queries, clock: () => clock.now }, incident);
+    const body = ReviewBody.parse({ state: 'scheduled', scheduledFor: '2026-03-16T14:00:00Z' });
+    expect(await reviews.save(id, body, 1, clock.now)).toMatchObject({ version: 2, state: 'scheduled' });
+  }
+
   it('closes a resolved incident once and refuses to close an open one', async () => {
     const id = await openOne();
+    expect((await store.getIncident(id))?.priority).toBe('P2');
 
     const early = await statusOf(commands.close(id, 'carol'));
-    await commands.resolve(id, 'bob', 'fixed');
+    await commands.resolve(id, 'bob', 'fixed', 'a bad deploy');
+    await recordResolutionNotice(id);
+    const unreviewed = await commands.close(id, 'carol').catch((error: unknown) => error);
+    await scheduleReview(id);
     clock.now = new Date('2026-03-15T11:00:00.000Z');
     const closed = await commands.close(id, 'carol');
     const again = await commands.close(id, 'carol');
     const resolveClosed = await statusOf(commands.resolve(id, 'bob', 'again'));
 
     expect(early).toBe(409);
+    expect(unreviewed).toMatchObject({ status: 409, extra: { missing: ['review'] } });
     expect(closed).toMatchObject({ status: 'closed', closedBy: 'carol' });
     expect(again).toEqual(closed);
     expect(resolveClosed).toBe(409);
-    expect(await kinds(id)).toEqual(['opened', 'resolved', 'closed']);
+    expect(await kinds(id)).toEqual(['opened', 'resolved', 'review', 'closed']);
   });
 
   it('lets exactly one of racing acknowledgements and resolutions decide, with a complete timeline', async () => {

@@ -1,0 +1,150 @@
+import * as z from 'zod';
+import { ActionItem, ActionItemStatus } from '#core/reviews';
+import { ErrorBody, errors, json, requestBody, schema } from './openapi';
+import { ActionItemQuery, ReviewPutBody } from './review-routes';
+
+const READ = [{ jwt: ['incidents:read'] }];
+const WRITE = [{ jwt: ['incidents:write'] }];
+
+const Facts = z.object({
+  incidentId: z.string(),
+  title: z.string(),
+  priority: z.string(),
+  service: z.string(),
+  team: z.string().optional(),
+  summary: z.string(),
+  impact: z.string(),
+  resolution: z.string().optional(),
+  figures: z
+    .object({
+      ttd: z.number(),
+      tta: z.number().nullable(),
+      ttr: z.number().nullable(),
+      slaBreached: z.boolean(),
+    })
+    .describe('Time to detect, acknowledge and resolve in seconds (null when it never happened)'),
+  detectedAt: z.string(),
+  createdAt: z.string(),
+  acknowledgedAt: z.string().optional(),
+  resolvedAt: z.string().optional(),
+  paged: z.array(z.string()).describe('Every target paged, in the order first paged'),
+  timeline: z
+    .array(z.object({ at: z.string(), kind: z.string(), actor: z.string(), message: z.string() }))
+    .describe('The incident’s timeline when the review opened, oldest first'),
+  runbooks: z.array(z.object({ name: z.string(), state: z.string() })),
+  alerts: z.array(
+    z.object({ title: z.string(), state: z.string(), firstSeenAt: z.string(), firedCount: z.number() }),
+  ),
+});
+/** An action item as answered: its status always there. */
+const StoredActionItem = ActionItem.extend({ status: ActionItemStatus });
+const { expectedVersion: _expectedVersion, ...bodyShape } = ReviewPutBody.shape;
+const Review = Facts.extend(bodyShape).extend({
+  actionItems: z.array(StoredActionItem),
+  dueAt: z.string().describe(`When the review is due: 48 hours after the resolution`),
+  openedAt: z.string(),
+  version: z.number().int().min(1).describe('Send it back as `expectedVersion` with the next PUT'),
+});
+const ActionItemPage = z.object({
+  items: z.array(StoredActionItem.extend({ incidentId: z.string() })),
+  nextCursor: z.string().optional(),
+});
+
+const idParameter = {
+  name: 'id',
+  in: 'path',
+  required: true,
+  schema: { type: 'string', pattern: '^INC-\\d{8}-\\d{4,}$' },
+};
+
+function queryParameters(type: z.ZodObject) {
+  const object = schema(type) as { properties?: Record<string, unknown> };
+  return Object.entries(object.properties ?? {}).map(([name, value]) => ({
+    name,
+    in: 'query',
+    required: false,
+    schema: value,
+  }));
+}
+
+/** Post-incident reviews (`/incidents/{id}/review`) and the action items across incidents. */
+export function reviewPaths() {
+  return {
+    '/incidents/{id}/review': {
+      get: {
+        summary: 'The incident’s post-incident review, as JSON or Markdown',
+        description:
+          'Resolving a P1 or P2 opens a draft due 48 hours later, filled from the record: summary, impact, ' +
+          'figures, who was paged, the timeline in order, runbooks and alerts (the facts; they never change). ' +
+          'Markdown when `Accept` prefers `text/markdown`.',
+        security: READ,
+        parameters: [
+          idParameter,
+          {
+            name: 'Accept',
+            in: 'header',
+            required: false,
+            description: '`text/markdown` (preferred over `application/json`) for the Markdown page',
+            schema: { type: 'string' },
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The review',
+            content: {
+              'application/json': { schema: schema(Review) },
+              'text/markdown': { schema: { type: 'string' } },
+            },
+          },
+          ...errors,
+          '404': {
+            description: '`incident_not_found`, or `review_not_found` (the incident has no review yet)',
+            ...json(ErrorBody),
+          },
+        },
+      },
+      put: {
+        summary: 'Write the review’s human parts, over the version read (optimistic locking)',
+        description:
+          'The body replaces what people write (root cause and five whys, what went well and poorly, lessons, ' +
+          'action items; `owner` left out stays as it is); the facts never change. `expectedVersion` is the ' +
+          'version read: another version is 409 `version_conflict` with the current `version` in the error. ' +
+          '`expectedVersion: 0` opens a review by hand (the incident must be resolved or closed, else 409 ' +
+          '`incident_not_resolved`). Each save adds one `review` timeline entry; an action item left out is ' +
+          'deleted from `/action-items`. A retried PUT whose write landed answers 200 with the review.',
+        security: WRITE,
+        parameters: [idParameter],
+        requestBody: requestBody(ReviewPutBody),
+        responses: {
+          '200': { description: 'The review after the save (version + 1)', ...json(Review) },
+          ...errors,
+          '404': { description: 'No such incident', ...json(ErrorBody) },
+          '409': {
+            description: '`version_conflict` (the error carries `version`) or `incident_not_resolved`',
+            ...json(
+              z.object({
+                error: z.object({
+                  code: z.string(),
+                  message: z.string(),
+                  field: z.string().optional(),
+                  version: z.number().int().optional(),
+                }),
+              }),
+            ),
+          },
+        },
+      },
+    },
+    '/action-items': {
+      get: {
+        summary: 'Action items of every incident’s review with one status, by due date',
+        security: READ,
+        parameters: queryParameters(ActionItemQuery),
+        responses: {
+          '200': { description: 'A page of action items', ...json(ActionItemPage) },
+          ...errors,
+        },
+      },
+    },
+  };
+}
