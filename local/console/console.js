@@ -722,7 +722,7 @@ function incidentView(id) {
     if (reviewReadAt === entryCount) return;
     let state;
     try {
-      state = reviewStateText(await api('GET', `${path}/review`));
+      state = reviewStateText(KIT, await api('GET', `${path}/review`));
     } catch (error) {
       if (!(error instanceof ApiError && error.status === 404)) throw error;
       state = error.code === 'review_not_found' ? 'not opened yet' : undefined;

@@ -377,6 +377,8 @@ export function reviewView(kit, incidentId) {
     factsSection.hidden = false;
     form.hidden = false;
     conflict.hidden = true;
+    // The Markdown shown was of the version before.
+    markdown.hidden = true;
   }
 
   function fillFacts(review) {
@@ -557,8 +559,8 @@ export function reviewView(kit, incidentId) {
       return { ok: false, error };
     } finally {
       for (const control of controls) control.disabled = false;
-      renumberWhys();
-      renumberItems();
+      addWhy.disabled = whys.length >= MAX_WHYS;
+      addItem.disabled = items.length >= MAX_ACTION_ITEMS;
     }
   }
 
