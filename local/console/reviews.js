@@ -409,7 +409,7 @@ export function reviewView(kit, incidentId) {
         .filter(([, value]) => value !== undefined && value !== '')
         .flatMap(([name, value]) => [
           el('dt', {}, name),
-          el('dd', { id: `review-${name.toLowerCase().replaceAll(' ', '-')}` }, value),
+          el('dd', { id: `fact-${name.toLowerCase().replaceAll(' ', '-')}` }, value),
         ]),
     );
     timelineBody.replaceChildren(
