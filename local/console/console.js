@@ -4,14 +4,19 @@
 // Every string that comes from the API is put on the page with textContent (through `el` below), never
 // innerHTML: alarm names, titles and descriptions can hold markup, and it must show as text.
 
+import { actionItemsView } from './action-items.js';
 import { onCallView } from './oncall.js';
 import { problemsRoute } from './problems.js';
 import { reportsView } from './reports.js';
+import { reviewStateText, reviewView } from './reviews.js';
 
 const TOKEN_KEY = 'firebreak.token';
 const REFRESH_MS = 5000;
 const PRIORITY_ORDER = { P1: 1, P2: 2, P3: 3, P4: 4 };
 const OPEN = new Set(['triggered', 'acknowledged']);
+const OVER = new Set(['resolved', 'closed']);
+/** The priorities whose resolution opens a review (as the core's REVIEWED_PRIORITIES). */
+const REVIEWED_PRIORITIES = new Set(['P1', 'P2']);
 const AWAITING_APPROVAL = 'awaiting-approval';
 /** The incident roles, in the API's order, with what people call them (as the core's ROLE_NAMES). */
 const ROLES = [
@@ -97,8 +102,12 @@ function badge(kind, value) {
   return el('span', { className: `badge ${kind}-${value}` }, value);
 }
 
+function incidentHref(id) {
+  return `#/incidents/${encodeURIComponent(id)}`;
+}
+
 function incidentLink(id) {
-  return el('a', { href: `#/incidents/${encodeURIComponent(id)}` }, id);
+  return el('a', { href: incidentHref(id) }, id);
 }
 
 /** `3 alerts`, or `3 alerts · 1 firing` when not all of them fire. */
@@ -128,11 +137,13 @@ function markRefreshed() {
 // The API
 
 class ApiError extends Error {
-  constructor(status, code, message, field) {
+  /** `details`: the answer's whole `error` object (e.g. the current `version` of a 409 version_conflict). */
+  constructor(status, code, message, field, details = {}) {
     super(message);
     this.status = status;
     this.code = code;
     this.field = field;
+    this.details = details;
   }
 
   /** What the user reads: `409 conflict: the incident is closed (field: id)`. */
@@ -150,7 +161,18 @@ function token() {
  * an ApiError with the API's code and message.
  */
 async function api(method, path, body, extraHeaders = {}) {
-  const headers = { ...extraHeaders, accept: 'application/json', authorization: `Bearer ${token()}` };
+  const text = await send(method, path, body, { ...extraHeaders, accept: 'application/json' });
+  return parseJson(text);
+}
+
+/** A GET of another representation than JSON (`accept`, e.g. text/markdown): its text. */
+function apiText(path, accept) {
+  return send('GET', path, undefined, { accept });
+}
+
+/** Sends one request with the token; answers the body's text, or throws an ApiError for an error answer. */
+async function send(method, path, body, extraHeaders) {
+  const headers = { ...extraHeaders, authorization: `Bearer ${token()}` };
   if (body !== undefined) headers['content-type'] = 'application/json';
   let response;
   try {
@@ -163,14 +185,8 @@ async function api(method, path, body, extraHeaders = {}) {
     throw new ApiError(0, 'network', `the API cannot be reached (${error.message})`);
   }
   const text = await response.text();
-  let data;
-  try {
-    data = text ? JSON.parse(text) : undefined;
-  } catch {
-    data = undefined;
-  }
   if (!response.ok) {
-    const error = data?.error ?? {};
+    const error = parseJson(text)?.error ?? {};
     if (response.status === 401) {
       sessionStorage.removeItem(TOKEN_KEY);
       route('The API refused the token (401). Paste a valid one.');
@@ -180,9 +196,18 @@ async function api(method, path, body, extraHeaders = {}) {
       error.code ?? 'error',
       error.message ?? (response.statusText || 'the request failed'),
       error.field,
+      error,
     );
   }
-  return data;
+  return text;
+}
+
+function parseJson(text) {
+  try {
+    return text ? JSON.parse(text) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Every item of a paginated listing, following `nextCursor`. */
@@ -335,6 +360,7 @@ function dataTable(attributes, caption, columns, body) {
  */
 function incidentView(id) {
   const heading = el('h1', { id: 'incident-title' }, id);
+  const reviewLine = el('p', { id: 'review-line', hidden: true });
   const fields = el('dl', { className: 'fields', id: 'incident-fields' });
   const description = el('p', { className: 'description', id: 'incident-description' });
   const alertsSummary = el('p', { className: 'muted', id: 'alerts-summary' });
@@ -624,6 +650,7 @@ function incidentView(id) {
     {},
     el('p', {}, el('a', { href: '#/' }, '← Open incidents')),
     heading,
+    reviewLine,
     fields,
     el('h2', {}, 'Description'),
     description,
@@ -674,7 +701,34 @@ function incidentView(id) {
     // The holders as placeholders: what a blank input keeps. Roles can change until the incident is closed.
     for (const { role, input } of roleInputs) input.placeholder = incident.roles?.[role] ?? 'nobody';
     for (const control of rolesForm.elements) control.disabled = incident.status === 'closed';
-    await refreshRunbooks(open);
+    await Promise.all([refreshRunbooks(open), refreshReviewLine(entries.length)]);
+  }
+
+  /** The timeline's length when the review's state was last read: each save of the review adds an entry. */
+  let reviewReadAt;
+
+  /**
+   * Once the incident is over: a link to its review, and for the priorities that get one, the review's
+   * state, read again only when the timeline has grown.
+   */
+  async function refreshReviewLine(entryCount) {
+    reviewLine.hidden = !OVER.has(incident.status);
+    if (reviewLine.hidden) return;
+    const link = el('a', { href: `${incidentHref(id)}/review`, id: 'review-link' }, 'Post-incident review');
+    // As the lifecycle: a review opens for the reviewed priorities, not for an incident merged into another.
+    if (!REVIEWED_PRIORITIES.has(incident.priority) || incident.mergedInto) {
+      return void reviewLine.replaceChildren(link);
+    }
+    if (reviewReadAt === entryCount) return;
+    let state;
+    try {
+      state = reviewStateText(KIT, await api('GET', `${path}/review`));
+    } catch (error) {
+      if (!(error instanceof ApiError && error.status === 404)) throw error;
+      state = error.code === 'review_not_found' ? 'not opened yet' : undefined;
+    }
+    reviewReadAt = entryCount;
+    reviewLine.replaceChildren(link, state ? `: ${state}` : '');
   }
 
   return { node, refresh };
@@ -837,9 +891,13 @@ function timelineRow(entry) {
 // ---------------------------------------------------------------------------------------------------------
 // Routing and refresh
 
+/** What the views in their own modules (oncall.js, reports.js, problems.js, reviews.js, …) build with. */
+const KIT = { api, apiText, el, dataTable, errorText, when };
+
 /**
- * Shows the view for the current hash: `#/incidents/INC-…`, `#/oncall` (oncall.js) or the list (or the token
- * form, with `message`).
+ * Shows the view for the current hash: `#/incidents/INC-…`, its review `#/incidents/INC-…/review`,
+ * `#/oncall`, `#/reports`, `#/problems…`, `#/action-items…` (each in its own module) or the list (or the
+ * token form, with `message`).
  */
 function route(message) {
   showBanner('');
@@ -850,12 +908,13 @@ function route(message) {
   if (!token()) {
     view = tokenView(typeof message === 'string' ? message : undefined);
   } else {
-    const match = /^#\/incidents\/([^/]+)$/.exec(location.hash);
-    if (match) view = incidentView(decodeURIComponent(match[1]));
-    else if (location.hash === '#/oncall') view = onCallView({ api, el, dataTable, errorText, when });
-    else if (location.hash === '#/reports') view = reportsView({ api, el, dataTable, errorText, when });
-    else if (location.hash.startsWith('#/problems'))
-      view = problemsRoute({ api, el, dataTable, errorText, when });
+    const match = /^#\/incidents\/([^/]+)(\/review)?$/.exec(location.hash);
+    if (match?.[2]) view = reviewView(KIT, decodeURIComponent(match[1]));
+    else if (match) view = incidentView(decodeURIComponent(match[1]));
+    else if (location.hash === '#/oncall') view = onCallView(KIT);
+    else if (location.hash === '#/reports') view = reportsView(KIT);
+    else if (location.hash.startsWith('#/problems')) view = problemsRoute(KIT);
+    else if (/^#\/action-items(\?|$)/.test(location.hash)) view = actionItemsView(KIT);
     else view = listView();
   }
   current = { id, refresh: view.refresh };
