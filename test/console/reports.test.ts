@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_ESCALATION_CONFIG } from '#core/escalation';
 import { DEFAULT_GROUPING_CONFIG } from '#core/grouping';
 import type { LocalRuntime } from '../../local/runtime';
-import { apiCall, startConsole, stopConsole } from '../support/console-browser';
+import { apiCall, startConsole, stopConsole, watchPage } from '../support/console-browser';
 
 const TOKEN = 'reports-console-test-token';
 const INTEGRATION_KEY = '0123456789abcdef0123456789abcdef';
@@ -68,32 +68,6 @@ async function incident(
   return opened;
 }
 
-/** What went wrong on the page: script errors, errors it logged, answers with an error status, CSP. */
-async function watch(page: Page) {
-  const errors: string[] = [];
-  const failed: string[] = [];
-  page.on('pageerror', (error) => errors.push(error.message));
-  page.on('console', (message) => {
-    if (message.type() === 'error') errors.push(message.text());
-  });
-  page.on('response', (response) => {
-    if (response.status() >= 400) failed.push(`${response.status()} ${new URL(response.url()).pathname}`);
-  });
-  // Every violation of the page's Content-Security-Policy, recorded in the page before any script runs.
-  // A string: the tests compile without the DOM's types.
-  await page.addInitScript({
-    content: `
-      globalThis.__cspViolations = [];
-      document.addEventListener('securitypolicyviolation', (event) => {
-        globalThis.__cspViolations.push(event.violatedDirective + ' ' + event.blockedURI + ' ' + event.sourceFile + ':' + event.lineNumber);
-      });
-    `,
-  });
-  const violations = () =>
-    page.evaluate(() => (globalThis as Record<string, unknown>).__cspViolations as string[]);
-  return { errors, failed, violations };
-}
-
 /** The summary table's rows: [group, incidents, …]. */
 async function summaryRows(page: Page): Promise<string[][]> {
   return page
@@ -123,7 +97,7 @@ describe('the reports page in a headless browser', () => {
     expect(made.map((opened) => opened.priority)).toEqual(['P1', 'P1', 'P1', 'P2', 'P3', 'P3']);
 
     const page = await browser.newPage();
-    const { errors, failed, violations } = await watch(page);
+    const { errors, failed, violations } = await watchPage(page);
     await page.goto(`${local.url}/?token=${TOKEN}#/reports`);
     await page.getByRole('heading', { name: 'Reports', exact: true }).waitFor();
 

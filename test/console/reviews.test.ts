@@ -1,12 +1,10 @@
-import { existsSync } from 'node:fs';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_ESCALATION_CONFIG } from '#core/escalation';
 import { DEFAULT_GROUPING_CONFIG } from '#core/grouping';
-import { type LocalRuntime, startLocal } from '../../local/runtime';
+import type { LocalRuntime } from '../../local/runtime';
+import { apiCall, startConsole, stopConsole, watchPage } from '../support/console-browser';
 
-/** Debian's chromium; .ci/run installs it (`apt-get install chromium`). */
-const CHROMIUM = '/usr/bin/chromium';
 const TOKEN = 'reviews-console-test-token';
 const INTEGRATION_KEY = 'fedcba9876543210fedcba9876543210';
 const MARKUP = '<img src=x onerror="window.__pwned=1"><b>bold</b>';
@@ -15,37 +13,17 @@ let local: LocalRuntime | undefined;
 let browser: Browser | undefined;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `the console test needs Debian's chromium at ${CHROMIUM}: run \`apt-get install -y chromium\` (as root)`,
-    );
-  }
-  // Local mode as `npm start` runs it, on a free port of 127.0.0.1; stopped in afterAll.
-  local = await startLocal({
-    port: 0,
+  ({ local, browser } = await startConsole({
     timeScale: 1,
     token: TOKEN,
     integrationKey: INTEGRATION_KEY,
     escalation: DEFAULT_ESCALATION_CONFIG,
     grouping: DEFAULT_GROUPING_CONFIG,
-  });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  }));
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await local?.stop();
+  await stopConsole({ local, browser });
 });
 
 /** One API call as a person would make it with curl and the token: the status and the JSON answer. */
@@ -66,11 +44,8 @@ async function request<T>(
   return { status: response.status, json: (await response.json()) as T };
 }
 
-async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const { status, json } = await request<T>(method, path, body);
-  expect(status, `${method} ${path}`).toBeLessThan(300);
-  return json;
-}
+const call = <T>(method: string, path: string, body?: unknown) =>
+  apiCall<T>(local, TOKEN, method, path, body);
 
 interface Review {
   version: number;
@@ -96,36 +71,6 @@ async function draftOf(id: string): Promise<Review> {
   throw new Error(`no review draft was opened for ${id}`);
 }
 
-/** What went wrong on the page: script errors, errors it logged, answers with an error status, CSP. */
-async function watch(page: Page) {
-  const errors: string[] = [];
-  const failed: string[] = [];
-  page.on('pageerror', (error) => errors.push(error.message));
-  page.on('console', (message) => {
-    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) {
-      errors.push(message.text());
-    }
-  });
-  page.on('response', (response) => {
-    if (response.status() >= 400) {
-      failed.push(`${response.status()} ${response.request().method()} ${new URL(response.url()).pathname}`);
-    }
-  });
-  // Every violation of the page's Content-Security-Policy, recorded in the page before any script runs.
-  // A string: the tests compile without the DOM's types.
-  await page.addInitScript({
-    content: `
-      globalThis.__cspViolations = [];
-      document.addEventListener('securitypolicyviolation', (event) => {
-        globalThis.__cspViolations.push(event.violatedDirective + ' ' + event.blockedURI);
-      });
-    `,
-  });
-  const violations = () =>
-    page.evaluate(() => (globalThis as Record<string, unknown>).__cspViolations as string[]);
-  return { errors, failed, violations };
-}
-
 describe('console reviews and action items (Chromium)', () => {
   it('edits the review of a resolved P1, saves it, finds its action item by owner, and shows a conflict', async () => {
     // Prepare: a P1, resolved through the API; the lifecycle opens its review draft.
@@ -140,7 +85,7 @@ describe('console reviews and action items (Chromium)', () => {
     expect(draft.version).toBe(1);
     if (!browser || !local) throw new Error('setup failed');
     const page = await (await browser.newContext({ locale: 'en-US' })).newPage();
-    const { errors, failed, violations } = await watch(page);
+    const { errors, failed, violations } = await watchPage(page);
 
     // Act: from the incident page to its review
     await page.goto(`${local.url}/?token=${TOKEN}#/incidents/${p1.id}`);
@@ -270,7 +215,7 @@ describe('console reviews and action items (Chromium)', () => {
     expect(p3.priority).toBe('P3');
     if (!browser || !local) throw new Error('setup failed');
     const page = await (await browser.newContext({ locale: 'en-US' })).newPage();
-    const { errors, failed, violations } = await watch(page);
+    const { errors, failed, violations } = await watchPage(page);
 
     // Act
     await page.goto(`${local.url}/?token=${TOKEN}#/incidents/${p3.id}/review`);

@@ -85,3 +85,22 @@ export function watchErrors(page: Page): { errors: string[]; failed: string[] } 
   });
   return { errors, failed };
 }
+
+/**
+ * watchErrors, and every violation of the page's Content-Security-Policy, recorded in the page before any
+ * script runs (the init script is a string: the tests compile without the DOM's types).
+ */
+export async function watchPage(page: Page) {
+  const seen = watchErrors(page);
+  await page.addInitScript({
+    content: `
+      globalThis.__cspViolations = [];
+      document.addEventListener('securitypolicyviolation', (event) => {
+        globalThis.__cspViolations.push(event.violatedDirective + ' ' + event.blockedURI + ' ' + event.sourceFile + ':' + event.lineNumber);
+      });
+    `,
+  });
+  const violations = () =>
+    page.evaluate(() => (globalThis as Record<string, unknown>).__cspViolations as string[]);
+  return { ...seen, violations };
+}
