@@ -5,8 +5,8 @@
 // innerHTML: alarm names, titles and descriptions can hold markup, and it must show as text.
 
 import { onCallView } from './oncall.js';
-import { reportsView } from './reports.js';
 import { problemsRoute } from './problems.js';
+import { reportsView } from './reports.js';
 
 const TOKEN_KEY = 'firebreak.token';
 const REFRESH_MS = 5000;
