@@ -3,8 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_CLOSING_CHECKLIST } from '#core/closing-checklist';
 import { DEFAULT_ESCALATION_CONFIG } from '#core/escalation';
 import { DEFAULT_GROUPING_CONFIG } from '#core/grouping';
+import { DEFAULT_PROBLEM_RULES } from '#core/problems';
 import { DEFAULT_RUNBOOK_CONFIG } from '#core/runbooks';
 import { buildApp } from '../../lib/app';
 import { FirebreakConfig, parseFirebreakConfig } from '../../lib/config';
@@ -27,6 +29,8 @@ describe('firebreak context', () => {
         throttle: { rateLimit: 50, burstLimit: 100 },
         callbackUrls: ['http://localhost:3000/callback'],
       },
+      closingChecklist: DEFAULT_CLOSING_CHECKLIST,
+      problems: DEFAULT_PROBLEM_RULES,
     });
   });
 
@@ -98,8 +102,12 @@ describe('firebreak context', () => {
     // Act
     const config = parseFirebreakConfig(raw);
 
-    // Assess
-    expect(config).toEqual(JSON.parse(raw));
+    // Assess: the keys it leaves out get their defaults.
+    expect(config).toEqual({
+      ...JSON.parse(raw),
+      closingChecklist: DEFAULT_CLOSING_CHECKLIST,
+      problems: DEFAULT_PROBLEM_RULES,
+    });
   });
 
   it('exports the schema for other tools', () => {
