@@ -1,3 +1,4 @@
+import type { EscalationConfig } from './escalation';
 import type { Incident } from './model';
 import { type PagePerson, reachable } from './page-targets';
 import { formatDuration, MAX_SUBJECT_LENGTH, type NotificationMessage, oneLine, truncate } from './templates';
@@ -99,6 +100,11 @@ export function overdueReminders(
     )
     .sort(byDue);
   return [...dueReviews, ...dueItems];
+}
+
+/** The management targets of every policy: the topics a reminder without an owner to reach can go to. */
+export function managementTargets(config: EscalationConfig): string[] {
+  return [...new Set(Object.values(config.policies).map((policy) => policy.management))].sort();
 }
 
 /** Why a reminder went to management rather than (or as well as) its owner. */

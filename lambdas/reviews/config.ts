@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { type EscalationConfig, parseEscalationConfig } from '#core/escalation';
-import { reviewPageLink } from '#core/review-reminders';
+import { managementTargets, reviewPageLink } from '#core/review-reminders';
 
 const ReminderEnv = z.object({
   TABLE_NAME: z.string().min(1, 'must name the incidents table'),
@@ -24,11 +24,6 @@ export interface ReminderConfig {
 }
 
 const TopicArns = z.record(z.string(), z.string().startsWith('arn:'));
-
-/** The management targets of every policy: where reminders without an owner to reach go. */
-export function managementTargets(config: EscalationConfig): string[] {
-  return [...new Set(Object.values(config.policies).map((policy) => policy.management))].sort();
-}
 
 /**
  * Parses the reminder function's variables once at cold start; a missing or malformed one stops it with
