@@ -2,8 +2,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DEFAULT_CLOSING_CHECKLIST } from '#core/closing-checklist';
 import { DEFAULT_ESCALATION_CONFIG } from '#core/escalation';
 import { DEFAULT_GROUPING_CONFIG } from '#core/grouping';
+import { DEFAULT_PROBLEM_RULES } from '#core/problems';
 import { DEFAULT_RUNBOOK_CONFIG } from '#core/runbooks';
 import { loadLocalConfig } from '../../local/local-config';
 import { EXAMPLE_RUNBOOKS } from '../support/runbook-doubles';
@@ -30,6 +32,8 @@ describe('local mode configuration', () => {
       escalation: DEFAULT_ESCALATION_CONFIG,
       grouping: DEFAULT_GROUPING_CONFIG,
       runbooks: DEFAULT_RUNBOOK_CONFIG,
+      closingChecklist: DEFAULT_CLOSING_CHECKLIST,
+      problems: DEFAULT_PROBLEM_RULES,
       source: cdkJson,
     });
   });
