@@ -13,6 +13,7 @@ import { Observability } from './observability';
 import { OperationsKey } from './operations-key';
 import { PeopleTopic } from './people-topic';
 import { Remediation } from './remediation';
+import { Reviews } from './reviews';
 import { SLACK_ACTIONS_PATH, SLACK_COMMANDS_PATH, SlackIntegration } from './slack';
 
 export interface FirebreakStackProps extends StackProps {
@@ -37,6 +38,8 @@ export class FirebreakStack extends Stack {
   readonly slack?: SlackIntegration;
   /** The incident response's metrics dashboard and the SLA-breach alarms to management. */
   readonly dashboard: FirebreakDashboard;
+  /** Reminders of overdue post-incident reviews and action items, every 15 minutes. */
+  readonly reviews: Reviews;
 
   constructor(scope: Construct, id: string, props: FirebreakStackProps) {
     super(scope, id, props);
@@ -144,6 +147,17 @@ export class FirebreakStack extends Stack {
       });
     }
 
+    this.reviews = new Reviews(this, 'Reviews', {
+      table: store.table,
+      tableKey: store.key,
+      operationsKey,
+      logRetention: config.logRetentionDays,
+      escalation: config.escalation,
+      incidentUrl: config.incidentUrl,
+      notifications: this.notifications,
+      peopleTopic: this.peopleTopic,
+    });
+
     this.observability.watchQueue('UndeliveredEvents', this.ingestion.deliveryDeadLetterQueue);
     this.observability.watchQueue('FailedIngestInvocations', this.ingestion.failedInvocationQueue);
     this.observability.watchQueue('UndeliveredExecutionFailures', this.lifecycle.deadLetterQueue);
@@ -152,6 +166,7 @@ export class FirebreakStack extends Stack {
     this.observability.watchFunction('LifecycleFunction', this.lifecycle.function);
     this.observability.watchFunction('ApiFunction', this.api.function);
     this.observability.watchFunction('RunbookFunction', this.remediation.function);
+    this.observability.watchFunction('ReviewReminderFunction', this.reviews.reminderFunction);
 
     this.dashboard = new FirebreakDashboard(this, 'Dashboard', {
       escalation: config.escalation,

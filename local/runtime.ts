@@ -17,6 +17,7 @@ import { SnsNotifier } from '#adapters/notifier';
 import { PageLog } from '#adapters/page-log';
 import { PeopleStore } from '#adapters/people-store';
 import { ProblemStore } from '#adapters/problem-store';
+import { ReviewReminderSource } from '#adapters/review-reminder-source';
 import { ReviewStore } from '#adapters/review-store';
 import { RunbookRuns } from '#adapters/runbook-runs';
 import { ScheduleStore } from '#adapters/schedule-store';
@@ -52,6 +53,11 @@ import { createLocalRunbookEngine } from './local-runbook-engine';
 import { LocalSlack } from './local-slack';
 import { LocalWorkflow } from './local-workflow';
 import { RecordingSns } from './recording-sns';
+import {
+  LOCAL_REMINDER_INTERVAL_MS,
+  type ReviewReminderTimer,
+  startReviewReminderTimer,
+} from './review-reminder-timer';
 
 export interface LocalOptions {
   port: number;
@@ -82,6 +88,8 @@ export interface LocalOptions {
   statusPage?: StatusPageConfig;
   /** When recurring incidents open a problem record (`firebreak.problems`); the defaults when absent. */
   problems?: ProblemRules;
+  /** How often overdue reviews and action items are looked for (deployed: 15 minutes); a minute when absent. */
+  reviewReminderIntervalMs?: number;
 }
 
 /** The people topic in local mode: messages to it are recorded once per confirmed, matching subscription. */
@@ -102,6 +110,8 @@ export interface LocalRuntime {
   ackKeys: AckKeySource;
   /** Slack's stand-in: what it posted, the channels it made. */
   slack: LocalSlack;
+  /** The review reminders' schedule: `runNow()` runs it at once. */
+  reviewReminders: ReviewReminderTimer;
   stop(): Promise<void>;
 }
 
@@ -359,6 +369,27 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
   await listen(server, options.port);
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
+  // The review reminder function's schedule: the same logic, on a local timer, to the recorded topics.
+  const reviewReminders = startReviewReminderTimer(
+    {
+      source: new ReviewReminderSource(db, TABLE),
+      incidents: store,
+      people,
+      notifier,
+      escalation: options.escalation,
+      reviewLink: (id) => `${incidentLink(id)}/review`,
+      clock,
+      log: {
+        info: (message, details) => logger.info(message, details),
+        warn: (message, details) => logger.warn(message, details),
+      },
+    },
+    {
+      intervalMs: options.reviewReminderIntervalMs ?? LOCAL_REMINDER_INTERVAL_MS,
+      onError: (error) => logger.error('review reminders failed', { error }),
+    },
+  );
+
   return {
     url: baseUrl,
     sns,
@@ -369,7 +400,9 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
     runs,
     ackKeys,
     slack,
+    reviewReminders,
     async stop() {
+      await reviewReminders.stop();
       // The lifecycles first: a launch under way may still start runs, which the runbook engine then ends.
       await workflow.stop();
       await runbookEngine?.stop();

@@ -4,7 +4,8 @@
  * FIREBREAK_TOKEN and FIREBREAK_INTEGRATION_KEY fix the printed secrets. Escalation policies, grouping rules
  * and runbook bindings come from cdk.json, as for a deployment, or from the file FIREBREAK_CONFIG names;
  * FIREBREAK_AUTOMATION_OUTCOME(S) choose how local automations end; FIREBREAK_SLACK_SIGNING_SECRET serves the
- * Slack slash command and buttons, verified with that secret (sign requests with it as Slack would).
+ * Slack slash command and buttons, verified with that secret (sign requests with it as Slack would);
+ * FIREBREAK_REVIEW_REMINDER_SECONDS sets how often overdue reviews and action items are reminded (60).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
@@ -25,6 +26,8 @@ const Env = z.object({
     .regex(/^[0-9a-f]{32}$/, 'must be 32 lower-case hex characters')
     .optional(),
   FIREBREAK_SLACK_SIGNING_SECRET: z.string().min(8, 'must be at least 8 characters').optional(),
+  /** Seconds between looks for overdue reviews and action items (deployed: 15 minutes). */
+  FIREBREAK_REVIEW_REMINDER_SECONDS: z.coerce.number().int().min(1).default(60),
 });
 
 /** The configuration and outcome variables, or the process stops naming what is wrong. */
@@ -82,6 +85,7 @@ async function main() {
         ...(env.FIREBREAK_SLACK_SIGNING_SECRET ? { signingSecret: env.FIREBREAK_SLACK_SIGNING_SECRET } : {}),
       },
       ...(config.statusPage ? { statusPage: config.statusPage } : {}),
+      reviewReminderIntervalMs: env.FIREBREAK_REVIEW_REMINDER_SECONDS * 1000,
     });
   } catch (error) {
     if (error instanceof Error && 'code' in error && error.code === 'EADDRINUSE') {
@@ -108,6 +112,9 @@ async function main() {
   console.log(`  slack:            ${slackBanner(config.slack, env.FIREBREAK_SLACK_SIGNING_SECRET)}`);
   console.log(
     `  status page:      ${config.statusPage ? `${runtime.url}/status (public, no token)` : 'off (no firebreak.statusPage)'}`,
+  );
+  console.log(
+    `  review reminders: every ${env.FIREBREAK_REVIEW_REMINDER_SECONDS} s (FIREBREAK_REVIEW_REMINDER_SECONDS), recorded in /local/notifications`,
   );
   console.log('Press Ctrl-C to stop.');
 

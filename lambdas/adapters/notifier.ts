@@ -15,7 +15,9 @@ export type NotificationKind =
   | 'resolution'
   | 'failure'
   /** About a runbook run: an approval asked for, a remediation held, failed or not settled. */
-  | 'runbook';
+  | 'runbook'
+  /** A post-incident review or one of its action items passed its due date (to its owner). */
+  | 'review-overdue';
 
 export class UnknownTargetError extends Error {
   constructor(target: string) {

@@ -15,9 +15,10 @@ describe('ingest function bundle', () => {
 
   beforeAll(() => {
     synthesized = synthesize({}, { bundle: true });
-    // One bundle per function (ingest, lifecycle, API, runbooks) and the state machine definition files.
+    // One bundle per function (ingest, lifecycle, API, runbooks, review reminders) and the state machine
+    // definition files.
     const assets = readdirSync(synthesized.outdir).filter((name) => name.startsWith('asset.'));
-    expect(assets.filter((name) => !name.endsWith('.json'))).toHaveLength(4);
+    expect(assets.filter((name) => !name.endsWith('.json'))).toHaveLength(5);
     const { firebreak } = synthesized;
     const ingest = resourcesOfType(synthesized.templates.firebreak, 'AWS::Lambda::Function').find(
       ([, props]) =>
@@ -51,7 +52,7 @@ describe('ingest function bundle', () => {
     // Assess: mapping costs about 50 ms of every cold start (BENCHMARKS.md, "Cold start").
     expect(map.sources.some((source) => source.endsWith('lambdas/ingest/handler.ts'))).toBe(true);
     expect(map.sourcesContent).toBeUndefined();
-    expect(functions).toHaveLength(4);
+    expect(functions).toHaveLength(5);
     for (const [, props] of functions) {
       const variables = (props.Environment as { Variables: Record<string, unknown> }).Variables;
       expect(variables.NODE_OPTIONS).toBeUndefined();

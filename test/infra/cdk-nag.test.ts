@@ -71,6 +71,9 @@ const EXPECTED_ACKNOWLEDGEMENTS = [
   'Firebreak/Remediation/StateMachine/Role/DefaultPolicy: AwsSolutions-IAM5[Resource::*]',
   'Firebreak/Remediation/TaskTokenPolicy: AwsSolutions-IAM5[Resource::*]',
   'Firebreak/Remediation/UndeliveredFailures: AwsSolutions-SQS3',
+  // The review reminder function: the same two as every function (nodejs22.x, X-Ray on *).
+  'Firebreak/Reviews/ReminderFunction: AwsSolutions-L1',
+  'Firebreak/Reviews/ReminderFunctionRole/DefaultPolicy: AwsSolutions-IAM5[Resource::*]',
   // Slack makes both values (regenerate, reinstall); the operator puts them, the functions re-read them.
   'Firebreak/Slack/BotToken: AwsSolutions-SMG4',
   'Firebreak/Slack/SigningSecret: AwsSolutions-SMG4',

@@ -19,9 +19,9 @@ describe('Firebreak: the central bus', () => {
     const { firebreak } = synthesized.templates;
     firebreak.resourceCountIs('AWS::Events::EventBus', 0);
     firebreak.resourceCountIs('AWS::Events::EventBusPolicy', 0);
-    // The four ingest rules, and the failed-execution rules of the lifecycle and the runbook run (always on the
-    // default bus).
-    firebreak.resourceCountIs('AWS::Events::Rule', 6);
+    // The four ingest rules, the failed-execution rules of the lifecycle and the runbook run, and the review
+    // reminders' schedule (always on the default bus).
+    firebreak.resourceCountIs('AWS::Events::Rule', 7);
     expect(synthesized.firebreak.ingestion.rules).toHaveLength(4);
     firebreak.allResourcesProperties('AWS::Events::Rule', { EventBusName: Match.absent() });
     expect(synthesized.forwarder).toBeUndefined();
@@ -65,8 +65,9 @@ describe('Firebreak: the central bus', () => {
         Sid: Match.anyValue(),
       },
     });
-    // Four ingest rules on each bus, and the failed-execution rules of the lifecycle and the runbook run.
-    firebreak.resourceCountIs('AWS::Events::Rule', 10);
+    // Four ingest rules on each bus, the failed-execution rules of the lifecycle and the runbook run, and the
+    // review reminders' schedule.
+    firebreak.resourceCountIs('AWS::Events::Rule', 11);
     expect(synthesized.firebreak.ingestion.rules).toHaveLength(8);
   });
 });

@@ -56,8 +56,8 @@ describe('Firebreak: ingestion', () => {
 
   it('has one rule per source and bus, each allowed to invoke the function', () => {
     // Assess: eight ingest rules, plus the failed-execution rules of the lifecycle and the runbook run (which
-    // target the ops topic).
-    firebreak.resourceCountIs('AWS::Events::Rule', 10);
+    // target the ops topic) and the review reminders' schedule.
+    firebreak.resourceCountIs('AWS::Events::Rule', 11);
     const ingestPermissions = resourcesOfType(firebreak, 'AWS::Lambda::Permission').filter(
       ([, props]) =>
         JSON.stringify(props.FunctionName) ===

@@ -90,6 +90,14 @@ const TABLE_ACCESS: Array<{ role: string; actions: string[]; on: string[] }> = [
     on: ['table'],
   },
   { role: 'RemediationFunctionRole', actions: ['dynamodb:Query'], on: ['index/alerts-by-incident'] },
+  // Review reminders: claims put and marked sent, incidents and owners read by key; the overdue reviews and
+  // action items on by-service.
+  {
+    role: 'ReviewsReminderFunctionRole',
+    actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+    on: ['table'],
+  },
+  { role: 'ReviewsReminderFunctionRole', actions: ['dynamodb:Query'], on: ['index/by-service'] },
 ];
 
 /** Who may use the table's key for what, the same way. */
@@ -99,6 +107,7 @@ const TABLE_KEY_ACCESS: Array<[string, string[]]> = [
   ['LifecycleFunctionRole', ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey']],
   ['LifecycleStateMachineRole', ['kms:Decrypt']],
   ['RemediationFunctionRole', ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey']],
+  ['ReviewsReminderFunctionRole', ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey']],
 ];
 
 describe('least privilege across all three stacks', () => {

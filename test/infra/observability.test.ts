@@ -160,10 +160,10 @@ describe('Firebreak: dead-letter queues, ops topic and alarms', () => {
   });
 
   it('has no alarm without an action', () => {
-    // Assess: four queues, four functions (ingest, lifecycle, API, runbooks), failed lifecycle executions and
+    // Assess: four queues, five functions (ingest, lifecycle, API, runbooks, review reminders), failed lifecycle executions and
     // failed runbook run executions; and the four SLA-breach alarms, one per priority (lib/dashboard.ts).
     const alarms = resourcesOfType(firebreak, 'AWS::CloudWatch::Alarm');
-    expect(alarms).toHaveLength(14);
+    expect(alarms).toHaveLength(15);
     for (const [, alarm] of alarms) expect(alarm.AlarmActions).toHaveLength(1);
   });
 });

@@ -21,6 +21,7 @@ const FUNCTION_ROLES = [
   'IngestionFunctionRole',
   'LifecycleFunctionRole',
   'RemediationFunctionRole',
+  'ReviewsReminderFunctionRole',
 ];
 
 describe('paging people: the people topic and the ack-link key', () => {
@@ -119,8 +120,15 @@ describe('paging people: the people topic and the ack-link key', () => {
       },
       { role: 'LifecycleFunctionRole', actions: ['sns:Publish'] },
       { role: 'RemediationFunctionRole', actions: ['sns:Publish'] },
+      // Reminders of overdue reviews and action items go to their owners as people.
+      { role: 'ReviewsReminderFunctionRole', actions: ['sns:Publish'] },
     ]);
-    for (const role of ['ApiFunctionRole', 'LifecycleFunctionRole', 'RemediationFunctionRole']) {
+    for (const role of [
+      'ApiFunctionRole',
+      'LifecycleFunctionRole',
+      'RemediationFunctionRole',
+      'ReviewsReminderFunctionRole',
+    ]) {
       const keyUse = identityStatements(firebreak).filter(
         ({ where, statement }) =>
           roleOf(where) === role &&
