@@ -1,7 +1,9 @@
 /**
  * `npm run demo`: plays a short, realistic scenario against local mode so the console fills with incidents
  * in different states, then a bound remediation: a deploy, the web tier's CPU alarm, the restart-web
- * runbook waiting for approval, approved, run, and checked once the alarm settles. Uses local mode at
+ * runbook waiting for approval, approved, run, and checked once the alarm settles; then the loop closes (a
+ * public update on the status page, a P1 closed through its checklist and review, a recurring alarm becoming
+ * a problem, the figures: see demo-loop.ts). Uses local mode at
  * FIREBREAK_URL (default http://127.0.0.1:$PORT, PORT 3000) with FIREBREAK_TOKEN; when nothing answers
  * there, starts local mode itself (time scale 60, the bindings of local/demo-config.json) and keeps it running.
  */
@@ -11,8 +13,15 @@ import type { RunbookRun } from '#core/runbook-run';
 import { slackSignature } from '#core/slack-signature';
 import { alarmStateChangeEvent } from './cloudwatch-events';
 import { DEMO_ALARMS, type DemoAlarm } from './demo-alarms';
+import {
+  closeWithChecklist,
+  type DemoClient,
+  printFigures,
+  recurringAlarm,
+  showStatusPage,
+} from './demo-loop';
 import { parseAutomationOutcomes } from './local-automation';
-import { loadLocalConfig } from './local-config';
+import { loadLocalConfig, runtimeOptionsOf } from './local-config';
 import { startLocal } from './runtime';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -45,6 +54,12 @@ async function send(method: string, path: string, body?: unknown) {
     },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
+  return { status: response.status, answer: (await response.json()) as Record<string, unknown> };
+}
+
+/** A GET without the token, as anyone on the internet would read the status page. */
+async function publicGet(path: string) {
+  const response = await fetch(`${url}${path}`, { headers: { accept: 'application/json' } });
   return { status: response.status, answer: (await response.json()) as Record<string, unknown> };
 }
 
@@ -312,9 +327,7 @@ async function main() {
       timeScale: 60,
       token,
       integrationKey: randomBytes(16).toString('hex'),
-      escalation: config.escalation,
-      grouping: config.grouping,
-      runbooks: config.runbooks,
+      ...runtimeOptionsOf(config),
       automationOutcomes: parseAutomationOutcomes(process.env),
       slack: { ...(config.slack ? { config: config.slack } : {}), signingSecret: slackSecret },
     });
@@ -375,6 +388,16 @@ async function main() {
   console.log(`\nOpen the console: ${url}/?token=${token}`);
   console.log(`The bound remediation on ${web} (restart-web, approval mode):`);
   await remediate(web);
+  const demo: DemoClient = { call, send, publicGet, alarm, until };
+  console.log('For customers (the public status page):');
+  await showStatusPage(demo, checkout);
+  console.log('Closing the loop (checklist, review, action item):');
+  await closeWithChecklist(demo, database);
+  console.log('An alarm that keeps coming back:');
+  await recurringAlarm(demo);
+  console.log('The figures (GET /metrics/summary, last 30 days):');
+  await printFigures(demo);
+  console.log(`\nReports, problems, reviews and action items: ${url}/?token=${token}#/reports`);
   if (keepRunning) console.log('Local mode keeps running; press Ctrl-C to stop.');
 }
 

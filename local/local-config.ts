@@ -83,3 +83,15 @@ function contextOf(document: unknown): unknown {
   const context = (document as { context?: { firebreak?: unknown } } | null)?.context;
   return context?.firebreak ?? {};
 }
+
+/** The options of startLocal that come from the configuration, as `npm start` and `npm run demo` pass them. */
+export function runtimeOptionsOf(config: LocalConfig) {
+  return {
+    escalation: config.escalation,
+    grouping: config.grouping,
+    closingChecklist: config.closingChecklist,
+    runbooks: config.runbooks,
+    problems: config.problems,
+    ...(config.statusPage ? { statusPage: config.statusPage } : {}),
+  };
+}

@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import * as z from 'zod';
 import { parseAutomationOutcomes } from './local-automation';
-import { loadLocalConfig } from './local-config';
+import { loadLocalConfig, runtimeOptionsOf } from './local-config';
 import { startLocal } from './runtime';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -73,18 +73,13 @@ async function main() {
       timeScale: env.FIREBREAK_TIME_SCALE,
       token,
       integrationKey,
-      escalation: config.escalation,
-      grouping: config.grouping,
-      closingChecklist: config.closingChecklist,
-      runbooks: config.runbooks,
-      problems: config.problems,
+      ...runtimeOptionsOf(config),
       automationOutcomes,
       ...(env.FIREBREAK_DATA_DIR ? { dataDir: env.FIREBREAK_DATA_DIR } : {}),
       slack: {
         ...(config.slack ? { config: config.slack } : {}),
         ...(env.FIREBREAK_SLACK_SIGNING_SECRET ? { signingSecret: env.FIREBREAK_SLACK_SIGNING_SECRET } : {}),
       },
-      ...(config.statusPage ? { statusPage: config.statusPage } : {}),
       reviewReminderIntervalMs: env.FIREBREAK_REVIEW_REMINDER_SECONDS * 1000,
     });
   } catch (error) {
