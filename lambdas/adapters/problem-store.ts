@@ -6,10 +6,10 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
-import { decodeCursor, encodeCursor, InvalidCursorError } from '#core/cursor';
 import { Category } from '#core/model';
 import type { RecurrenceBasis, RecurrenceCandidate } from '#core/problems';
-import { ActionItem } from '#core/reviews';
+import { type ActionItem, storedActionItem } from '#core/reviews';
+import { type IndexListing, readIndexPage } from './index-page';
 import { conditional, type DocumentSender, INDEX_PARTITIONS, keys } from './store-keys';
 import { UpdateExpression } from './update-expression';
 
@@ -57,6 +57,15 @@ const CandidateItem = z.object({
   problemId: z.string().optional(),
   mergedInto: z.string().optional(),
 });
+
+/** Problems on by-created, newest first. */
+const PROBLEM_LISTING: IndexListing = {
+  index: 'by-created',
+  partition: INDEX_PARTITIONS.problems,
+  owns: (key) => key.PK?.startsWith('PRB#') === true && key.SK === 'META',
+  what: 'the problem listing',
+  newestFirst: true,
+};
 
 /** Above every character of the times and ids in sort keys: closes a range after a prefix. */
 const PREFIX_END = '~';
@@ -164,51 +173,7 @@ export class ProblemStore {
    * another listing is refused (InvalidCursorError).
    */
   async list(page: { limit: number; cursor?: string }): Promise<{ items: Problem[]; nextCursor?: string }> {
-    let startKey: Record<string, NativeAttributeValue> | undefined;
-    if (page.cursor !== undefined) {
-      const { key } = decodeCursor(page.cursor, 'by-created');
-      if (key.gsi3pk !== INDEX_PARTITIONS.problems || !key.PK?.startsWith('PRB#') || key.SK !== 'META')
-        throw new InvalidCursorError('it does not continue the problem listing');
-      startKey = key;
-    }
-    const items: Problem[] = [];
-    let last: Record<string, NativeAttributeValue> | undefined;
-    // One more than asked for tells whether another page exists.
-    while (items.length <= page.limit) {
-      const result = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: 'by-created',
-          KeyConditionExpression: 'gsi3pk = :problems',
-          ExpressionAttributeValues: { ':problems': INDEX_PARTITIONS.problems },
-          ScanIndexForward: false,
-          Limit: page.limit + 1 - items.length,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of result.Items ?? []) {
-        if (items.length === page.limit) {
-          // There is more: the cursor resumes after the last item returned.
-          const key = last as Record<string, string>;
-          return {
-            items,
-            nextCursor: encodeCursor({
-              v: 1,
-              index: 'by-created',
-              key: { PK: key.PK, SK: key.SK, gsi3pk: key.gsi3pk, gsi3sk: key.gsi3sk } as Record<
-                string,
-                string
-              >,
-            }),
-          };
-        }
-        items.push(Problem.parse(item));
-        last = item;
-      }
-      startKey = result.LastEvaluatedKey;
-      if (!startKey) break;
-    }
-    return { items };
+    return readIndexPage(this.db, this.tableName, PROBLEM_LISTING, page, (item) => Problem.parse(item));
   }
 
   /**
@@ -282,14 +247,8 @@ export class ProblemStore {
         }),
       );
       for (const item of result.Items ?? []) {
-        const parsed = ActionItem.safeParse({
-          id: item.id,
-          title: item.title,
-          owner: item.owner,
-          dueDate: item.dueDate,
-          status: item.status,
-        });
-        if (parsed.success && parsed.data.status === 'open') found.push({ ...parsed.data, incidentId });
+        const parsed = storedActionItem(item);
+        if (parsed?.status === 'open') found.push({ ...parsed, incidentId });
       }
       startKey = result.LastEvaluatedKey;
     } while (startKey);

@@ -8,8 +8,15 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import type { ReviewState } from '#core/closing-checklist';
-import { decodeCursor, encodeCursor, InvalidCursorError } from '#core/cursor';
-import { ActionItem, type ActionItemStatus, type Review, ReviewBody } from '#core/reviews';
+import { InvalidCursorError } from '#core/cursor';
+import {
+  type ActionItem,
+  type ActionItemStatus,
+  type Review,
+  ReviewBody,
+  storedActionItem,
+} from '#core/reviews';
+import { type IndexListing, readIndexPage } from './index-page';
 import type { IncidentActionItem } from './problem-store';
 import { conditional, type DocumentSender, INDEX_PARTITIONS, keys } from './store-keys';
 import { UpdateExpression } from './update-expression';
@@ -262,65 +269,27 @@ export class ReviewStore {
     limit: number;
     cursor?: string;
   }): Promise<{ items: IncidentActionItem[]; nextCursor?: string }> {
-    const partition = INDEX_PARTITIONS.actions(query.status);
-    let startKey: Record<string, NativeAttributeValue> | undefined;
-    if (query.cursor !== undefined) {
-      const { key } = decodeCursor(query.cursor, 'by-service');
-      if (key.gsi2pk !== partition || !key.SK?.startsWith('ACTION#') || !key.PK?.startsWith('INC#'))
-        throw new InvalidCursorError(`it does not continue the ${query.status} action items`);
-      startKey = key;
-    }
-    const items: IncidentActionItem[] = [];
-    let last: Record<string, NativeAttributeValue> | undefined;
-    // One more than asked for tells whether another page exists.
-    while (items.length <= query.limit) {
-      const result = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: 'by-service',
-          KeyConditionExpression: 'gsi2pk = :partition',
-          ...(query.owner === undefined ? {} : { FilterExpression: '#owner = :owner' }),
-          ...(query.owner === undefined ? {} : { ExpressionAttributeNames: { '#owner': 'owner' } }),
-          ExpressionAttributeValues: {
-            ':partition': partition,
-            ...(query.owner === undefined ? {} : { ':owner': query.owner }),
-          },
-          ScanIndexForward: true,
-          // With a filter, a page of the index may hold few matches: read more than the few still needed.
-          Limit: query.owner === undefined ? query.limit + 1 - items.length : 100,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of result.Items ?? []) {
-        if (items.length === query.limit) {
-          const key = last as Record<string, string>;
-          return {
-            items,
-            nextCursor: encodeCursor({
-              v: 1,
-              index: 'by-service',
-              key: { PK: key.PK, SK: key.SK, gsi2pk: key.gsi2pk, gsi2sk: key.gsi2sk } as Record<
-                string,
-                string
-              >,
-            }),
-          };
-        }
-        const parsed = ActionItem.safeParse({
-          id: item.id,
-          title: item.title,
-          owner: item.owner,
-          dueDate: item.dueDate,
-          status: item.status,
-        });
-        // An item that does not parse is left out rather than failing the listing.
-        if (!parsed.success || typeof item.incidentId !== 'string') continue;
-        items.push({ incidentId: item.incidentId, ...parsed.data });
-        last = item;
-      }
-      startKey = result.LastEvaluatedKey;
-      if (!startKey) break;
-    }
-    return { items };
+    const listing: IndexListing = {
+      index: 'by-service',
+      partition: INDEX_PARTITIONS.actions(query.status),
+      owns: (key) => key.SK?.startsWith('ACTION#') === true && key.PK?.startsWith('INC#') === true,
+      what: `the ${query.status} action items`,
+      ...(query.owner === undefined
+        ? {}
+        : {
+            filter: {
+              expression: '#owner = :owner',
+              names: { '#owner': 'owner' },
+              values: { ':owner': query.owner },
+            },
+            readLimit: 100,
+          }),
+    };
+    return readIndexPage(this.db, this.tableName, listing, query, (item) => {
+      const parsed = storedActionItem(item);
+      return parsed && typeof item.incidentId === 'string'
+        ? { incidentId: item.incidentId, ...parsed }
+        : undefined;
+    });
   }
 }

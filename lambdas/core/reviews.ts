@@ -22,6 +22,18 @@ export const ActionItem = z.strictObject({
 });
 export type ActionItem = z.infer<typeof ActionItem>;
 
+/** An action item as stored (its own item, beside other attributes); undefined when it does not parse. */
+export function storedActionItem(item: Record<string, unknown>): ActionItem | undefined {
+  const parsed = ActionItem.safeParse({
+    id: item.id,
+    title: item.title,
+    owner: item.owner,
+    dueDate: item.dueDate,
+    status: item.status,
+  });
+  return parsed.success ? parsed.data : undefined;
+}
+
 /** What people write in a review (`PUT /incidents/{id}/review`); the rest is filled from the record. */
 export const ReviewBody = z
   .strictObject({
