@@ -14,6 +14,7 @@ import {
   type ActionItemStatus,
   type Review,
   ReviewBody,
+  ReviewFactsSchema,
   storedActionItem,
 } from '#core/reviews';
 import { type IndexListing, readIndexPage } from './index-page';
@@ -24,32 +25,8 @@ import { UpdateExpression } from './update-expression';
 export { InvalidCursorError };
 
 /** A review as stored (`keys.review`): the facts, what people wrote, and when it was last saved. */
-const StoredReview = z.object({
+const StoredReview = ReviewFactsSchema.extend({
   ...ReviewBody.shape,
-  incidentId: z.string(),
-  title: z.string(),
-  priority: z.string(),
-  service: z.string(),
-  team: z.string().optional(),
-  summary: z.string(),
-  impact: z.string(),
-  resolution: z.string().optional(),
-  figures: z.object({
-    ttd: z.number(),
-    tta: z.number().nullable(),
-    ttr: z.number().nullable(),
-    slaBreached: z.boolean(),
-  }),
-  detectedAt: z.string(),
-  createdAt: z.string(),
-  acknowledgedAt: z.string().optional(),
-  resolvedAt: z.string().optional(),
-  paged: z.array(z.string()),
-  timeline: z.array(z.object({ at: z.string(), kind: z.string(), actor: z.string(), message: z.string() })),
-  runbooks: z.array(z.object({ name: z.string(), state: z.string() })),
-  alerts: z.array(
-    z.object({ title: z.string(), state: z.string(), firstSeenAt: z.string(), firedCount: z.number() }),
-  ),
   dueAt: z.string(),
   openedAt: z.string(),
   version: z.number().int().min(1),

@@ -1,45 +1,15 @@
 import * as z from 'zod';
-import { ActionItem, ActionItemStatus } from '#core/reviews';
+import { ActionItem, ActionItemStatus, ReviewFactsSchema } from '#core/reviews';
 import { ErrorBody, errors, json, requestBody, schema } from './openapi';
 import { ActionItemQuery, ReviewPutBody } from './review-routes';
 
 const READ = [{ jwt: ['incidents:read'] }];
 const WRITE = [{ jwt: ['incidents:write'] }];
 
-const Facts = z.object({
-  incidentId: z.string(),
-  title: z.string(),
-  priority: z.string(),
-  service: z.string(),
-  team: z.string().optional(),
-  summary: z.string(),
-  impact: z.string(),
-  resolution: z.string().optional(),
-  figures: z
-    .object({
-      ttd: z.number(),
-      tta: z.number().nullable(),
-      ttr: z.number().nullable(),
-      slaBreached: z.boolean(),
-    })
-    .describe('Time to detect, acknowledge and resolve in seconds (null when it never happened)'),
-  detectedAt: z.string(),
-  createdAt: z.string(),
-  acknowledgedAt: z.string().optional(),
-  resolvedAt: z.string().optional(),
-  paged: z.array(z.string()).describe('Every target paged, in the order first paged'),
-  timeline: z
-    .array(z.object({ at: z.string(), kind: z.string(), actor: z.string(), message: z.string() }))
-    .describe('The incident’s timeline when the review opened, oldest first'),
-  runbooks: z.array(z.object({ name: z.string(), state: z.string() })),
-  alerts: z.array(
-    z.object({ title: z.string(), state: z.string(), firstSeenAt: z.string(), firedCount: z.number() }),
-  ),
-});
 /** An action item as answered: its status always there. */
 const StoredActionItem = ActionItem.extend({ status: ActionItemStatus });
 const { expectedVersion: _expectedVersion, ...bodyShape } = ReviewPutBody.shape;
-const Review = Facts.extend(bodyShape).extend({
+const Review = ReviewFactsSchema.extend(bodyShape).extend({
   actionItems: z.array(StoredActionItem),
   dueAt: z.string().describe(`When the review is due: 48 hours after the resolution`),
   openedAt: z.string(),

@@ -86,6 +86,37 @@ export interface ReviewFacts {
   alerts: Array<{ title: string; state: string; firstSeenAt: string; firedCount: number }>;
 }
 
+/** The facts of a review as stored and answered (see ReviewFacts). */
+export const ReviewFactsSchema = z.object({
+  incidentId: z.string(),
+  title: z.string(),
+  priority: z.string(),
+  service: z.string(),
+  team: z.string().optional(),
+  summary: z.string(),
+  impact: z.string(),
+  resolution: z.string().optional(),
+  figures: z
+    .object({
+      ttd: z.number(),
+      tta: z.number().nullable(),
+      ttr: z.number().nullable(),
+      slaBreached: z.boolean(),
+    })
+    .describe('Time to detect, acknowledge and resolve in seconds (null when it never happened)'),
+  detectedAt: z.string(),
+  createdAt: z.string(),
+  acknowledgedAt: z.string().optional(),
+  resolvedAt: z.string().optional(),
+  paged: z.array(z.string()).describe('Every target paged, in the order first paged'),
+  timeline: z
+    .array(z.object({ at: z.string(), kind: z.string(), actor: z.string(), message: z.string() }))
+    .describe('The incident’s timeline when the review opened, oldest first'),
+  runbooks: z.array(z.object({ name: z.string(), state: z.string() })),
+  alerts: z.array(
+    z.object({ title: z.string(), state: z.string(), firstSeenAt: z.string(), firedCount: z.number() }),
+  ),
+});
 export type Review = ReviewFacts & ReviewBody & { dueAt: string; openedAt: string; version: number };
 
 /**
