@@ -8,7 +8,8 @@ import {
 import * as z from 'zod';
 import { Category } from '#core/model';
 import type { RecurrenceBasis, RecurrenceCandidate } from '#core/problems';
-import { type ActionItem, storedActionItem } from '#core/reviews';
+import { storedActionItem } from '#core/reviews';
+import { type IncidentActionItem, incidentActionItemRecords } from './incident-action-items';
 import { type IndexListing, readIndexPage } from './index-page';
 import { conditional, type DocumentSender, INDEX_PARTITIONS, keys } from './store-keys';
 import { UpdateExpression } from './update-expression';
@@ -42,9 +43,6 @@ export const Problem = z.object({
   version: z.number().int().min(1),
 });
 export type Problem = z.infer<typeof Problem>;
-
-/** An open action item of one of a problem's incidents (as the reviews write them, see keys.actionItem). */
-export type IncidentActionItem = ActionItem & { incidentId: string };
 
 /** What candidates() reads of each incident: what recurrence compares, never the whole item. */
 const CandidateItem = z.object({
@@ -235,24 +233,11 @@ export class ProblemStore {
    * the incident's partition. An item that does not parse is left out rather than failing the problem.
    */
   async openActionItems(incidentId: string): Promise<IncidentActionItem[]> {
-    const found: IncidentActionItem[] = [];
-    let startKey: Record<string, NativeAttributeValue> | undefined;
-    do {
-      const result = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :action)',
-          ExpressionAttributeValues: { ':pk': keys.incident(incidentId).PK, ':action': 'ACTION#' },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of result.Items ?? []) {
-        const parsed = storedActionItem(item);
-        if (parsed?.status === 'open') found.push({ ...parsed, incidentId });
-      }
-      startKey = result.LastEvaluatedKey;
-    } while (startKey);
-    return found;
+    const records = await incidentActionItemRecords(this.db, this.tableName, incidentId);
+    return records.flatMap((record) => {
+      const item = storedActionItem(record);
+      return item?.status === 'open' ? [{ ...item, incidentId }] : [];
+    });
   }
 
   private async update(problemId: string, update: UpdateExpression) {

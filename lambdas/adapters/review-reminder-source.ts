@@ -7,7 +7,9 @@ import {
   REMINDER_CLAIM_LEASE_MINUTES,
   type Reminder,
 } from '#core/review-reminders';
+import { storedActionItem } from '#core/reviews';
 import { conditional, type DocumentSender, INDEX_PARTITIONS } from './store-keys';
+import { UpdateExpression } from './update-expression';
 
 /** The index both partitions are on (`gsi2pk` / `gsi2sk`). */
 const INDEX = 'by-service';
@@ -16,15 +18,6 @@ const ReviewCandidate = z.object({
   incidentId: z.string().min(1),
   dueAt: z.string().min(1),
   owner: z.string().min(1).optional(),
-});
-
-const ActionItemCandidate = z.object({
-  incidentId: z.string().min(1),
-  id: z.string().min(1),
-  title: z.string(),
-  owner: z.string(),
-  dueDate: z.string(),
-  status: z.string(),
 });
 
 /** A reminder's claim key: one per review or action item and due date, so a new due date reminds again. */
@@ -79,8 +72,10 @@ export class ReviewReminderSource {
       'status',
     ]);
     return items.flatMap((item) => {
-      const parsed = ActionItemCandidate.safeParse(item);
-      return parsed.success ? [parsed.data] : [];
+      const parsed = storedActionItem(item);
+      return parsed && typeof item.incidentId === 'string'
+        ? [{ incidentId: item.incidentId, ...parsed }]
+        : [];
     });
   }
 
@@ -117,23 +112,11 @@ export class ReviewReminderSource {
 
   /** Records the claimed reminder as sent (or skipped, with why): no later run sends it again. */
   async markDone(reminder: Reminder, outcome: ClaimOutcome, now: Date, detail?: string): Promise<void> {
+    const update = new UpdateExpression()
+      .set({ state: outcome, doneAt: now.toISOString(), detail })
+      .when(() => 'attribute_exists(PK)');
     await this.db.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: reminderClaimKey(reminder),
-        UpdateExpression: `SET #state = :outcome, #doneAt = :now${detail ? ', #detail = :detail' : ''}`,
-        ConditionExpression: 'attribute_exists(PK)',
-        ExpressionAttributeNames: {
-          '#state': 'state',
-          '#doneAt': 'doneAt',
-          ...(detail ? { '#detail': 'detail' } : {}),
-        },
-        ExpressionAttributeValues: {
-          ':outcome': outcome,
-          ':now': now.toISOString(),
-          ...(detail ? { ':detail': detail } : {}),
-        },
-      }),
+      new UpdateCommand({ TableName: this.tableName, Key: reminderClaimKey(reminder), ...update.build() }),
     );
   }
 

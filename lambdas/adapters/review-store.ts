@@ -1,14 +1,6 @@
-import {
-  DeleteCommand,
-  GetCommand,
-  type NativeAttributeValue,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import type { ReviewState } from '#core/closing-checklist';
-import { InvalidCursorError } from '#core/cursor';
 import {
   type ActionItem,
   type ActionItemStatus,
@@ -17,12 +9,14 @@ import {
   ReviewFactsSchema,
   storedActionItem,
 } from '#core/reviews';
+import {
+  ACTION_ITEM_PREFIX,
+  type IncidentActionItem,
+  incidentActionItemRecords,
+} from './incident-action-items';
 import { type IndexListing, readIndexPage } from './index-page';
-import type { IncidentActionItem } from './problem-store';
 import { conditional, type DocumentSender, INDEX_PARTITIONS, keys } from './store-keys';
 import { UpdateExpression } from './update-expression';
-
-export { InvalidCursorError };
 
 /** A review as stored (`keys.review`): the facts, what people wrote, and when it was last saved. */
 const StoredReview = ReviewFactsSchema.extend({
@@ -213,25 +207,10 @@ export class ReviewStore {
     );
   }
 
-  /** The ids of the incident's action-item items: one Query of its partition. */
+  /** The ids of the incident's action-item items. */
   private async storedActionItemIds(incidentId: string): Promise<string[]> {
-    const ids: string[] = [];
-    let startKey: Record<string, NativeAttributeValue> | undefined;
-    do {
-      const result = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :action)',
-          ExpressionAttributeValues: { ':pk': keys.review(incidentId).PK, ':action': 'ACTION#' },
-          ProjectionExpression: 'SK',
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of result.Items ?? []) ids.push(String(item.SK).slice('ACTION#'.length));
-      startKey = result.LastEvaluatedKey;
-    } while (startKey);
-    return ids;
+    const records = await incidentActionItemRecords(this.db, this.tableName, incidentId);
+    return records.map((record) => String(record.SK).slice(ACTION_ITEM_PREFIX.length));
   }
 
   /**

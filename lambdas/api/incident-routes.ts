@@ -1,13 +1,12 @@
 import * as z from 'zod';
 import type { IncidentQueries } from '#adapters/incident-queries';
-import { InvalidCursorError } from '#adapters/incident-queries';
 import { personText, TEXT_LIMITS } from '#core/limits';
 import { ManualIncident, manualSignal } from '#core/manual';
 import { Category, Priority, Status } from '#core/model';
 import { IncidentPatch, PatchRequest } from '#core/patch';
 import { type ApplySignalDeps, applySignal } from '../ingest/apply-signal';
 import type { IncidentCommands } from './commands';
-import { ApiError, notFound } from './errors';
+import { ApiError, cursorPage, notFound } from './errors';
 import type { ApiRequest, Routes } from './http';
 import { NoBody, parseInput } from './input';
 import { type ManualPaging, StatusUpdate } from './paging';
@@ -63,7 +62,9 @@ export function createIncidentRoutes(deps: IncidentRouteDeps): Routes {
         const { limit, cursor, ...filter } = parseInput(ListQuery, request.query);
         return {
           status: 200,
-          body: await page(() => queries.listIncidents(filter, { limit, ...(cursor ? { cursor } : {}) })),
+          body: await cursorPage(() =>
+            queries.listIncidents(filter, { limit, ...(cursor ? { cursor } : {}) }),
+          ),
         };
       },
     },
@@ -94,7 +95,7 @@ export function createIncidentRoutes(deps: IncidentRouteDeps): Routes {
         const { limit, cursor } = parseInput(PageQuery, request.query);
         return {
           status: 200,
-          body: await page(() => queries.listTimeline(id, { limit, ...(cursor ? { cursor } : {}) })),
+          body: await cursorPage(() => queries.listTimeline(id, { limit, ...(cursor ? { cursor } : {}) })),
         };
       },
     },
@@ -103,7 +104,9 @@ export function createIncidentRoutes(deps: IncidentRouteDeps): Routes {
       handler: async (request) => {
         const id = idOf(request);
         const { limit, cursor } = parseInput(PageQuery, request.query);
-        const alerts = await page(() => queries.listAlerts(id, { limit, ...(cursor ? { cursor } : {}) }));
+        const alerts = await cursorPage(() =>
+          queries.listAlerts(id, { limit, ...(cursor ? { cursor } : {}) }),
+        );
         if (!alerts) throw notFound(id);
         return { status: 200, body: alerts };
       },
@@ -228,14 +231,4 @@ function ifMatch(request: ApiRequest): number | undefined {
     throw new ApiError(400, 'invalid_request', 'If-Match: the incident version, a whole number', 'if-match');
   }
   return version;
-}
-
-async function page<T>(read: () => Promise<T>): Promise<T> {
-  try {
-    return await read();
-  } catch (error) {
-    if (error instanceof InvalidCursorError)
-      throw new ApiError(400, 'invalid_request', error.message, 'cursor');
-    throw error;
-  }
 }

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { ActionItem, ActionItemStatus, ReviewFactsSchema } from '#core/reviews';
-import { ErrorBody, errors, json, requestBody, schema } from './openapi';
+import { ErrorBody, errors, idParameter, json, queryParameters, requestBody, schema } from './openapi';
 import { ActionItemQuery, ReviewPutBody } from './review-routes';
 
 const READ = [{ jwt: ['incidents:read'] }];
@@ -19,23 +19,6 @@ const ActionItemPage = z.object({
   items: z.array(StoredActionItem.extend({ incidentId: z.string() })),
   nextCursor: z.string().optional(),
 });
-
-const idParameter = {
-  name: 'id',
-  in: 'path',
-  required: true,
-  schema: { type: 'string', pattern: '^INC-\\d{8}-\\d{4,}$' },
-};
-
-function queryParameters(type: z.ZodObject) {
-  const object = schema(type) as { properties?: Record<string, unknown> };
-  return Object.entries(object.properties ?? {}).map(([name, value]) => ({
-    name,
-    in: 'query',
-    required: false,
-    schema: value,
-  }));
-}
 
 /** Post-incident reviews (`/incidents/{id}/review`) and the action items across incidents. */
 export function reviewPaths() {

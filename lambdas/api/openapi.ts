@@ -64,7 +64,7 @@ export const errors = {
   '413': { description: 'Body larger than 512 KB', ...json(ErrorBody) },
   '415': { description: 'Body is not application/json', ...json(ErrorBody) },
 };
-const idParameter = {
+export const idParameter = {
   name: 'id',
   in: 'path',
   required: true,
@@ -78,7 +78,7 @@ export const idempotencyKey = {
   schema: { type: 'string', pattern: '^[\\w.:-]{1,128}$' },
 };
 
-function queryParameters(type: z.ZodObject) {
+export function queryParameters(type: z.ZodObject) {
   const object = schema(type) as { properties?: Record<string, unknown> };
   return Object.entries(object.properties ?? {}).map(([name, value]) => ({
     name,

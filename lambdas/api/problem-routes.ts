@@ -1,10 +1,9 @@
 import * as z from 'zod';
 import type { IncidentQueries } from '#adapters/incident-queries';
 import { PROBLEM_ID, type Problem, type ProblemStore } from '#adapters/problem-store';
-import { InvalidCursorError } from '#core/cursor';
 import { incidentFigures } from '#core/figures';
 import type { Incident } from '#core/model';
-import { ApiError } from './errors';
+import { ApiError, cursorPage } from './errors';
 import type { Routes } from './http';
 import { parseInput } from './input';
 
@@ -59,20 +58,14 @@ export function createProblemRoutes(deps: ProblemRouteDeps): Routes {
       scope: 'incidents:read',
       handler: async (request) => {
         const { limit, cursor } = parseInput(ProblemListQuery, request.query);
-        try {
-          const page = await deps.problems.list({ limit, ...(cursor ? { cursor } : {}) });
-          return {
-            status: 200,
-            body: {
-              items: page.items.map(summary),
-              ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
-            },
-          };
-        } catch (error) {
-          if (error instanceof InvalidCursorError)
-            throw new ApiError(400, 'invalid_request', error.message, 'cursor');
-          throw error;
-        }
+        const page = await cursorPage(() => deps.problems.list({ limit, ...(cursor ? { cursor } : {}) }));
+        return {
+          status: 200,
+          body: {
+            items: page.items.map(summary),
+            ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
+          },
+        };
       },
     },
     'GET /problems/{id}': {

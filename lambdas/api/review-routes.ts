@@ -1,9 +1,9 @@
 import * as z from 'zod';
-import { InvalidCursorError, type ReviewStore } from '#adapters/review-store';
+import type { ReviewStore } from '#adapters/review-store';
 import { personText, TEXT_LIMITS } from '#core/limits';
 import { ActionItemStatus, ReviewBody, reviewMarkdown } from '#core/reviews';
 import { prefersOverJson } from './accept';
-import { ApiError } from './errors';
+import { cursorPage } from './errors';
 import type { Routes } from './http';
 import { parseInput } from './input';
 import { type ReviewCommands, reviewJson } from './review-commands';
@@ -62,17 +62,11 @@ export function createReviewRoutes(deps: ReviewRouteDeps): Routes {
       scope: 'incidents:read',
       handler: async (request) => {
         const query = parseInput(ActionItemQuery, request.query);
-        try {
-          const page = await deps.reviews.listActionItems(query);
-          return {
-            status: 200,
-            body: { items: page.items, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) },
-          };
-        } catch (error) {
-          if (error instanceof InvalidCursorError)
-            throw new ApiError(400, 'invalid_request', error.message, 'cursor');
-          throw error;
-        }
+        const page = await cursorPage(() => deps.reviews.listActionItems(query));
+        return {
+          status: 200,
+          body: { items: page.items, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) },
+        };
       },
     },
   };
