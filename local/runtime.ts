@@ -182,6 +182,7 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
   const queries = new IncidentQueries(db, TABLE, clock);
   const runs = new RunbookRuns(db, TABLE);
   const reviews = new ReviewStore(db, TABLE);
+  const problems = new ProblemStore(db, TABLE);
   const actions = new LifecycleActions({
     store,
     notifier,
@@ -198,7 +199,7 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
       reviewDraft({ store, reviews, alerts: queries, runs, clock }),
       problemDetection({
         store,
-        problems: new ProblemStore(db, TABLE),
+        problems,
         rules: options.problems ?? DEFAULT_PROBLEM_RULES,
         clock,
       }),
@@ -278,7 +279,7 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
       people,
       schedules,
       pages,
-      problems: new ProblemStore(db, TABLE),
+      problems,
       reviews,
       subscriptions: new ContactSubscriptions(sns, LOCAL_PEOPLE_TOPIC_ARN),
       ids,
