@@ -29,6 +29,7 @@ const ROLES = [
 const app = document.getElementById('app');
 const banner = document.getElementById('banner');
 const refreshed = document.getElementById('refreshed');
+const announcer = document.getElementById('announcer');
 const forgetButton = document.getElementById('forget-token');
 
 /** The view on screen; a new route replaces it, and late answers for an old view are dropped. */
@@ -98,8 +99,22 @@ function sla(incident) {
   return el('span', { className: urgent ? 'sla sla-soon' : 'sla' }, `${duration(left)} left`);
 }
 
-function badge(kind, value) {
-  return el('span', { className: `badge ${kind}-${value}` }, value);
+/** What a badge is, said before its value to screen readers (`Priority P1`); nothing extra on screen. */
+const BADGE_NAMES = { priority: 'Priority', status: 'Status' };
+
+/**
+ * A coloured badge. `named`: where nothing beside it says what it is (a card, the incident's glance line),
+ * the badge carries its kind as hidden text, so it reads aloud as `Priority P1, Status triggered`; in a
+ * named field or column the name is already there.
+ */
+function badge(kind, value, named = false) {
+  const name = named && BADGE_NAMES[kind];
+  return el(
+    'span',
+    { className: `badge ${kind}-${value}` },
+    name && el('span', { className: 'visually-hidden' }, `${name} `),
+    value,
+  );
 }
 
 function incidentHref(id) {
@@ -131,6 +146,11 @@ function showBanner(message) {
 
 function markRefreshed() {
   refreshed.textContent = `Updated ${new Date().toLocaleTimeString(undefined, { hour12: false })}`;
+}
+
+/** Says `message` politely to screen readers (the announcer is a live region with nothing on screen). */
+function announce(message) {
+  announcer.textContent = message;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -279,6 +299,8 @@ function listView() {
     body,
   );
   const node = el('section', {}, el('h1', {}, 'Open incidents'), glance, count, table);
+  /** The open incidents seen so far: undefined before the first read, which announces nothing. */
+  let seen;
 
   async function refresh() {
     const [open, done] = await Promise.all([
@@ -296,17 +318,20 @@ function listView() {
       .map(([p, n]) => `${p}: ${n}`);
     count.textContent =
       open.length === 0 ? 'No open incidents.' : `${open.length} open (${byPriority.join(', ')})`;
+    const arrived = seen ? open.filter((incident) => !seen.has(incident.id)) : [];
+    seen = new Set(open.map((incident) => incident.id));
+    if (arrived.length) announce(newIncidentsText(arrived));
     body.replaceChildren(
       ...open.map((incident) =>
         el(
           'tr',
           { className: `row-${incident.priority}`, 'data-id': incident.id },
-          el('td', {}, incidentLink(incident.id)),
-          el('td', {}, badge('priority', incident.priority)),
-          el('td', {}, badge('status', incident.status)),
+          el('td', { className: 'id' }, incidentLink(incident.id)),
+          el('td', { className: 'priority' }, badge('priority', incident.priority, true)),
+          el('td', { className: 'status' }, badge('status', incident.status, true)),
           el('td', { className: 'title' }, incident.title),
-          el('td', {}, incident.service),
-          el('td', {}, incident.team ?? '—'),
+          el('td', { className: 'service' }, incident.service),
+          el('td', { className: 'team' }, incident.team ?? ''),
           el('td', { className: 'alert-counts' }, alertCounts(incident)),
           el('td', { className: 'age' }, since(incident.createdAt)),
           el('td', { className: 'sla-cell' }, sla(incident)),
@@ -318,6 +343,13 @@ function listView() {
   }
 
   return { node, refresh };
+}
+
+/** `New incident: P1 INC-… Checkout 5xx` (the first three, then how many more). */
+function newIncidentsText(arrived) {
+  const named = arrived.slice(0, 3).map((i) => `${i.priority} ${i.id} ${i.title}`);
+  const more = arrived.length > 3 ? `, and ${arrived.length - 3} more` : '';
+  return `${arrived.length === 1 ? 'New incident' : `${arrived.length} new incidents`}: ${named.join('; ')}${more}`;
 }
 
 /** Mean time to acknowledge and to resolve over recently resolved incidents, for humans. */
@@ -404,12 +436,45 @@ function incidentView(id) {
 
   const path = `/incidents/${encodeURIComponent(id)}`;
 
-  const ackButton = el('button', { type: 'submit', id: 'acknowledge' }, 'Acknowledge');
-  const ackForm = el('form', { className: 'action' }, el('h3', {}, 'Acknowledge'), ackButton);
-  ackForm.addEventListener('submit', (event) => {
-    event.preventDefault();
-    act(ackForm, 'Acknowledge', () => api('POST', `${path}/acknowledge`));
+  // The action bar: what a responder woken by a page does first, on the first screen, above the metadata.
+  const glance = el('p', { className: 'incident-glance', id: 'incident-glance' });
+  const ackButton = el('button', { type: 'button', id: 'acknowledge' }, 'Acknowledge');
+  const resolveJump = el(
+    'button',
+    { type: 'button', id: 'resolve-jump', className: 'secondary', 'aria-controls': 'resolution' },
+    'Resolve…',
+  );
+  const approveButtons = el('span', { className: 'approve-buttons', id: 'approve-buttons' });
+  const actionBar = el(
+    'div',
+    { className: 'action-bar', id: 'action-bar', role: 'group', 'aria-label': 'Incident actions' },
+    ackButton,
+    resolveJump,
+    approveButtons,
+    actionStatus,
+  );
+  ackButton.addEventListener('click', () => {
+    act(actionBar, 'Acknowledge', () => api('POST', `${path}/acknowledge`));
   });
+  // Resolving needs words: the bar takes the responder to the form, the resolution field focused.
+  resolveJump.addEventListener('click', () => {
+    resolveForm.scrollIntoView({ block: 'center' });
+    resolution.focus({ preventScroll: true });
+  });
+  /** One Approve button per run awaiting approval, kept across refreshes (focus survives them). */
+  const approveFor = new Map();
+
+  function approveButton(run) {
+    const existing = approveFor.get(run.runId);
+    if (existing) return existing;
+    const button = el('button', { type: 'button', 'data-run-id': run.runId }, `Approve ${run.binding}`);
+    button.addEventListener('click', () => {
+      const runPath = `${path}/runbooks/${encodeURIComponent(run.runId)}/approve`;
+      act(actionBar, `Approve ${run.binding}`, () => api('POST', runPath));
+    });
+    approveFor.set(run.runId, button);
+    return button;
+  }
 
   const resolution = el('textarea', { id: 'resolution', name: 'resolution', required: true, rows: 2 });
   const rootCause = el('textarea', { id: 'root-cause', name: 'rootCause', rows: 2 });
@@ -635,11 +700,11 @@ function incidentView(id) {
       runs.length === 0
         ? `No runs yet · ${bound.length} bound`
         : `${runs.length} ${runs.length === 1 ? 'run' : 'runs'}${waiting ? ` · ${waiting} awaiting approval` : ''}`;
+    const awaiting = open ? runs.filter((run) => run.state === AWAITING_APPROVAL) : [];
     runsBody.replaceChildren(
-      ...runs.map((run) =>
-        runRow(run, open && run.state === AWAITING_APPROVAL ? decisionForm(run) : undefined),
-      ),
+      ...runs.map((run) => runRow(run, awaiting.includes(run) ? decisionForm(run) : undefined)),
     );
+    approveButtons.replaceChildren(...awaiting.map(approveButton));
     runsTable.hidden = runs.length === 0;
     runForm.hidden = !open || bound.length === 0;
     for (const control of runForm.elements) control.disabled = !open;
@@ -650,6 +715,8 @@ function incidentView(id) {
     {},
     el('p', {}, el('a', { href: '#/' }, '← Open incidents')),
     heading,
+    glance,
+    actionBar,
     reviewLine,
     fields,
     el('h2', {}, 'Description'),
@@ -657,9 +724,8 @@ function incidentView(id) {
     el(
       'section',
       { 'aria-labelledby': 'actions-heading' },
-      el('h2', { id: 'actions-heading' }, 'Actions'),
-      actionStatus,
-      el('div', { className: 'actions' }, ackForm, resolveForm, noteForm, updateForm, rolesForm, mergeForm),
+      el('h2', { id: 'actions-heading' }, 'More actions'),
+      el('div', { className: 'actions' }, resolveForm, noteForm, updateForm, rolesForm, mergeForm),
     ),
     el(
       'section',
@@ -685,6 +751,12 @@ function incidentView(id) {
     ]);
     incident = found;
     heading.replaceChildren(`${incident.id} `, el('span', { className: 'title' }, incident.title));
+    glance.replaceChildren(
+      badge('priority', incident.priority, true),
+      badge('status', incident.status, true),
+      sla(incident),
+      el('span', { className: 'muted' }, incident.service),
+    );
     fields.replaceChildren(...fieldRows(incident));
     description.textContent = incident.description || '(no description)';
     const moved = alerts.filter((alert) => alert.movedTo).length;
@@ -695,6 +767,7 @@ function incidentView(id) {
     // Only the actions the incident's status allows.
     const open = OPEN.has(incident.status);
     ackButton.disabled = incident.status !== 'triggered';
+    resolveJump.disabled = !open;
     for (const form of [resolveForm, updateForm, mergeForm]) {
       for (const control of form.elements) control.disabled = !open;
     }
@@ -947,6 +1020,29 @@ function adoptTokenFromUrl() {
   history.replaceState(null, '', `${location.pathname}${query ? `?${query}` : ''}${location.hash}`);
 }
 
+/**
+ * Names each body cell by its column header (`data-label`): on a phone, tables stack into one block per
+ * row, and each value shows its column's name. Runs after every change to the view (refreshes replace rows).
+ */
+function labelCells() {
+  for (const table of app.querySelectorAll('table')) {
+    const names = [...table.querySelectorAll(':scope > thead th')].map((th) => th.textContent.trim());
+    for (const row of table.querySelectorAll(':scope > tbody > tr')) {
+      for (const [index, cell] of [...row.children].entries()) {
+        if (cell.tagName === 'TD' && cell.colSpan === 1 && names[index] && !cell.dataset.label) {
+          cell.dataset.label = names[index];
+        }
+      }
+    }
+  }
+}
+
+new MutationObserver(labelCells).observe(app, { childList: true, subtree: true });
+// The skip link's target is the main element, not a route: moving focus, not the hash.
+document.getElementById('skip-link').addEventListener('click', (event) => {
+  event.preventDefault();
+  app.focus();
+});
 forgetButton.addEventListener('click', () => {
   sessionStorage.removeItem(TOKEN_KEY);
   route();

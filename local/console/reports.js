@@ -17,11 +17,33 @@ const GROUPINGS = [
   ['service', 'Service'],
   ['team', 'Team'],
 ];
-const PRIORITY_COLOURS = { P1: '#a40000', P2: '#c25e00', P3: '#0b4f9c', P4: '#666666' };
-const P50_COLOUR = '#0b4f9c';
-const P90_COLOUR = '#7a2f9c';
-const BAR_COLOUR = '#0b4f9c';
-const BREACH_COLOUR = '#a40000';
+/** The charts' colours in the console's light and dark themes (as console.css; canvas cannot read CSS). */
+const LIGHT = {
+  P1: '#a40000',
+  P2: '#c25e00',
+  P3: '#0b4f9c',
+  P4: '#666666',
+  p50: '#0b4f9c',
+  p90: '#7a2f9c',
+  bar: '#0b4f9c',
+  breach: '#a40000',
+  axis: '#111111',
+  grid: '#dddddd',
+};
+const DARK = {
+  P1: '#ff8a80',
+  P2: '#ffb74d',
+  P3: '#8ab4f8',
+  P4: '#a9b0b8',
+  p50: '#8ab4f8',
+  p90: '#d7aefb',
+  bar: '#8ab4f8',
+  breach: '#ff8a80',
+  axis: '#e8eaed',
+  grid: '#3a3f45',
+};
+/** The palette of the theme on screen when a chart is drawn. */
+const colours = () => (matchMedia('(prefers-color-scheme: dark)').matches ? DARK : LIGHT);
 const CHART_HEIGHT = 220;
 
 /** uPlot, loaded once, on first use. */
@@ -97,7 +119,15 @@ function chartSlot(kit, id, title) {
       if (key !== shown) return;
       const width = Math.max(280, Math.min(640, (node.clientWidth || 600) - 8));
       const { options, data } = build(uPlot, width);
-      chart = new uPlot({ width, height: CHART_HEIGHT, ...options }, data, area);
+      // Axes, their ticks and the grid in the theme's colours (uPlot's own are for a light page).
+      const { axis, grid } = colours();
+      const axes = options.axes.map((a) => ({
+        stroke: axis,
+        grid: { stroke: grid, width: 1 },
+        ticks: { stroke: grid, width: 1 },
+        ...a,
+      }));
+      chart = new uPlot({ width, height: CHART_HEIGHT, ...options, axes }, data, area);
     },
   };
 }
@@ -119,14 +149,14 @@ function percentileChart(weeks, figure, label) {
         { label: 'Week' },
         {
           label: `${label} p50`,
-          stroke: P50_COLOUR,
+          stroke: colours().p50,
           width: 2,
           points: { show: true },
           value: (_u, v) => humanSeconds(v),
         },
         {
           label: `${label} p90`,
-          stroke: P90_COLOUR,
+          stroke: colours().p90,
           width: 2,
           dash: [6, 4],
           points: { show: true },
@@ -152,7 +182,7 @@ function weeklyPriorityChart(weeks) {
         { label: 'Week' },
         ...['P1', 'P2', 'P3', 'P4'].map((priority) => ({
           label: priority,
-          stroke: PRIORITY_COLOURS[priority],
+          stroke: colours()[priority],
           width: 2,
           points: { show: true },
         })),
@@ -334,7 +364,7 @@ export function reportsView(kit) {
         `${weeksKey}`,
         barChart(
           'SLA breaches',
-          BREACH_COLOUR,
+          colours().breach,
           weeks.map((week) => weekSeconds(week.week)),
           weeks.map((week) => week.slaBreached),
         ),
@@ -344,7 +374,7 @@ export function reportsView(kit) {
         JSON.stringify(priorities.groups.map((group) => [group.key, group.count])),
         barChart(
           'Incidents',
-          BAR_COLOUR,
+          colours().bar,
           priorities.groups.map((_group, i) => i),
           priorities.groups.map((group) => group.count),
           priorities.groups.map((group) => group.key),
@@ -355,7 +385,7 @@ export function reportsView(kit) {
         JSON.stringify(services.groups.map((group) => [group.key, group.count])),
         barChart(
           'Incidents',
-          BAR_COLOUR,
+          colours().bar,
           services.groups.map((_group, i) => i),
           services.groups.map((group) => group.count),
           services.groups.map((group) => group.key),

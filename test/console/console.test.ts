@@ -144,7 +144,11 @@ describe('the web console in a headless browser', () => {
     const rows = page.locator('#open-incidents tbody tr');
     await expect.poll(() => rows.count()).toBe(3);
     expect(await rows.locator('td:nth-child(1)').allTextContents()).toEqual([p1.id, p2.id, p3.id]);
-    expect(await rows.locator('td:nth-child(2)').allTextContents()).toEqual(['P1', 'P2', 'P3']);
+    expect(await rows.locator('td:nth-child(2)').allTextContents()).toEqual([
+      'Priority P1',
+      'Priority P2',
+      'Priority P3',
+    ]);
     const first = rows.first();
     expect(await first.locator('td.title').textContent()).toBe(`Checkout down ${MARKUP}`);
     expect(await first.locator('td:nth-child(5)').textContent()).toBe('checkout');
@@ -192,7 +196,10 @@ describe('the web console in a headless browser', () => {
 
     // Back to the list: the acknowledged incident is still open, with its new status.
     await page.getByRole('link', { name: '← Open incidents' }).click();
-    await page.locator(`#open-incidents tr[data-id="${p1.id}"] td`, { hasText: /^acknowledged$/ }).waitFor();
+    // The badge says what it is to screen readers: `Status acknowledged`.
+    await page
+      .locator(`#open-incidents tr[data-id="${p1.id}"] td.status`, { hasText: /^Status acknowledged$/ })
+      .waitFor();
 
     // Resolve another from its page: it leaves the list and counts in MTTR.
     await page.getByRole('link', { name: p3.id }).click();
