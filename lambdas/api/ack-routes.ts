@@ -6,6 +6,7 @@ import type { Incident } from '#core/model';
 import type { IncidentCommands } from './commands';
 import { ApiError } from './errors';
 import type { ApiRequest, ApiResponse, RouteError, Routes } from './http';
+import { PAGE_STYLE } from './page-style';
 
 export interface AckRouteDeps {
   store: Pick<IncidentStore, 'getIncident'>;
@@ -145,17 +146,10 @@ function upperFirst(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
-const STYLE =
-  'body{font:16px/1.5 system-ui,sans-serif;margin:0;padding:1rem;color:#1a1a1a;background:#fafafa}' +
-  'main{max-width:32rem;margin:0 auto}h1{font-size:1.4rem;margin:.5rem 0 1rem}' +
-  'dl{display:grid;grid-template-columns:auto 1fr;gap:.25rem 1rem;margin:1rem 0}dt{color:#555}dd{margin:0;overflow-wrap:anywhere}' +
-  'button{font:inherit;font-weight:600;width:100%;padding:.9rem;border:0;border-radius:.5rem;background:#b3261e;color:#fff}' +
-  'footer{margin-top:2rem;color:#666;font-size:.85rem}';
-
 /** No script at all; the one inline style is allowed by its hash; the form posts only to this origin. */
 const CSP = [
   "default-src 'none'",
-  `style-src 'sha256-${createHash('sha256').update(STYLE).digest('base64')}'`,
+  `style-src 'sha256-${createHash('sha256').update(PAGE_STYLE).digest('base64')}'`,
   "form-action 'self'",
   "base-uri 'none'",
   "frame-ancestors 'none'",
@@ -181,8 +175,8 @@ function page(
   const facts = incident
     ? `<dl><dt>Incident</dt><dd>${escapeHtml(incident.id)}</dd>` +
       `<dt>Title</dt><dd>${escapeHtml(incident.title)}</dd>` +
-      `<dt>Priority</dt><dd>${escapeHtml(incident.priority)}</dd>` +
-      `<dt>Status</dt><dd>${escapeHtml(incident.status)}</dd>` +
+      `<dt>Priority</dt><dd>${badgeHtml('priority', incident.priority)}</dd>` +
+      `<dt>Status</dt><dd>${badgeHtml('status', incident.status)}</dd>` +
       `<dt>Service</dt><dd>${escapeHtml(incident.service)}</dd></dl>`
     : '';
   // No action: the form posts back to this very URL, the link itself.
@@ -193,13 +187,18 @@ function page(
     '<!doctype html><html lang="en"><head><meta charset="utf-8">' +
     '<meta name="viewport" content="width=device-width, initial-scale=1">' +
     '<meta name="robots" content="noindex"><meta name="referrer" content="no-referrer">' +
-    `<title>${escapeHtml(heading)} · Firebreak</title><style>${STYLE}</style></head>` +
+    `<title>${escapeHtml(heading)} · Firebreak</title><style>${PAGE_STYLE}</style></head>` +
     `<body><main><h1>${escapeHtml(heading)}</h1>` +
     paragraphs.map((text) => `<p>${escapeHtml(text)}</p>`).join('') +
     facts +
     form +
     '<footer>Firebreak incident response</footer></main></body></html>';
   return { status, headers: PAGE_HEADERS, text: { contentType: 'text/html; charset=utf-8', content } };
+}
+
+/** A priority or status badge as the console draws it (its values are the model's, escaped all the same). */
+function badgeHtml(kind: 'priority' | 'status', value: string): string {
+  return `<span class="badge ${kind}-${escapeHtml(value)}">${escapeHtml(value)}</span>`;
 }
 
 const HTML_ESCAPES: Record<string, string> = {

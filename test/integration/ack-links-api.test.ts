@@ -90,8 +90,8 @@ describe('GET /ack/{token}: the page a link opens', () => {
     expect(heading(answer)).toBe(`Acknowledge ${id}?`);
     expect(html(answer)).toContain(`<dd>${id}</dd>`);
     expect(html(answer)).toContain(`<dd>${REPORT.title}</dd>`);
-    expect(html(answer)).toContain('<dd>P1</dd>');
-    expect(html(answer)).toContain('<dd>triggered</dd>');
+    expect(html(answer)).toContain('<dd><span class="badge priority-P1">P1</span></dd>');
+    expect(html(answer)).toContain('<dd><span class="badge status-triggered">triggered</span></dd>');
     expect(html(answer)).toContain(
       '<form method="post"><button type="submit">Acknowledge as alice</button></form>',
     );
