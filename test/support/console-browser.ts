@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { type LocalOptions, type LocalRuntime, startLocal } from '../../local/runtime';
@@ -103,4 +104,22 @@ export async function watchPage(page: Page) {
   const violations = () =>
     page.evaluate(() => (globalThis as Record<string, unknown>).__cspViolations as string[]);
   return { ...seen, violations };
+}
+
+/** axe-core's browser build, from node_modules: evaluated in the page (page scripts are not subject to CSP). */
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/**
+ * An accessibility audit of the page as it is now (axe-core, WCAG 2.x A and AA rules and best practices):
+ * the serious and critical violations, one line each with the elements it found.
+ */
+export async function seriousAccessibilityViolations(page: Page): Promise<string[]> {
+  await page.evaluate(AXE_SOURCE);
+  const found = await page.evaluate(`
+    axe.run(document, { resultTypes: ['violations'] }).then((results) =>
+      results.violations
+        .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+        .map((v) => v.impact + ' ' + v.id + ': ' + v.nodes.map((n) => n.target.join(' ')).join(', ')))
+  `);
+  return found as string[];
 }
