@@ -250,11 +250,20 @@ async function printPagesToPeople(): Promise<void> {
     contact?: { type: string; address: string };
     kind: string;
     incidentId?: string;
+    text?: string;
   }>;
-  for (const item of items.filter((found) => found.person && ['initial', 'escalation'].includes(found.kind)))
+  const pages = items.filter((found) => found.person && ['initial', 'escalation'].includes(found.kind));
+  for (const item of pages)
     console.log(
       `  ${item.incidentId ?? ''} paged ${item.person} by ${item.contact ? `${item.contact.type} ${item.contact.address}` : 'the people topic'}`,
     );
+  // What the woken engineer taps: the acknowledgement link of the first SMS, the incident page beside it.
+  const first = pages.find((item) => item.contact?.type === 'sms' && item.text?.includes('/ack/'));
+  const ackLink = first?.text?.match(/\S+\/ack\/\S+/)?.[0];
+  if (first && ackLink) {
+    console.log(`  On a phone (or a narrow window, light or dark), ${first.person}'s link: ${ackLink}`);
+    console.log(`  and the incident page: ${url}/?token=${token}#/incidents/${first.incidentId ?? ''}`);
+  }
 }
 
 /** A demo person's Slack user id (U + their name): the chat contact /incident maps back to them. */
