@@ -90,6 +90,16 @@ export interface LocalOptions {
   problems?: ProblemRules;
   /** How often overdue reviews and action items are looked for (deployed: 15 minutes); a minute when absent. */
   reviewReminderIntervalMs?: number;
+  /**
+   * Bearer tokens besides `token`, checked as API Gateway's JWT authorizer checks them when deployed: the
+   * claims (`sub`, `scope`) of a token it accepts, undefined otherwise. The console's sign-in test verifies
+   * its OpenID Connect issuer's JWTs here.
+   */
+  verifyBearer?: (bearer: string) => Promise<{ sub: string; scope: string } | undefined>;
+  /** Prefix of the scopes in those tokens (`firebreak/` for the stack's user pool); none when absent. */
+  scopePrefix?: string;
+  /** Browser origins allowed to call the API, as `firebreak.api.corsOrigins` deployed; none when absent. */
+  corsOrigins?: readonly string[];
 }
 
 /** The people topic in local mode: messages to it are recorded once per confirmed, matching subscription. */
@@ -118,7 +128,13 @@ export interface LocalRuntime {
 const TABLE = 'firebreak-local';
 const CONSOLE = new URL('./console/', import.meta.url);
 const STATIC_TYPES: Record<string, string> = { html: 'text/html', js: 'text/javascript', css: 'text/css' };
-const CONSOLE_CSP = "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self'";
+const CONSOLE_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+  "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+/** The console's runtime configuration in local mode: the pasted token, the API beside the console. */
+const CONSOLE_CONFIG = { mode: 'token' };
+/** The request headers a browser on another origin may send, as the deployed API's CORS allows them. */
+export const LOCAL_CORS_HEADERS = ['authorization', 'content-type', 'idempotency-key', 'if-match'];
 
 /**
  * Firebreak on one machine: the real handlers, table definition and lifecycle ASL, on an in-process
@@ -335,13 +351,14 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
       changes,
     }),
   };
-  const route = createRouter(routes, { scopePrefix: '', logger, clock });
+  const route = createRouter(routes, { scopePrefix: options.scopePrefix ?? '', logger, clock });
   const match = routeMatcher(Object.keys(routes));
 
   const server = createServer(async (request, response) => {
     try {
       const url = new URL(request.url ?? '/', 'http://127.0.0.1');
       const method = request.method ?? 'GET';
+      if (allowCrossOrigin(request, response, options.corsOrigins ?? [])) return void response.end();
       if (method === 'GET' && url.pathname === '/health')
         return void writeJson(response, 200, { status: 'ok' });
       if (method === 'GET' && (url.pathname === '/' || url.pathname.startsWith('/console/'))) {
@@ -359,7 +376,9 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
         pathParameters: found?.pathParameters ?? {},
         body,
         requestId: randomUUID(),
-        ...(bearer === options.token ? { principal: { sub: 'local-user', scope: 'admin' } } : {}),
+        ...(bearer === options.token
+          ? { principal: { sub: 'local-user', scope: 'admin' } }
+          : await verifiedPrincipal(bearer, options.verifyBearer)),
       });
       writeResult(response, await route(event as never));
     } catch (error) {
@@ -476,6 +495,10 @@ async function serveConsole(pathname: string, response: import('node:http').Serv
     return void response.end(vendor.content);
   }
   const name = pathname === '/' ? 'index.html' : pathname.slice('/console/'.length);
+  if (name === 'config.json') {
+    response.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+    return void response.end(JSON.stringify(CONSOLE_CONFIG));
+  }
   if (!/^[\w.-]+$/.test(name) || name.startsWith('.'))
     return writeJson(response, 404, { error: { code: 'not_found', message: name } });
   try {
@@ -488,6 +511,39 @@ async function serveConsole(pathname: string, response: import('node:http').Serv
   } catch {
     writeJson(response, 404, { error: { code: 'not_found', message: `no console file ${name}` } });
   }
+}
+
+/** The principal of a bearer token that `verify` accepts, as the spread of toApiGatewayEvent's input. */
+async function verifiedPrincipal(
+  bearer: string | undefined,
+  verify: LocalOptions['verifyBearer'],
+): Promise<{ principal?: { sub: string; scope: string } }> {
+  const claims = bearer && verify ? await verify(bearer) : undefined;
+  return claims ? { principal: claims } : {};
+}
+
+/**
+ * CORS as API Gateway answers it for the deployed API's `corsOrigins`: an allowed origin gets its
+ * Access-Control headers; true when the request was a preflight, answered here (204) with nothing more to do.
+ */
+function allowCrossOrigin(
+  request: import('node:http').IncomingMessage,
+  response: import('node:http').ServerResponse,
+  origins: readonly string[],
+): boolean {
+  const origin = request.headers.origin;
+  if (!origin || !origins.includes(origin)) return false;
+  response.setHeader('access-control-allow-origin', origin);
+  response.setHeader('vary', 'origin');
+  // POST /incidents answers 201 with the new incident's Location.
+  response.setHeader('access-control-expose-headers', 'location');
+  if (request.method !== 'OPTIONS' || !request.headers['access-control-request-method']) return false;
+  response.writeHead(204, {
+    'access-control-allow-methods': 'GET,POST,PUT,PATCH,DELETE',
+    'access-control-allow-headers': LOCAL_CORS_HEADERS.join(','),
+    'access-control-max-age': '600',
+  });
+  return true;
 }
 
 function writeJson(response: import('node:http').ServerResponse, status: number, body: unknown): void {

@@ -9,6 +9,7 @@ import { onCallView } from './oncall.js';
 import { problemsRoute } from './problems.js';
 import { reportsView } from './reports.js';
 import { reviewStateText, reviewView } from './reviews.js';
+import { openSignIn, signInView } from './signin.js';
 
 const TOKEN_KEY = 'firebreak.token';
 const REFRESH_MS = 5000;
@@ -172,8 +173,9 @@ class ApiError extends Error {
   }
 }
 
+/** The bearer token: the signed-in session's access token when deployed, the pasted one in local mode. */
 function token() {
-  return sessionStorage.getItem(TOKEN_KEY);
+  return signIn ? signIn.accessToken() : sessionStorage.getItem(TOKEN_KEY);
 }
 
 /**
@@ -190,13 +192,16 @@ function apiText(path, accept) {
   return send('GET', path, undefined, { accept });
 }
 
-/** Sends one request with the token; answers the body's text, or throws an ApiError for an error answer. */
-async function send(method, path, body, extraHeaders) {
+/**
+ * Sends one request with the token (to the API's own origin when deployed); answers the body's text, or
+ * throws an ApiError for an error answer. Signed in, a 401 refreshes the token and tries once more.
+ */
+async function send(method, path, body, extraHeaders, retried = false) {
   const headers = { ...extraHeaders, authorization: `Bearer ${token()}` };
   if (body !== undefined) headers['content-type'] = 'application/json';
   let response;
   try {
-    response = await fetch(path, {
+    response = await fetch(`${signIn?.apiUrl ?? ''}${path}`, {
       method,
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
@@ -208,8 +213,14 @@ async function send(method, path, body, extraHeaders) {
   if (!response.ok) {
     const error = parseJson(text)?.error ?? {};
     if (response.status === 401) {
-      sessionStorage.removeItem(TOKEN_KEY);
-      route('The API refused the token (401). Paste a valid one.');
+      if (signIn && !retried && (await signIn.refresh())) return send(method, path, body, extraHeaders, true);
+      if (signIn) signIn.forget();
+      else sessionStorage.removeItem(TOKEN_KEY);
+      route(
+        signIn
+          ? 'The API refused the session (401). Sign in again.'
+          : 'The API refused the token (401). Paste a valid one.',
+      );
     }
     throw new ApiError(
       response.status,
@@ -979,7 +990,8 @@ function route(message) {
   const id = nextViewId;
   let view;
   if (!token()) {
-    view = tokenView(typeof message === 'string' ? message : undefined);
+    const text = typeof message === 'string' ? message : undefined;
+    view = signIn ? signInView(el, signIn, text) : tokenView(text);
   } else {
     const match = /^#\/incidents\/([^/]+)(\/review)?$/.exec(location.hash);
     if (match?.[2]) view = reviewView(KIT, decodeURIComponent(match[1]));
@@ -1043,7 +1055,15 @@ document.getElementById('skip-link').addEventListener('click', (event) => {
   event.preventDefault();
   app.focus();
 });
+/** Deployed (config.json says oidc): the signed-in session; null in local mode, with its pasted token. */
+const signIn = await openSignIn({ onEnded: (message) => route(message) }).catch((error) => {
+  showBanner(`The console cannot start: ${error.message}`);
+  throw error;
+});
+
+if (signIn) forgetButton.textContent = 'Sign out';
 forgetButton.addEventListener('click', () => {
+  if (signIn) return void signIn.signOut();
   sessionStorage.removeItem(TOKEN_KEY);
   route();
 });
@@ -1052,5 +1072,5 @@ setInterval(() => {
   if (!document.hidden && token()) refreshCurrent();
 }, REFRESH_MS);
 
-adoptTokenFromUrl();
+if (!signIn) adoptTokenFromUrl();
 route();
