@@ -470,7 +470,10 @@ describe('Firebreak: the incident HTTP API with an external OIDC issuer', () => 
   let firebreak: Template;
 
   beforeAll(() => {
-    synthesized = synthesize({ api: { auth: { issuer: ISSUER, audience: AUDIENCE } } });
+    synthesized = synthesize({
+      api: { auth: { issuer: ISSUER, audience: AUDIENCE } },
+      console: { clientId: 'firebreak-console' },
+    });
     firebreak = synthesized.templates.firebreak;
   });
   afterAll(() => synthesized.dispose());
