@@ -240,6 +240,11 @@ export interface ApiProps {
   readonly slack?: SlackIntegration;
   /** `firebreak.statusPage`: the public status page (`GET /status`, no authorizer); none when absent. */
   readonly statusPage?: StatusPageConfig;
+  /**
+   * The deployed web console: its origin may call the API (CORS), and the user pool's web client sends people
+   * back to its URL after sign-in and sign-out.
+   */
+  readonly console?: { readonly origin: string; readonly url: string };
 }
 
 /** `CLOSING_CHECKLIST`, only when it is not the default: Lambda's 4 KB environment is shared. */
@@ -324,25 +329,30 @@ export class Api extends Construct {
   readonly cognito?: ApiUserPool;
   /** Prefix of the scopes in tokens: `firebreak/` for the user pool, empty for another issuer. */
   readonly scopePrefix: string;
+  /** The `iss` of the tokens the API accepts: the user pool's, or the configured issuer. */
+  readonly issuer: string;
 
   constructor(scope: Construct, id: string, props: ApiProps) {
     super(scope, id);
     const { table, operationsKey, config, notifications, stateMachine } = props;
 
-    let issuer: string;
+    const corsOrigins = [...config.corsOrigins, ...(props.console ? [props.console.origin] : [])];
     let audience: string[];
     if (config.auth.issuer !== undefined && config.auth.audience !== undefined) {
-      issuer = config.auth.issuer;
+      this.issuer = config.auth.issuer;
       audience = config.auth.audience;
       this.scopePrefix = '';
     } else {
-      this.cognito = this.createUserPool(config.callbackUrls);
-      issuer = `https://cognito-idp.${Stack.of(this).region}.amazonaws.com/${this.cognito.userPool.userPoolId}`;
+      this.cognito = this.createUserPool({
+        callbackUrls: [...config.callbackUrls, ...(props.console ? [props.console.url] : [])],
+        logoutUrls: props.console ? [props.console.url] : [],
+      });
+      this.issuer = `https://cognito-idp.${Stack.of(this).region}.amazonaws.com/${this.cognito.userPool.userPoolId}`;
       // Cognito access tokens carry the app client in `client_id`, which API Gateway checks as the audience.
       audience = [this.cognito.machineClient.userPoolClientId, this.cognito.webClient.userPoolClientId];
       this.scopePrefix = `${RESOURCE_SERVER_IDENTIFIER}/`;
     }
-    this.authorizer = new HttpJwtAuthorizer('JwtAuthorizer', issuer, {
+    this.authorizer = new HttpJwtAuthorizer('JwtAuthorizer', this.issuer, {
       authorizerName: `${API_NAME}-jwt`,
       jwtAudience: audience,
     });
@@ -386,9 +396,9 @@ export class Api extends Construct {
       // No route is open by default: a route added later without an authorizer still needs a JWT.
       defaultAuthorizer: this.authorizer,
       corsPreflight:
-        config.corsOrigins.length > 0
+        corsOrigins.length > 0
           ? {
-              allowOrigins: config.corsOrigins,
+              allowOrigins: corsOrigins,
               allowMethods: [
                 CorsHttpMethod.GET,
                 CorsHttpMethod.POST,
@@ -508,7 +518,10 @@ export class Api extends Construct {
     return `${this.httpApi.apiEndpoint}${path}`;
   }
 
-  private createUserPool(callbackUrls: readonly string[]): ApiUserPool {
+  private createUserPool(urls: {
+    readonly callbackUrls: readonly string[];
+    readonly logoutUrls: readonly string[];
+  }): ApiUserPool {
     const userPool = new UserPool(this, 'UserPool', {
       userPoolName: API_NAME,
       // People are invited by an administrator; nobody signs themselves up to page on-call staff.
@@ -573,7 +586,8 @@ export class Api extends Construct {
           oauthScope('incidents:write'),
           oauthScope('admin'),
         ],
-        callbackUrls: [...callbackUrls],
+        callbackUrls: [...urls.callbackUrls],
+        ...(urls.logoutUrls.length > 0 ? { logoutUrls: [...urls.logoutUrls] } : {}),
       },
     });
     return { userPool, resourceServer, domain, machineClient, webClient };

@@ -237,59 +237,119 @@ export const ApiConfig = z.strictObject({
     .default(DEFAULT_CALLBACK_URLS),
 });
 
+/** A host name as DNS and CloudFront take it: lower-case labels, no scheme, port, path or trailing dot. */
+const DomainName = z
+  .string()
+  .regex(
+    /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
+    'must be a lower-case host name like console.example.com (no scheme, no path)',
+  );
+/** CloudFront takes its certificates from ACM in us-east-1 only, whatever the stack's region. */
+const CloudFrontCertificateArn = z
+  .string()
+  .regex(
+    /^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate\/[0-9a-f-]{36}$/,
+    'must be an ACM certificate ARN in us-east-1 (CloudFront takes certificates from there only)',
+  );
+
+/** The deployed web console: where it is served and, with an OIDC issuer of your own, its sign-in client. */
+export const ConsoleConfig = z
+  .strictObject({
+    /** A host name of your own for the console; its DNS record pointing at the distribution is yours to add. */
+    domainName: DomainName.optional(),
+    /** The ACM certificate (us-east-1) covering domainName. */
+    certificateArn: CloudFrontCertificateArn.optional(),
+    /** The public client (authorization code with PKCE) registered for the console at `api.auth.issuer`. */
+    clientId: z.string().min(1, 'must not be empty').optional(),
+  })
+  .superRefine((console, ctx) => {
+    if (console.domainName !== undefined && console.certificateArn === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['certificateArn'], message: 'is required with domainName' });
+    } else if (console.domainName === undefined && console.certificateArn !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['domainName'], message: 'is required with certificateArn' });
+    }
+  });
+
 /** The `firebreak` object in CDK context (cdk.json, or `-c firebreak='{...}'`). */
-export const FirebreakConfig = z.strictObject({
-  logRetentionDays: z
-    .number()
-    .refine((days) => RETENTION_DAYS.includes(days), {
-      message: `must be one of the retention periods CloudWatch Logs allows: ${RETENTION_DAYS.join(', ')}`,
-    })
-    .default(RetentionDays.ONE_MONTH),
-  alarmEmail: z.email('must be an email address').optional(),
-  centralBus: CentralBusConfig.optional(),
-  forwarder: ForwarderConfig.optional(),
-  /** Escalation policies and their routes; redeploy to change them. Defaults to the 0 / 15 / 30 minute chain. */
-  escalation: EscalationContext.default(DEFAULT_ESCALATION_CONFIG),
-  /**
-   * Which alerts join one incident: rules matched in order, each grouping by some fields within a window.
-   * Defaults to alerts by service within 10 minutes, security findings alone. Redeploy to change them.
-   */
-  grouping: GroupingConfig.default(DEFAULT_GROUPING_CONFIG),
-  /** Link template for notifications, e.g. `https://firebreak.example.com/incidents/{id}`. */
-  incidentUrl: IncidentUrl.optional(),
-  /**
-   * Runbooks bound to alerts (SSM Automation documents), the circuit breaker and the diagnosis of recent
-   * changes. Defaults to no bindings: only the diagnosis of recent changes runs.
-   */
-  runbooks: RunbooksContext.default({ ...DEFAULT_RUNBOOK_CONFIG, customDocuments: [] }),
-  /** The HTTP API: who may call it (JWT issuer), from which browser origins, and how fast. */
-  api: ApiConfig.default({
-    auth: { cognito: true },
-    corsOrigins: [],
-    throttle: { ...DEFAULT_API_THROTTLE },
-    callbackUrls: DEFAULT_CALLBACK_URLS,
-  }),
-  /**
-   * Slack: the team channels that get pages with Acknowledge and Resolve buttons, the default channel, and
-   * the priorities that get an incident channel. Absent, Slack is off: no secrets, no Slack routes.
-   */
-  slack: SlackConfig.optional(),
-  /**
-   * What `POST /incidents/{id}/close` requires, per priority. Defaults to everything, with the review only for
-   * P1 and P2.
-   */
-  closingChecklist: ClosingChecklistConfig.default(DEFAULT_CLOSING_CHECKLIST),
-  /** When recurring incidents open a problem record: 3 incidents within 30 days by default. */
-  problems: ProblemRules.default(DEFAULT_PROBLEM_RULES),
-  /** The public status page (`GET /status`): its customer-facing services. Absent, there is no status page. */
-  statusPage: StatusPageConfig.optional(),
-});
+export const FirebreakConfig = z
+  .strictObject({
+    logRetentionDays: z
+      .number()
+      .refine((days) => RETENTION_DAYS.includes(days), {
+        message: `must be one of the retention periods CloudWatch Logs allows: ${RETENTION_DAYS.join(', ')}`,
+      })
+      .default(RetentionDays.ONE_MONTH),
+    alarmEmail: z.email('must be an email address').optional(),
+    centralBus: CentralBusConfig.optional(),
+    forwarder: ForwarderConfig.optional(),
+    /** Escalation policies and their routes; redeploy to change them. Defaults to the 0 / 15 / 30 minute chain. */
+    escalation: EscalationContext.default(DEFAULT_ESCALATION_CONFIG),
+    /**
+     * Which alerts join one incident: rules matched in order, each grouping by some fields within a window.
+     * Defaults to alerts by service within 10 minutes, security findings alone. Redeploy to change them.
+     */
+    grouping: GroupingConfig.default(DEFAULT_GROUPING_CONFIG),
+    /** Link template for notifications, e.g. `https://firebreak.example.com/incidents/{id}`. */
+    incidentUrl: IncidentUrl.optional(),
+    /**
+     * Runbooks bound to alerts (SSM Automation documents), the circuit breaker and the diagnosis of recent
+     * changes. Defaults to no bindings: only the diagnosis of recent changes runs.
+     */
+    runbooks: RunbooksContext.default({ ...DEFAULT_RUNBOOK_CONFIG, customDocuments: [] }),
+    /** The HTTP API: who may call it (JWT issuer), from which browser origins, and how fast. */
+    api: ApiConfig.default({
+      auth: { cognito: true },
+      corsOrigins: [],
+      throttle: { ...DEFAULT_API_THROTTLE },
+      callbackUrls: DEFAULT_CALLBACK_URLS,
+    }),
+    /**
+     * Slack: the team channels that get pages with Acknowledge and Resolve buttons, the default channel, and
+     * the priorities that get an incident channel. Absent, Slack is off: no secrets, no Slack routes.
+     */
+    slack: SlackConfig.optional(),
+    /**
+     * What `POST /incidents/{id}/close` requires, per priority. Defaults to everything, with the review only for
+     * P1 and P2.
+     */
+    closingChecklist: ClosingChecklistConfig.default(DEFAULT_CLOSING_CHECKLIST),
+    /** When recurring incidents open a problem record: 3 incidents within 30 days by default. */
+    problems: ProblemRules.default(DEFAULT_PROBLEM_RULES),
+    /** The public status page (`GET /status`): its customer-facing services. Absent, there is no status page. */
+    statusPage: StatusPageConfig.optional(),
+    /**
+     * The web console the stack serves (CloudFront in front of a private bucket): by default at the
+     * distribution's own cloudfront.net name, signing people in through the stack's user pool.
+     */
+    console: ConsoleConfig.default({}),
+  })
+  .superRefine((config, ctx) => {
+    // The console signs people in through a public client of the API's issuer: the stack creates one in its user
+    // pool; another issuer's is registered there by its administrator, and only its id can say which it is.
+    const external = config.api.auth.issuer !== undefined;
+    if (external && config.console.clientId === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['console', 'clientId'],
+        message:
+          "is required with api.auth.issuer: the console's public client (authorization code with PKCE) there",
+      });
+    } else if (!external && config.console.clientId !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['console', 'clientId'],
+        message:
+          "is only for api.auth.issuer: with the stack's user pool the console uses the pool's web client",
+      });
+    }
+  });
 
 export type FirebreakConfig = z.infer<typeof FirebreakConfig>;
 export type CentralBusConfig = z.infer<typeof CentralBusConfig>;
 export type ForwarderConfig = z.infer<typeof ForwarderConfig>;
 export type ApiConfig = z.infer<typeof ApiConfig>;
 export type ApiAuthConfig = z.infer<typeof ApiAuthConfig>;
+export type ConsoleConfig = z.infer<typeof ConsoleConfig>;
 
 export const CONTEXT_KEY = 'firebreak';
 

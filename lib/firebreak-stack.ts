@@ -1,9 +1,11 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { AckKeySecret } from './ack-key';
 import { Api } from './api';
 import { CentralBus } from './central-bus';
 import type { FirebreakConfig } from './config';
+import { ConsoleHosting } from './console-hosting';
+import { consoleRuntimeConfig, signInOrigins } from './console-sign-in';
 import { FirebreakDashboard } from './dashboard';
 import type { IncidentStore } from './incident-store';
 import { Ingestion } from './ingestion';
@@ -40,6 +42,8 @@ export class FirebreakStack extends Stack {
   readonly dashboard: FirebreakDashboard;
   /** Reminders of overdue post-incident reviews and action items, every 15 minutes. */
   readonly reviews: Reviews;
+  /** The web console, served by CloudFront from a private bucket. */
+  readonly console: ConsoleHosting;
 
   constructor(scope: Construct, id: string, props: FirebreakStackProps) {
     super(scope, id, props);
@@ -72,6 +76,14 @@ export class FirebreakStack extends Stack {
       });
     }
 
+    // The console first: every notification links to an incident's page in it unless incidentUrl says otherwise.
+    this.console = new ConsoleHosting(this, 'Console', {
+      config: config.console,
+      logRetention: config.logRetentionDays,
+      operationsKey,
+    });
+    const incidentUrl = config.incidentUrl ?? this.console.incidentUrl;
+
     // Before the lifecycle, whose opening of an incident launches its runbooks through the runbook function.
     this.remediation = new Remediation(this, 'Remediation', {
       table: store.table,
@@ -79,7 +91,7 @@ export class FirebreakStack extends Stack {
       operationsKey,
       logRetention: config.logRetentionDays,
       escalation: config.escalation,
-      incidentUrl: config.incidentUrl,
+      incidentUrl,
       notifications: this.notifications,
       opsTopic: this.observability.topic,
       runbooks: config.runbooks,
@@ -93,7 +105,7 @@ export class FirebreakStack extends Stack {
       operationsKey,
       logRetention: config.logRetentionDays,
       escalation: config.escalation,
-      incidentUrl: config.incidentUrl,
+      incidentUrl,
       notifications: this.notifications,
       opsTopic: this.observability.topic,
       runbookFunction: this.remediation.function,
@@ -126,7 +138,7 @@ export class FirebreakStack extends Stack {
       escalation: config.escalation,
       grouping: config.grouping,
       closingChecklist: config.closingChecklist,
-      incidentUrl: config.incidentUrl,
+      incidentUrl,
       notifications: this.notifications,
       stateMachine: this.lifecycle.stateMachine,
       runbooks: this.remediation.launch,
@@ -135,7 +147,9 @@ export class FirebreakStack extends Stack {
       ackKey: this.ackKey,
       slack: this.slack,
       statusPage: config.statusPage,
+      console: { origin: this.console.origin, url: this.console.url },
     });
+    this.serveConsole(config);
     // The links in pages point at the API, built after the lifecycle it starts executions of.
     this.lifecycle.linkAcknowledgementsTo(this.api.httpApi.apiEndpoint);
     this.addApiOutputs(this.api);
@@ -153,7 +167,7 @@ export class FirebreakStack extends Stack {
       operationsKey,
       logRetention: config.logRetentionDays,
       escalation: config.escalation,
-      incidentUrl: config.incidentUrl,
+      incidentUrl,
       notifications: this.notifications,
       peopleTopic: this.peopleTopic,
     });
@@ -177,6 +191,33 @@ export class FirebreakStack extends Stack {
       description: "CloudWatch dashboard of the incident response's metrics",
       value: this.dashboard.url,
     });
+  }
+
+  /**
+   * The console's files and config.json, and the origins its CSP lets it talk to. The API's id is API Gateway's
+   * and the API's CORS names the console's cloudfront.net name, so the CSP naming the API would make the
+   * distribution and the API refer to each other, which CloudFormation refuses: at its cloudfront.net name the
+   * console may call API Gateway in the stack's region (`https://*.execute-api.<region>.<suffix>`); at a domain
+   * of its own, CORS names that domain and the CSP names the API exactly.
+   */
+  private serveConsole(config: FirebreakConfig): void {
+    const api =
+      config.console.domainName !== undefined
+        ? this.api.httpApi.apiEndpoint
+        : `https://*.execute-api.${Aws.REGION}.${Aws.URL_SUFFIX}`;
+    const signIn = signInOrigins(this.api);
+    this.console.serve(consoleRuntimeConfig(this.api, config.console), {
+      api,
+      signIn: signIn.connect,
+      formActions: signIn.formActions,
+    });
+    new CfnOutput(this, 'ConsoleUrl', { description: 'The web console', value: this.console.url });
+    if (config.console.domainName !== undefined) {
+      new CfnOutput(this, 'ConsoleDistributionDomainName', {
+        description: `Point ${config.console.domainName} here (a CNAME, or a Route 53 alias to CloudFront)`,
+        value: this.console.distribution.distributionDomainName,
+      });
+    }
   }
 
   /**

@@ -436,7 +436,7 @@ function automationStatements(
  * This account, region and partition as cdk-nag prints them in its finding ids: `<AWS::Region>` for a value
  * known only at deploy, the value itself for one the stack's environment gives.
  */
-function nagWhere(scope: Construct): Where {
+export function nagWhere(scope: Construct): Where {
   const { partition, region, account } = Stack.of(scope);
   const shown = (value: string, pseudo: string) => (Token.isUnresolved(value) ? `<AWS::${pseudo}>` : value);
   return {

@@ -16,6 +16,16 @@ const VENDOR_FILES: Readonly<Record<string, { file: string; contentType: string 
   'uPlot.min.css': { file: 'uplot/dist/uPlot.min.css', contentType: 'text/css' },
 };
 
+/**
+ * Every vendor file by the name the console asks for, with where it is on disk: the deployed stack uploads
+ * exactly these next to the console's own files.
+ */
+export function vendorFilePaths(): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(VENDOR_FILES).map(([name, { file }]) => [name, require.resolve(file)]),
+  );
+}
+
 /** A vendor file's content and type; undefined for any name not on the list. */
 export async function vendorFile(
   name: string,

@@ -243,11 +243,11 @@ describe('Firebreak: the incident HTTP API with its own user pool', () => {
     });
   });
 
-  it('answers CORS preflights for the configured origins, methods and headers', () => {
+  it("answers CORS preflights for the configured origins and the console's, methods and headers", () => {
     // Assess
     firebreak.hasResourceProperties('AWS::ApiGatewayV2::Api', {
       CorsConfiguration: {
-        AllowOrigins: [DASHBOARD],
+        AllowOrigins: [DASHBOARD, resolve(synthesized.firebreak.console.origin)],
         AllowMethods: Match.arrayEquals(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']),
         AllowHeaders: Match.arrayWith(['authorization', 'content-type', 'idempotency-key', 'if-match']),
       },
@@ -298,7 +298,8 @@ describe('Firebreak: the incident HTTP API with its own user pool', () => {
     firebreak.hasResourceProperties('AWS::Cognito::UserPoolClient', {
       AllowedOAuthFlows: ['code'],
       GenerateSecret: false,
-      CallbackURLs: ['http://localhost:3000/callback'],
+      CallbackURLs: ['http://localhost:3000/callback', resolve(synthesized.firebreak.console.url)],
+      LogoutURLs: [resolve(synthesized.firebreak.console.url)],
       AllowedOAuthScopes: Match.arrayWith([
         scoped('incidents:read'),
         scoped('incidents:write'),
@@ -470,7 +471,10 @@ describe('Firebreak: the incident HTTP API with an external OIDC issuer', () => 
   let firebreak: Template;
 
   beforeAll(() => {
-    synthesized = synthesize({ api: { auth: { issuer: ISSUER, audience: AUDIENCE } } });
+    synthesized = synthesize({
+      api: { auth: { issuer: ISSUER, audience: AUDIENCE } },
+      console: { clientId: 'firebreak-console' },
+    });
     firebreak = synthesized.templates.firebreak;
   });
   afterAll(() => synthesized.dispose());
@@ -509,9 +513,13 @@ describe('Firebreak: the incident HTTP API with an external OIDC issuer', () => 
     });
   });
 
-  it('serves no CORS without configured origins and throttles at 50/s with bursts of 100 by default', () => {
+  it('serves CORS to its console alone without configured origins and throttles at 50/s with bursts of 100 by default', () => {
     // Assess
-    firebreak.hasResourceProperties('AWS::ApiGatewayV2::Api', { CorsConfiguration: Match.absent() });
+    firebreak.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      CorsConfiguration: Match.objectLike({
+        AllowOrigins: [synthesized.firebreak.resolve(synthesized.firebreak.console.origin)],
+      }),
+    });
     firebreak.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
     });

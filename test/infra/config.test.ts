@@ -30,6 +30,7 @@ describe('firebreak context', () => {
       },
       closingChecklist: DEFAULT_CLOSING_CHECKLIST,
       problems: { threshold: 3, windowDays: 30 },
+      console: {},
     });
   });
 
@@ -107,6 +108,11 @@ describe('firebreak context', () => {
         title: 'Example status',
         services: [{ name: 'Checkout', services: ['checkout', 'payments'] }],
         recentHours: 12,
+      },
+      console: {
+        domainName: 'console.example.com',
+        certificateArn: 'arn:aws:acm:us-east-1:111111111111:certificate/12345678-1234-1234-1234-123456789012',
+        clientId: 'firebreak-console',
       },
     });
 
