@@ -16,12 +16,15 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import {
   AccountRecovery,
   FeaturePlan,
+  LambdaVersion,
   Mfa,
   OAuthScope,
   ResourceServerScope,
   UserPool,
   type UserPoolClient,
   type UserPoolDomain,
+  type UserPoolGroup,
+  UserPoolOperation,
   type UserPoolResourceServer,
 } from 'aws-cdk-lib/aws-cognito';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
@@ -36,6 +39,7 @@ import { type ClosingChecklistConfig, DEFAULT_CLOSING_CHECKLIST } from '#core/cl
 import type { EscalationConfig } from '#core/escalation';
 import type { GroupingConfig } from '#core/grouping';
 import type { StatusPageConfig } from '#core/status-page';
+import { VIEWER_GROUP } from '#core/viewer-scopes';
 import type { AckKeySecret } from './ack-key';
 import type { ApiConfig } from './config';
 import {
@@ -307,6 +311,10 @@ export interface ApiUserPool {
   readonly machineClient: UserPoolClient;
   /** Authorization-code flow, for people signing in to a dashboard. */
   readonly webClient: UserPoolClient;
+  /** Read-only people: their access tokens never carry the write or admin scope. */
+  readonly viewers: UserPoolGroup;
+  /** The pre token generation trigger (V2_0) that leaves those scopes out for the viewers. */
+  readonly preTokenFunction: FirebreakFunction;
 }
 
 /**
@@ -343,10 +351,13 @@ export class Api extends Construct {
       audience = config.auth.audience;
       this.scopePrefix = '';
     } else {
-      this.cognito = this.createUserPool({
-        callbackUrls: [...config.callbackUrls, ...(props.console ? [props.console.url] : [])],
-        logoutUrls: props.console ? [props.console.url] : [],
-      });
+      this.cognito = this.createUserPool(
+        {
+          callbackUrls: [...config.callbackUrls, ...(props.console ? [props.console.url] : [])],
+          logoutUrls: props.console ? [props.console.url] : [],
+        },
+        { logRetention: props.logRetention, operationsKey },
+      );
       this.issuer = `https://cognito-idp.${Stack.of(this).region}.amazonaws.com/${this.cognito.userPool.userPoolId}`;
       // Cognito access tokens carry the app client in `client_id`, which API Gateway checks as the audience.
       audience = [this.cognito.machineClient.userPoolClientId, this.cognito.webClient.userPoolClientId];
@@ -518,10 +529,13 @@ export class Api extends Construct {
     return `${this.httpApi.apiEndpoint}${path}`;
   }
 
-  private createUserPool(urls: {
-    readonly callbackUrls: readonly string[];
-    readonly logoutUrls: readonly string[];
-  }): ApiUserPool {
+  private createUserPool(
+    urls: {
+      readonly callbackUrls: readonly string[];
+      readonly logoutUrls: readonly string[];
+    },
+    functionDefaults: { readonly logRetention: RetentionDays; readonly operationsKey: OperationsKey },
+  ): ApiUserPool {
     const userPool = new UserPool(this, 'UserPool', {
       userPoolName: API_NAME,
       // People are invited by an administrator; nobody signs themselves up to page on-call staff.
@@ -590,6 +604,27 @@ export class Api extends Construct {
         ...(urls.logoutUrls.length > 0 ? { logoutUrls: [...urls.logoutUrls] } : {}),
       },
     });
-    return { userPool, resourceServer, domain, machineClient, webClient };
+
+    // Cognito grants every scope the web client asks for to every user: a read-only person is a member of
+    // this group, whose access tokens the trigger below strips of the write and admin scopes. The console
+    // then offers no write control and the API refuses writes. The trigger needs no permission at all.
+    const viewers = userPool.addGroup('Viewers', {
+      groupName: VIEWER_GROUP,
+      description: 'Read-only: access tokens without the incidents:write and admin scopes',
+    });
+    const preTokenFunction = new FirebreakFunction(this, 'PreTokenFunction', {
+      entry: 'lambdas/auth/pre-token-handler.ts',
+      serviceName: 'firebreak-pre-token',
+      description: 'Cognito pre token generation: members of firebreak-viewers get no write or admin scope',
+      // Cognito waits 5 s for a trigger; a slower answer fails the sign-in anyway.
+      timeout: Duration.seconds(5),
+      environment: { SCOPE_PREFIX: `${RESOURCE_SERVER_IDENTIFIER}/` },
+      ...functionDefaults,
+    });
+    // V2_0 events customise access tokens (the Essentials plan above); they are sent for people's sign-ins
+    // and refreshes, not for the machine client's client-credentials grants (that would be V3_0).
+    userPool.addTrigger(UserPoolOperation.PRE_TOKEN_GENERATION_CONFIG, preTokenFunction, LambdaVersion.V2_0);
+
+    return { userPool, resourceServer, domain, machineClient, webClient, viewers, preTokenFunction };
   }
 }

@@ -309,6 +309,79 @@ describe('Firebreak: the incident HTTP API with its own user pool', () => {
     firebreak.resourceCountIs('AWS::Cognito::UserPoolDomain', 1);
   });
 
+  it('has a firebreak-viewers group and a V2_0 pre token generation trigger that Cognito alone may invoke', () => {
+    // Prepare
+    const cognito = api().cognito;
+    const triggerArn = resolve(cognito?.preTokenFunction.functionArn);
+
+    // Assess
+    firebreak.resourceCountIs('AWS::Cognito::UserPoolGroup', 1);
+    firebreak.hasResourceProperties('AWS::Cognito::UserPoolGroup', {
+      GroupName: 'firebreak-viewers',
+      UserPoolId: resolve(cognito?.userPool.userPoolId),
+    });
+    firebreak.hasResourceProperties('AWS::Cognito::UserPool', {
+      LambdaConfig: { PreTokenGenerationConfig: { LambdaArn: triggerArn, LambdaVersion: 'V2_0' } },
+    });
+    const permissions = resourcesOfType(firebreak, 'AWS::Lambda::Permission').filter(
+      ([, props]) => JSON.stringify(props.FunctionName) === JSON.stringify(triggerArn),
+    );
+    expect(permissions.map(([, props]) => props)).toEqual([
+      {
+        Action: 'lambda:InvokeFunction',
+        FunctionName: triggerArn,
+        Principal: 'cognito-idp.amazonaws.com',
+        SourceArn: resolve(cognito?.userPool.userPoolArn),
+      },
+    ]);
+  });
+
+  it("runs the trigger within Cognito's 5 s with the scope prefix and nothing else to read", () => {
+    // Prepare
+    const trigger = resourcesOfType(firebreak, 'AWS::Lambda::Function').find(
+      ([, props]) =>
+        JSON.stringify(props.Role) === JSON.stringify(resolve(api().cognito?.preTokenFunction.role?.roleArn)),
+    );
+
+    if (!trigger) throw new Error('no pre token generation function in the template');
+
+    // Assess
+    expect(trigger[1]).toMatchObject({ Timeout: 5, Runtime: 'nodejs22.x', Architectures: ['arm64'] });
+    const variables = (trigger[1].Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(Object.keys(variables).sort()).toEqual([
+      'POWERTOOLS_LOG_LEVEL',
+      'POWERTOOLS_SERVICE_NAME',
+      'SCOPE_PREFIX',
+    ]);
+    expect(variables).toMatchObject({
+      POWERTOOLS_SERVICE_NAME: 'firebreak-pre-token',
+      SCOPE_PREFIX: 'firebreak/',
+    });
+  });
+
+  it('lets the trigger write its own logs and traces and nothing else', () => {
+    // Prepare
+    const role = api().cognito?.preTokenFunction.role;
+    const logGroupArn = resolve(api().cognito?.preTokenFunction.logGroup.logGroupArn);
+
+    // Act
+    const statements = statementsOfRole(role?.roleArn);
+
+    // Assess
+    expect(statements).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'],
+        Resource: '*',
+      },
+      { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: logGroupArn },
+    ]);
+    const roleId = (resolve(role?.roleArn) as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
+    expect(
+      resourcesOfType(firebreak, 'AWS::IAM::Role').find(([id]) => id === roleId)?.[1],
+    ).not.toHaveProperty('Policies');
+  });
+
   it("trusts the pool's tokens for its two clients", () => {
     // Prepare
     const cognito = api().cognito;
@@ -479,11 +552,23 @@ describe('Firebreak: the incident HTTP API with an external OIDC issuer', () => 
   });
   afterAll(() => synthesized.dispose());
 
-  it('creates no user pool, client or domain, and publishes no user pool outputs', () => {
+  it('creates no user pool, client, domain, group or trigger, and publishes no user pool outputs', () => {
     // Assess
-    for (const type of ['UserPool', 'UserPoolClient', 'UserPoolDomain', 'UserPoolResourceServer']) {
+    for (const type of [
+      'UserPool',
+      'UserPoolClient',
+      'UserPoolDomain',
+      'UserPoolResourceServer',
+      'UserPoolGroup',
+    ]) {
       firebreak.resourceCountIs(`AWS::Cognito::${type}`, 0);
     }
+    expect(
+      resourcesOfType(firebreak, 'AWS::Lambda::Permission').filter(
+        ([, props]) => props.Principal === 'cognito-idp.amazonaws.com',
+      ),
+    ).toEqual([]);
+    expect(synthesized.firebreak.api.cognito).toBeUndefined();
     expect(Object.keys(firebreak.toJSON().Outputs ?? {})).not.toContain('UserPoolId');
     expect(Object.keys(firebreak.toJSON().Outputs ?? {})).toContain('ApiUrl');
   });

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_GROUPING_CONFIG } from '#core/grouping';
 import { REPO_ROOT } from '../../lib/function-defaults';
 import { esbuildOptions } from '../../lib/lambda-bundling';
+import { LAMBDA_CONTEXT } from '../support/ingest-handler';
 import { resourcesOfType, type Synthesized, synthesize } from './support';
 
 /** The one real bundling run of the suite: local esbuild, no Docker, no network. */
@@ -15,11 +16,11 @@ describe('ingest function bundle', () => {
 
   beforeAll(() => {
     synthesized = synthesize({}, { bundle: true });
-    // One bundle per function (ingest, lifecycle, API, runbooks, review reminders) and the state machine
-    // definition files; and the console's: its files, the two vendored uPlot files and config.json, and CDK's
-    // deployment function with its AWS CLI layer.
+    // One bundle per function (ingest, lifecycle, API, runbooks, review reminders, the user pool's pre token
+    // generation trigger) and the state machine definition files; and the console's: its files, the two
+    // vendored uPlot files and config.json, and CDK's deployment function with its AWS CLI layer.
     const assets = readdirSync(synthesized.outdir).filter((name) => name.startsWith('asset.'));
-    expect(assets.filter((name) => !name.endsWith('.json'))).toHaveLength(5 + 6);
+    expect(assets.filter((name) => !name.endsWith('.json'))).toHaveLength(6 + 6);
     const { firebreak } = synthesized;
     const ingest = resourcesOfType(synthesized.templates.firebreak, 'AWS::Lambda::Function').find(
       ([, props]) =>
@@ -29,7 +30,7 @@ describe('ingest function bundle', () => {
     if (!ingest) throw new Error('no ingest function in the template');
     const s3Key = (ingest[1].Code as { S3Key: string }).S3Key;
     bundleDir = join(synthesized.outdir, `asset.${s3Key.replace(/\.zip$/, '')}`);
-    // Synthesis with four real esbuild runs: far over the default hook time on a loaded 2-core machine.
+    // Synthesis with a real esbuild run per function: far over the default hook time on a loaded 2-core machine.
   }, 180_000);
   afterAll(() => synthesized.dispose());
 
@@ -56,7 +57,7 @@ describe('ingest function bundle', () => {
     // Assess: mapping costs about 50 ms of every cold start (BENCHMARKS.md, "Cold start").
     expect(map.sources.some((source) => source.endsWith('lambdas/ingest/handler.ts'))).toBe(true);
     expect(map.sourcesContent).toBeUndefined();
-    expect(functions).toHaveLength(5);
+    expect(functions).toHaveLength(6);
     for (const [, props] of functions) {
       const variables = (props.Environment as { Variables: Record<string, unknown> }).Variables;
       expect(variables.NODE_OPTIONS).toBeUndefined();
@@ -120,5 +121,52 @@ describe('ingest function bundle', () => {
       readFileSync(join(bundleDir, 'index.mjs'), 'utf8'),
     );
     expect(readdirSync(outdir).sort()).toEqual(readdirSync(bundleDir).sort());
+  });
+
+  it("bundles the pre token generation trigger so that, as deployed, it takes a viewer's write scopes", async () => {
+    // Prepare: its bundle, found by its role as the ingest one is; configuration as the stack sets it.
+    const { firebreak } = synthesized;
+    const trigger = resourcesOfType(synthesized.templates.firebreak, 'AWS::Lambda::Function').find(
+      ([, props]) =>
+        JSON.stringify(props.Role) ===
+        JSON.stringify(firebreak.resolve(firebreak.api.cognito?.preTokenFunction.role?.roleArn)),
+    );
+    if (!trigger) throw new Error('no pre token generation function in the template');
+    const s3Key = (trigger[1].Code as { S3Key: string }).S3Key;
+    const triggerDir = join(synthesized.outdir, `asset.${s3Key.replace(/\.zip$/, '')}`);
+    const variables = (trigger[1].Environment as { Variables: Record<string, string> }).Variables;
+    const event = JSON.parse(
+      readFileSync(
+        new URL('../fixtures/cognito/pre-token-generation-v2-viewer.json', import.meta.url),
+        'utf8',
+      ),
+    ) as unknown;
+    const saved = {
+      SCOPE_PREFIX: process.env.SCOPE_PREFIX,
+      POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL,
+    };
+    process.env.SCOPE_PREFIX = variables.SCOPE_PREFIX;
+    process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+
+    try {
+      // Act
+      const bundle = (await import(pathToFileURL(join(triggerDir, 'index.mjs')).href)) as {
+        handler: (event: unknown, context: unknown) => Promise<{ response: unknown }>;
+      };
+      const result = await bundle.handler(event, LAMBDA_CONTEXT);
+
+      // Assess
+      expect(readdirSync(triggerDir).sort()).toEqual(['index.mjs', 'index.mjs.map']);
+      expect(result.response).toEqual({
+        claimsAndScopeOverrideDetails: {
+          accessTokenGeneration: { scopesToSuppress: ['firebreak/incidents:write', 'firebreak/admin'] },
+        },
+      });
+    } finally {
+      for (const [name, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
   });
 });

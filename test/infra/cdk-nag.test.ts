@@ -34,6 +34,9 @@ const EXPECTED_ACKNOWLEDGEMENTS = [
   'Firebreak/Api/PostIntegrationsSlackActions: AwsSolutions-APIG4',
   'Firebreak/Api/PostIntegrationsSlackCommands: AwsSolutions-APIG4',
   'Firebreak/Api/PostV2Enqueue: AwsSolutions-APIG4',
+  // The user pool's pre token generation trigger: a FirebreakFunction, with the same two as every other.
+  'Firebreak/Api/PreTokenFunction: AwsSolutions-L1',
+  'Firebreak/Api/PreTokenFunctionRole/DefaultPolicy: AwsSolutions-IAM5[Resource::*]',
   'Firebreak/Api/TaskTokenPolicy: AwsSolutions-IAM5[Resource::*]',
   'Firebreak/Api/UserPool: AwsSolutions-COG8',
   // The console: its log bucket logs nowhere else; no geo restriction or WAF for static files; at its
