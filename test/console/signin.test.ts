@@ -168,6 +168,22 @@ async function storedKeys(page: Page): Promise<{ session: string[]; local: numbe
   });
 }
 
+/**
+ * A new page, watched (script errors, CSP violations, requests, the issuer's access tokens), signed in from
+ * `hash` with the Sign in button, and `ready` on screen.
+ */
+async function signedInPage(hash: string, ready: string) {
+  if (!browser) throw new Error('setup failed');
+  const page = await browser.newPage();
+  const watched = await watchPage(page);
+  const requests = recordRequests(page);
+  const accessTokens = recordAccessTokens(page);
+  await page.goto(`${consoleUrl()}/${hash}`);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.locator(ready).first().waitFor();
+  return { page, ...watched, requests, accessTokens };
+}
+
 async function report(title: string): Promise<string> {
   const created = await apiCall<{ id: string }>(local, TOKEN, 'POST', '/incidents', {
     title,
@@ -260,13 +276,10 @@ describe('the deployed console’s sign-in, against a local OpenID Connect issue
     // A four-second token first: the console refreshes it at half its life (the next one lasts an hour).
     lifetimes.push(4);
     await report('Search degraded');
-    const page = await browser.newPage();
-    const { errors, violations } = await watchPage(page);
-    const requests = recordRequests(page);
-    const accessTokens = recordAccessTokens(page);
-    await page.goto(`${consoleUrl()}/`);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.locator('#open-incidents tbody tr').first().waitFor();
+    const { page, errors, violations, requests, accessTokens } = await signedInPage(
+      '',
+      '#open-incidents tbody tr',
+    );
 
     // Silent refresh: the refresh_token grant with the refresh token of the first answer; from then on the
     // API calls carry the new access token.
@@ -311,13 +324,10 @@ describe('the deployed console’s sign-in, against a local OpenID Connect issue
     person = WRITER;
     refusingRefresh = false;
     await report('Thumbnails slow');
-    const page = await browser.newPage();
-    const { errors, violations } = await watchPage(page);
-    const requests = recordRequests(page);
-    const accessTokens = recordAccessTokens(page);
-    await page.goto(`${consoleUrl()}/`);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.locator('#open-incidents tbody tr').first().waitFor();
+    const { page, errors, violations, requests, accessTokens } = await signedInPage(
+      '',
+      '#open-incidents tbody tr',
+    );
 
     // The API stops taking the token: the next call is refused, the token refreshed, the call made again.
     revoked.add(accessTokens[0] ?? '');
@@ -353,12 +363,10 @@ describe('the deployed console’s sign-in, against a local OpenID Connect issue
       timeZone: 'Europe/Berlin',
       contacts: [{ type: 'chat', address: '@bob' }],
     });
-    const page = await browser.newPage();
-    const { errors, violations } = await watchPage(page);
-    const accessTokens = recordAccessTokens(page);
-    await page.goto(`${consoleUrl()}/#/incidents/${id}`);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.locator('#timeline td.kind', { hasText: 'opened' }).first().waitFor();
+    const { page, errors, violations, accessTokens } = await signedInPage(
+      `#/incidents/${id}`,
+      '#timeline td.kind:text-is("opened")',
+    );
 
     // The incident page: its fields and timeline, and not one button that acts on it.
     expect(await page.locator('html').getAttribute('data-read-only')).toBe('');
@@ -390,11 +398,7 @@ describe('the deployed console’s sign-in, against a local OpenID Connect issue
     person = WRITER;
     const id = await report('Checkout latency high');
     await apiCall(local, TOKEN, 'POST', `/incidents/${id}/resolve`, { resolution: 'Scaled out' });
-    const page = await browser.newPage();
-    const { errors, violations, failed } = await watchPage(page);
-    await page.goto(`${consoleUrl()}/#/`);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.locator('#open-count').waitFor();
+    const { page, errors, violations, failed } = await signedInPage('#/', '#open-count');
     // Each route of the console, its data loaded: the list, an incident, its review, on call, the reports
     // (uPlot, loaded on demand), problems, action items.
     const pages: Array<[string, string]> = [
