@@ -27,16 +27,13 @@ import {
   UserPoolOperation,
   type UserPoolResourceServer,
 } from 'aws-cdk-lib/aws-cognito';
-import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { TABLE_INDEXES } from '#adapters/table-definition';
 import { type ClosingChecklistConfig, DEFAULT_CLOSING_CHECKLIST } from '#core/closing-checklist';
-import type { EscalationConfig } from '#core/escalation';
 import type { GroupingConfig } from '#core/grouping';
 import type { StatusPageConfig } from '#core/status-page';
 import { VIEWER_GROUP } from '#core/viewer-scopes';
@@ -51,8 +48,8 @@ import {
   PAGING_PEOPLE_AT_MOST,
 } from './environment-size';
 import { FirebreakFunction } from './function-defaults';
-import type { Notifications } from './notifications';
 import type { OperationsKey } from './operations-key';
+import type { MessagingPartProps, TablePartProps } from './part-props';
 import type { PeopleTopic } from './people-topic';
 import type { RunbookLaunch } from './remediation';
 import { SLACK_ACTIONS_PATH, SLACK_COMMANDS_PATH, type SlackIntegration } from './slack';
@@ -216,20 +213,12 @@ export const ACCESS_LOG_FIELDS: Record<string, string> = {
   userAgent: '$context.identity.userAgent',
 };
 
-export interface ApiProps {
-  readonly table: ITable;
-  readonly tableKey: IKey;
-  readonly operationsKey: OperationsKey;
-  readonly logRetention: RetentionDays;
+export interface ApiProps extends TablePartProps, MessagingPartProps {
   readonly config: ApiConfig;
-  readonly escalation: EscalationConfig;
   /** Which alerts join one incident: the webhooks group their alerts as ingest does. */
   readonly grouping: GroupingConfig;
   /** What closing an incident requires, per priority; the function's default when it is the default. */
   readonly closingChecklist?: ClosingChecklistConfig;
-  /** `https://…/incidents/{id}`, or undefined for messages without a link. */
-  readonly incidentUrl?: string;
-  readonly notifications: Notifications;
   /** Opening an incident starts its lifecycle execution; resolving one wakes its parked task. */
   readonly stateMachine: IStateMachine;
   /** `POST /incidents/{id}/runbooks` launches a bound runbook; approving or rejecting wakes its run. */

@@ -1,5 +1,5 @@
 import { Stack } from 'aws-cdk-lib';
-import { type Api, type ApiScope, RESOURCE_SERVER_IDENTIFIER } from './api';
+import type { Api, ApiScope } from './api';
 import type { ConsoleConfig } from './config';
 
 /**
@@ -51,7 +51,7 @@ export function consoleRuntimeConfig(api: Api, console: ConsoleConfig): ConsoleR
         endSessionEndpoint: `${base}/logout`,
         endSessionStyle: 'cognito',
         scopes: ['openid', 'email', ...apiScopes],
-        scopePrefix: `${RESOURCE_SERVER_IDENTIFIER}/`,
+        scopePrefix: api.scopePrefix,
         redirectPath: CONSOLE_REDIRECT_PATH,
       },
     };
@@ -68,7 +68,7 @@ export function consoleRuntimeConfig(api: Api, console: ConsoleConfig): ConsoleR
       clientId: console.clientId,
       endSessionStyle: 'oidc',
       scopes: ['openid', 'email', ...apiScopes],
-      scopePrefix: '',
+      scopePrefix: api.scopePrefix,
       redirectPath: CONSOLE_REDIRECT_PATH,
     },
   };

@@ -13,6 +13,7 @@ import { Lifecycle } from './lifecycle';
 import { Notifications } from './notifications';
 import { Observability } from './observability';
 import { OperationsKey } from './operations-key';
+import type { MessagingPartProps, TablePartProps } from './part-props';
 import { PeopleTopic } from './people-topic';
 import { Remediation } from './remediation';
 import { Reviews } from './reviews';
@@ -83,16 +84,23 @@ export class FirebreakStack extends Stack {
       operationsKey,
     });
     const incidentUrl = config.incidentUrl ?? this.console.incidentUrl;
-
-    // Before the lifecycle, whose opening of an incident launches its runbooks through the runbook function.
-    this.remediation = new Remediation(this, 'Remediation', {
+    // What every part with functions on the table, and every part that tells people, is given.
+    const tablePart: TablePartProps = {
       table: store.table,
       tableKey: store.key,
       operationsKey,
       logRetention: config.logRetentionDays,
+    };
+    const messaging: MessagingPartProps = {
       escalation: config.escalation,
       incidentUrl,
       notifications: this.notifications,
+    };
+
+    // Before the lifecycle, whose opening of an incident launches its runbooks through the runbook function.
+    this.remediation = new Remediation(this, 'Remediation', {
+      ...tablePart,
+      ...messaging,
       opsTopic: this.observability.topic,
       runbooks: config.runbooks,
       peopleTopic: this.peopleTopic,
@@ -100,13 +108,8 @@ export class FirebreakStack extends Stack {
     });
 
     this.lifecycle = new Lifecycle(this, 'Lifecycle', {
-      table: store.table,
-      tableKey: store.key,
-      operationsKey,
-      logRetention: config.logRetentionDays,
-      escalation: config.escalation,
-      incidentUrl,
-      notifications: this.notifications,
+      ...tablePart,
+      ...messaging,
       opsTopic: this.observability.topic,
       runbookFunction: this.remediation.function,
       peopleTopic: this.peopleTopic,
@@ -116,10 +119,7 @@ export class FirebreakStack extends Stack {
     });
 
     this.ingestion = new Ingestion(this, 'Ingestion', {
-      table: store.table,
-      tableKey: store.key,
-      operationsKey,
-      logRetention: config.logRetentionDays,
+      ...tablePart,
       eventBuses: [
         { id: 'Default' },
         ...(this.centralBus ? [{ id: 'Central', bus: this.centralBus.bus }] : []),
@@ -130,16 +130,11 @@ export class FirebreakStack extends Stack {
     });
 
     this.api = new Api(this, 'Api', {
-      table: store.table,
-      tableKey: store.key,
-      operationsKey,
-      logRetention: config.logRetentionDays,
+      ...tablePart,
+      ...messaging,
       config: config.api,
-      escalation: config.escalation,
       grouping: config.grouping,
       closingChecklist: config.closingChecklist,
-      incidentUrl,
-      notifications: this.notifications,
       stateMachine: this.lifecycle.stateMachine,
       runbooks: this.remediation.launch,
       peopleTopic: this.peopleTopic,
@@ -162,13 +157,8 @@ export class FirebreakStack extends Stack {
     }
 
     this.reviews = new Reviews(this, 'Reviews', {
-      table: store.table,
-      tableKey: store.key,
-      operationsKey,
-      logRetention: config.logRetentionDays,
-      escalation: config.escalation,
-      incidentUrl,
-      notifications: this.notifications,
+      ...tablePart,
+      ...messaging,
       peopleTopic: this.peopleTopic,
     });
 

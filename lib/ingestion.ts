@@ -1,10 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
-import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { type IEventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import type { IKey } from 'aws-cdk-lib/aws-kms';
-import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { ALERTS_INDEX } from '#adapters/table-definition';
@@ -13,16 +10,12 @@ import { DeadLetterQueue } from './dead-letter-queue';
 import { assertRunbooksFit, environmentSize, LAMBDA_ENVIRONMENT_LIMIT } from './environment-size';
 import { INGEST_SOURCES } from './event-sources';
 import { FirebreakFunction } from './function-defaults';
-import type { OperationsKey } from './operations-key';
+import type { TablePartProps } from './part-props';
 import { EncryptedQueueDestination } from './queue-destination';
 import type { RunbookLaunch } from './remediation';
 import { allowSendTaskSuccess } from './task-token-grant';
 
-export interface IngestionProps {
-  readonly table: ITable;
-  readonly tableKey: IKey;
-  readonly operationsKey: OperationsKey;
-  readonly logRetention: RetentionDays;
+export interface IngestionProps extends TablePartProps {
   /** Buses whose matching events are ingested: the default bus, plus the central bus when configured. */
   readonly eventBuses: ReadonlyArray<{ readonly id: string; readonly bus?: IEventBus }>;
   /** The incident lifecycle: ingest starts one execution per new incident and resolves parked ones. */

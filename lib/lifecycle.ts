@@ -1,16 +1,12 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
-import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { Rule } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { ALERTS_INDEX } from '#adapters/table-definition';
-import type { EscalationConfig } from '#core/escalation';
 import { DEFAULT_PROBLEM_RULES, type ProblemRules } from '#core/problems';
 import type { AckKeySecret } from './ack-key';
 import type { DeadLetterQueue } from './dead-letter-queue';
@@ -21,8 +17,8 @@ import {
   PAGING_PEOPLE_AT_MOST,
 } from './environment-size';
 import { FirebreakFunction } from './function-defaults';
-import { grantPublisherKeyUse, type Notifications } from './notifications';
-import type { OperationsKey } from './operations-key';
+import { grantPublisherKeyUse } from './notifications';
+import type { MessagingPartProps, TablePartProps } from './part-props';
 import type { PeopleTopic } from './people-topic';
 import type { SlackIntegration } from './slack';
 import { loggedStateMachine, reportFailedExecutions } from './state-machine-defaults';
@@ -42,15 +38,7 @@ export type DefinitionSubstitution = (typeof DEFINITION_SUBSTITUTIONS)[number];
  */
 export const LIFECYCLE_STEP_TIMEOUT_SECONDS = 6;
 
-export interface LifecycleProps {
-  readonly table: ITable;
-  readonly tableKey: IKey;
-  readonly operationsKey: OperationsKey;
-  readonly logRetention: RetentionDays;
-  readonly escalation: EscalationConfig;
-  /** `https://…/incidents/{id}`, or undefined for messages without a link. */
-  readonly incidentUrl?: string;
-  readonly notifications: Notifications;
+export interface LifecycleProps extends TablePartProps, MessagingPartProps {
   /** Firebreak's own ops topic: task failures and failed executions are reported there. */
   readonly opsTopic: ITopic;
   /** Launches an opened incident's runbooks (the `LaunchRunbooks` task). */

@@ -1,16 +1,12 @@
 import { Annotations, ArnFormat, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
 import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
-import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { Rule } from 'aws-cdk-lib/aws-events';
 import { type IGrantable, Policy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import type { IKey } from 'aws-cdk-lib/aws-kms';
-import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { CfnDocument } from 'aws-cdk-lib/aws-ssm';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { ALERTS_INDEX } from '#adapters/table-definition';
-import type { EscalationConfig } from '#core/escalation';
 import type { RunbookConfig } from '#core/runbooks';
 import type { RunbooksContext } from './config';
 import type { DeadLetterQueue } from './dead-letter-queue';
@@ -25,8 +21,8 @@ import {
 } from './environment-size';
 import { FirebreakFunction } from './function-defaults';
 import { STATE_MACHINE_NAME as LIFECYCLE_STATE_MACHINE_NAME } from './lifecycle';
-import { grantPublisherKeyUse, type Notifications } from './notifications';
-import type { OperationsKey } from './operations-key';
+import { grantPublisherKeyUse } from './notifications';
+import type { MessagingPartProps, TablePartProps } from './part-props';
 import type { PeopleTopic } from './people-topic';
 import {
   documentContent,
@@ -70,15 +66,7 @@ export interface RunbookLaunch {
   grantStart(grantee: IGrantable): void;
 }
 
-export interface RemediationProps {
-  readonly table: ITable;
-  readonly tableKey: IKey;
-  readonly operationsKey: OperationsKey;
-  readonly logRetention: RetentionDays;
-  readonly escalation: EscalationConfig;
-  /** `https://…/incidents/{id}`, or undefined for messages without a link. */
-  readonly incidentUrl?: string;
-  readonly notifications: Notifications;
+export interface RemediationProps extends TablePartProps, MessagingPartProps {
   /** Firebreak's own ops topic: failed run executions are reported there. */
   readonly opsTopic: ITopic;
   readonly runbooks: RunbooksContext;

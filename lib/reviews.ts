@@ -1,17 +1,13 @@
 import { Duration, Stack } from 'aws-cdk-lib';
-import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import type { IKey } from 'aws-cdk-lib/aws-kms';
-import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { EscalationConfig } from '#core/escalation';
 import { managementTargets, REMINDER_CLAIM_LEASE_MINUTES } from '#core/review-reminders';
 import { assertEscalationFits, PAGING_PEOPLE_AT_MOST } from './environment-size';
 import { FirebreakFunction } from './function-defaults';
-import { grantPublisherKeyUse, type Notifications } from './notifications';
-import type { OperationsKey } from './operations-key';
+import { grantPublisherKeyUse } from './notifications';
+import type { MessagingPartProps, TablePartProps } from './part-props';
 import type { PeopleTopic } from './people-topic';
 
 /** How often overdue reviews and action items are looked for. */
@@ -23,16 +19,11 @@ export const REMINDER_SCHEDULE_MINUTES = 15;
  */
 export const REMINDER_RUN_TIMEOUT = Duration.minutes(2);
 
-export interface ReviewsProps {
-  readonly table: ITable;
-  readonly tableKey: IKey;
-  readonly operationsKey: OperationsKey;
-  readonly logRetention: RetentionDays;
-  readonly escalation: EscalationConfig;
-  /** `https://…/incidents/{id}`: reminders link `<that>/review`; without it they name the API path. */
-  readonly incidentUrl?: string;
-  /** Reminders without an owner to reach go to the management topic of the incident's policy. */
-  readonly notifications: Notifications;
+/**
+ * Reminders link `<incidentUrl>/review` (without it they name the API path); those without an owner to reach
+ * go to the management topic of the incident's policy.
+ */
+export interface ReviewsProps extends TablePartProps, MessagingPartProps {
   /** Reminders to owners go through the people topic, as pages do. */
   readonly peopleTopic: PeopleTopic;
 }
