@@ -1033,23 +1033,38 @@ function adoptTokenFromUrl() {
 }
 
 /**
- * Names each body cell by its column header (`data-label`): on a phone, tables stack into one block per
- * row, and each value shows its column's name. Runs after every change to the view (refreshes replace rows).
+ * Names each body cell of `table` by its column header (`data-label`): on a phone, tables stack into one
+ * block per row, and each value shows its column's name.
  */
-function labelCells() {
-  for (const table of app.querySelectorAll('table')) {
-    const names = [...table.querySelectorAll(':scope > thead th')].map((th) => th.textContent.trim());
-    for (const row of table.querySelectorAll(':scope > tbody > tr')) {
-      for (const [index, cell] of [...row.children].entries()) {
-        if (cell.tagName === 'TD' && cell.colSpan === 1 && names[index] && !cell.dataset.label) {
-          cell.dataset.label = names[index];
-        }
+function labelCells(table) {
+  const names = [...table.querySelectorAll(':scope > thead th')].map((th) => th.textContent.trim());
+  for (const row of table.querySelectorAll(':scope > tbody > tr')) {
+    for (const [index, cell] of [...row.children].entries()) {
+      if (cell.tagName === 'TD' && cell.colSpan === 1 && names[index] && !cell.dataset.label) {
+        cell.dataset.label = names[index];
       }
     }
   }
 }
 
-new MutationObserver(labelCells).observe(app, { childList: true, subtree: true });
+/**
+ * Labels the tables that elements were just added to (refreshes replace rows, views replace the page). Text
+ * changes, like a chart legend following the pointer, add no element and cost nothing here.
+ */
+function labelAddedRows(records) {
+  const tables = new Set();
+  for (const record of records) {
+    for (const node of record.addedNodes) {
+      if (node.nodeType !== Node.ELEMENT_NODE) continue;
+      const table = node.closest('table');
+      if (table) tables.add(table);
+      else for (const inside of node.querySelectorAll('table')) tables.add(inside);
+    }
+  }
+  for (const table of tables) labelCells(table);
+}
+
+new MutationObserver(labelAddedRows).observe(app, { childList: true, subtree: true });
 // The skip link's target is the main element, not a route: moving focus, not the hash.
 document.getElementById('skip-link').addEventListener('click', (event) => {
   event.preventDefault();
